@@ -1,0 +1,179 @@
+//! Generates the `GalaxyRecord`, `Pod` and `Zeroable` impls and the compile-time layout checks,
+//! all inside one `const _: () = { ... };` so nothing leaks into the user's namespace.
+
+use crate::ast::{Field, Record};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+pub fn record(record: &Record) -> TokenStream {
+    let ident = &record.input.ident;
+    let krate = match &record.attrs.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::galaxy_io),
+    };
+    let private = quote!(#krate::__private);
+    let members = record
+        .written_fields()
+        .flat_map(|field| members(record, field, &krate));
+    let field_checks = record.fields.iter().map(|field| field_check(field, &krate));
+    let padding_checks = padding_checks(record, &private);
+
+    quote! {
+        const _: () = {
+            // SAFETY: every field is `Pod` (checked below) and the const assertions below prove
+            // that there is no padding between or after the fields.
+            unsafe impl #private::bytemuck::Zeroable for #ident {}
+            unsafe impl #private::bytemuck::Pod for #ident {}
+
+            impl #krate::GalaxyRecord for #ident {
+                const MEMBERS: &'static [#krate::Member] = &[#(#members),*];
+            }
+
+            #(#field_checks)*
+            #(#padding_checks)*
+        };
+    }
+}
+
+fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStream> {
+    let ident = &record.input.ident;
+    let name = &field.ident;
+    let ty = field.ty;
+    let offset = quote!(::core::mem::offset_of!(#ident, #name));
+    let units = field
+        .attrs
+        .units
+        .as_ref()
+        .map(|key| key.value.value())
+        .unwrap_or_default();
+    let description = field
+        .attrs
+        .description
+        .as_ref()
+        .map(|key| key.value.value())
+        .or_else(|| field.doc.clone())
+        .unwrap_or_default();
+
+    if field.attrs.flatten.is_some() {
+        let prefix = field.dataset_name();
+        return vec![quote_spanned! {ty.span()=>
+            #krate::Member::Flatten {
+                prefix: #prefix,
+                offset: #offset,
+                members: <#ty as #krate::GalaxyRecord>::MEMBERS,
+            }
+        }];
+    }
+    if let Some(split) = &field.attrs.split {
+        let component = quote!(<#ty as #krate::SplitField>::Component);
+        return split
+            .value
+            .iter()
+            .enumerate()
+            .map(|(index, component_name)| {
+                quote_spanned! {component_name.span()=>
+                    #krate::Member::Field(#krate::FieldLayout {
+                        name: #component_name,
+                        offset: #offset + #index * ::core::mem::size_of::<#component>(),
+                        dtype: <#component as #krate::FieldType>::DTYPE,
+                        shape: <#component as #krate::FieldType>::SHAPE,
+                        units: #units,
+                        description: #description,
+                    })
+                }
+            })
+            .collect();
+    }
+    let dataset = field.dataset_name();
+    vec![quote_spanned! {ty.span()=>
+        #krate::Member::Field(#krate::FieldLayout {
+            name: #dataset,
+            offset: #offset,
+            dtype: <#ty as #krate::FieldType>::DTYPE,
+            shape: <#ty as #krate::FieldType>::SHAPE,
+            units: #units,
+            description: #description,
+        })
+    }]
+}
+
+/// Every field must be `Pod` (also skipped ones: they are part of the byte view), and a split
+/// field must have as many components as names, even when its length is a named constant.
+fn field_check(field: &Field, krate: &TokenStream) -> TokenStream {
+    let ty = field.ty;
+    let private = quote!(#krate::__private);
+    let pod = quote_spanned! {ty.span()=>
+        const _: () = #private::assert_pod::<#ty>();
+    };
+    let split = field.attrs.split.as_ref().map(|split| {
+        let count = split.value.len();
+        let message = format!(
+            "galaxy-io: `split` on field `{}` gives {count} name(s), which does not match the array length",
+            field.ident
+        );
+        quote_spanned! {split.path.span()=>
+            const _: () = ::core::assert!(<#ty as #krate::SplitField>::LEN == #count, #message);
+        }
+    });
+    quote!(#pod #split)
+}
+
+/// One check per adjacent pair of fields (and one after the last): the bytes between the end of a
+/// field and the start of the next must be zero. A violation is a type error at the field before
+/// the gap that names the number of bytes: "expected `NoPaddingAfterThisField<0>`, found
+/// `NoPaddingAfterThisField<4>`".
+fn padding_checks(record: &Record, private: &TokenStream) -> Vec<TokenStream> {
+    let ident = &record.input.ident;
+    let fields = &record.fields;
+    fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let name = field.ident;
+            let ty = field.ty;
+            let next = match fields.get(index + 1) {
+                Some(next) => {
+                    let next_name = next.ident;
+                    quote!(::core::mem::offset_of!(#ident, #next_name))
+                }
+                None => quote!(::core::mem::size_of::<#ident>()),
+            };
+            let private = respan(private.clone(), name.span());
+            let padding = format_ident!(
+                "PADDING_BYTES_AFTER_{}",
+                name.unraw().to_string().to_uppercase()
+            );
+            quote_spanned! {name.span()=>
+                const _: () = {
+                    const #padding: usize = #private::padding(
+                        ::core::mem::offset_of!(#ident, #name),
+                        ::core::mem::size_of::<#ty>(),
+                        #next,
+                    );
+                    let _: #private::NoPaddingAfterThisField<0> =
+                        #private::NoPaddingAfterThisField::<#padding>;
+                };
+            }
+        })
+        .collect()
+}
+
+/// The same tokens with every span set to `span`, so that a type error inside generated code is
+/// reported at the user's field rather than at the derive.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
+}

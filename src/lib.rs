@@ -1,0 +1,30 @@
+//! galaxy-io placeholder
+extern crate self as galaxy_io;
+
+mod error;
+pub mod sage;
+pub mod schema;
+
+pub use error::{Error, Result};
+pub use galaxy_derive::GalaxyRecord;
+pub use schema::{
+    Dtype, Field, FieldLayout, FieldType, GalaxyRecord, Member, Schema, Shape, SplitField,
+};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use bytemuck;
+
+    /// Fails to compile unless `T` is plain old data.
+    pub const fn assert_pod<T: bytemuck::Pod>() {}
+
+    /// A type error on this type names the field after which a record has padding, and how
+    /// many bytes: "expected `NoPaddingAfterThisField<0>`, found `NoPaddingAfterThisField<4>`".
+    pub struct NoPaddingAfterThisField<const BYTES: usize>;
+
+    /// Bytes between the end of a field and the start of the next; saturating so that the
+    /// assertion, not an overflow, reports a mistake.
+    pub const fn padding(offset: usize, size: usize, next: usize) -> usize {
+        next.saturating_sub(offset + size)
+    }
+}

@@ -1,0 +1,302 @@
+//! The ready-made SAGE galaxy record.
+//!
+//! [`SageGalaxy`] has the memory layout of SAGE's `struct GALAXY_OUTPUT` (the record of its binary
+//! output, 232 bytes) and writes the 54 datasets of SAGE's HDF5 output with SAGE's names, units
+//! and descriptions (`Posx/Posy/Posz`, `IntraClusterStars`, `DiskRadius`, ...), so files written
+//! with it open unchanged in sage-model's own analysis code.
+
+use crate::GalaxyRecord;
+
+/// One galaxy as SAGE outputs it.
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, Schema};
+/// let schema = Schema::of::<SageGalaxy>().unwrap();
+/// assert_eq!(schema.fields().len(), 54);
+/// assert_eq!(schema.record_size(), 232);
+/// assert_eq!(schema.field("StellarMass").unwrap().units, "1.0e10 Msun/h");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, GalaxyRecord)]
+#[repr(C)]
+pub struct SageGalaxy {
+    #[galaxy(
+        name = "SnapNum",
+        units = "Unitless",
+        description = "Snapshot the galaxy is located at."
+    )]
+    pub snap_num: i32,
+    #[galaxy(
+        name = "Type",
+        units = "Unitless",
+        description = "0: Central galaxy of the main FoF halo. 1: Central of a sub-halo. 2: Orphan galaxy that will merge within the current timestep."
+    )]
+    pub galaxy_type: i32,
+    #[galaxy(
+        name = "GalaxyIndex",
+        units = "Unitless",
+        description = "Galaxy ID, unique across all trees and files. Calculated as local galaxy number + tree number * factor + file number * factor."
+    )]
+    pub galaxy_index: i64,
+    #[galaxy(
+        name = "CentralGalaxyIndex",
+        units = "Unitless",
+        description = "GalaxyIndex of the central galaxy within this galaxy's FoF group. Calculated the same as 'GalaxyIndex'."
+    )]
+    pub central_galaxy_index: i64,
+    #[galaxy(
+        name = "SAGEHaloIndex",
+        units = "Unitless",
+        description = "Halo number from the restructured trees (the host halo, not necessarily the main FoF halo)."
+    )]
+    pub sage_halo_index: i32,
+    #[galaxy(
+        name = "SAGETreeIndex",
+        units = "Unitless",
+        description = "Tree number this galaxy belongs to."
+    )]
+    pub sage_tree_index: i32,
+    #[galaxy(
+        name = "SimulationHaloIndex",
+        units = "Unitless",
+        description = "Most bound particle ID from the tree files."
+    )]
+    pub simulation_halo_index: i64,
+    #[galaxy(
+        name = "mergeType",
+        units = "Unitless",
+        description = "Denotes how this galaxy underwent a merger. 0: None. 1: Minor merger. 2: Major merger. 3: Disk instability. 4: Disrupt to intra-cluster stars."
+    )]
+    pub merge_type: i32,
+    #[galaxy(
+        name = "mergeIntoID",
+        units = "Unitless",
+        description = "Galaxy ID this galaxy is merging into."
+    )]
+    pub merge_into_id: i32,
+    #[galaxy(
+        name = "mergeIntoSnapNum",
+        units = "Unitless",
+        description = "Snapshot number of the galaxy this galaxy is merging into."
+    )]
+    pub merge_into_snap_num: i32,
+    #[galaxy(
+        name = "dT",
+        units = "Myr",
+        description = "Time between this snapshot and when the galaxy was last evolved."
+    )]
+    pub dt: f32,
+    #[galaxy(split = ["Posx", "Posy", "Posz"], units = "Mpc/h", description = "Galaxy spatial position.")]
+    pub pos: [f32; 3],
+    #[galaxy(split = ["Velx", "Vely", "Velz"], units = "km/s", description = "Galaxy velocity.")]
+    pub vel: [f32; 3],
+    #[galaxy(split = ["Spinx", "Spiny", "Spinz"], units = "Unitless", description = "Halo spin.")]
+    pub spin: [f32; 3],
+    #[galaxy(
+        name = "Len",
+        units = "Unitless",
+        description = "Number of particles in this galaxy's halo."
+    )]
+    pub len: i32,
+    #[galaxy(
+        name = "Mvir",
+        units = "1.0e10 Msun/h",
+        description = "Virial mass of this galaxy's halo."
+    )]
+    pub mvir: f32,
+    #[galaxy(
+        name = "CentralMvir",
+        units = "1.0e10 Msun/h",
+        description = "Virial mass of the main FoF halo."
+    )]
+    pub central_mvir: f32,
+    #[galaxy(
+        name = "Rvir",
+        units = "Mpc/h",
+        description = "Virial radius of this galaxy's halo."
+    )]
+    pub rvir: f32,
+    #[galaxy(
+        name = "Vvir",
+        units = "km/s",
+        description = "Virial velocity of this galaxy's halo."
+    )]
+    pub vvir: f32,
+    #[galaxy(
+        name = "Vmax",
+        units = "km/s",
+        description = "Maximum circular velocity of this galaxy's halo."
+    )]
+    pub vmax: f32,
+    #[galaxy(
+        name = "VelDisp",
+        units = "km/s",
+        description = "Velocity dispersion of this galaxy's halo."
+    )]
+    pub vel_disp: f32,
+    #[galaxy(
+        name = "ColdGas",
+        units = "1.0e10 Msun/h",
+        description = "Mass of gas in the cold reservoir."
+    )]
+    pub cold_gas: f32,
+    #[galaxy(
+        name = "StellarMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of stars."
+    )]
+    pub stellar_mass: f32,
+    #[galaxy(
+        name = "BulgeMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of stars in the bulge. Bulge stars are added either through disk instabilities or mergers."
+    )]
+    pub bulge_mass: f32,
+    #[galaxy(
+        name = "HotGas",
+        units = "1.0e10 Msun/h",
+        description = "Mass of gas in the hot reservoir."
+    )]
+    pub hot_gas: f32,
+    #[galaxy(
+        name = "EjectedMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of gas in the ejected reservoir."
+    )]
+    pub ejected_mass: f32,
+    #[galaxy(
+        name = "BlackHoleMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of this galaxy's black hole."
+    )]
+    pub black_hole_mass: f32,
+    #[galaxy(
+        name = "IntraClusterStars",
+        units = "1.0e10 Msun/h",
+        description = "Mass of intra-cluster stars."
+    )]
+    pub ics: f32,
+    #[galaxy(
+        name = "MetalsColdGas",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in the cold reservoir."
+    )]
+    pub metals_cold_gas: f32,
+    #[galaxy(
+        name = "MetalsStellarMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in stars."
+    )]
+    pub metals_stellar_mass: f32,
+    #[galaxy(
+        name = "MetalsBulgeMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in the bulge."
+    )]
+    pub metals_bulge_mass: f32,
+    #[galaxy(
+        name = "MetalsHotGas",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in the hot reservoir."
+    )]
+    pub metals_hot_gas: f32,
+    #[galaxy(
+        name = "MetalsEjectedMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in the ejected reservoir."
+    )]
+    pub metals_ejected_mass: f32,
+    #[galaxy(
+        name = "MetalsIntraClusterStars",
+        units = "1.0e10 Msun/h",
+        description = "Mass of metals in intra-cluster stars."
+    )]
+    pub metals_ics: f32,
+    #[galaxy(
+        name = "SfrDisk",
+        units = "Msun/yr",
+        description = "Star formation rate within the disk."
+    )]
+    pub sfr_disk: f32,
+    #[galaxy(
+        name = "SfrBulge",
+        units = "Msun/yr",
+        description = "Star formation rate within the bulge."
+    )]
+    pub sfr_bulge: f32,
+    #[galaxy(
+        name = "SfrDiskZ",
+        units = "Unitless",
+        description = "Metallicity of star-forming gas in the disk."
+    )]
+    pub sfr_disk_z: f32,
+    #[galaxy(
+        name = "SfrBulgeZ",
+        units = "Unitless",
+        description = "Metallicity of star-forming gas in the bulge."
+    )]
+    pub sfr_bulge_z: f32,
+    #[galaxy(
+        name = "DiskRadius",
+        units = "Mpc/h",
+        description = "Disk scale radius based on Mo, Shude & White (1998)."
+    )]
+    pub disk_scale_radius: f32,
+    #[galaxy(
+        name = "Cooling",
+        units = "log10(erg/s)",
+        description = "Energy rate for gas cooling in the galaxy."
+    )]
+    pub cooling: f32,
+    #[galaxy(
+        name = "Heating",
+        units = "log10(erg/s)",
+        description = "Energy rate for gas heating in the galaxy."
+    )]
+    pub heating: f32,
+    #[galaxy(
+        name = "QuasarModeBHaccretionMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass that this galaxy's black hole accreted during the last time step."
+    )]
+    pub quasar_mode_bh_accretion_mass: f32,
+    #[galaxy(
+        name = "TimeOfLastMajorMerger",
+        units = "Myr",
+        description = "Time since this galaxy had a major merger."
+    )]
+    pub time_of_last_major_merger: f32,
+    #[galaxy(
+        name = "TimeOfLastMinorMerger",
+        units = "Myr",
+        description = "Time since this galaxy had a minor merger."
+    )]
+    pub time_of_last_minor_merger: f32,
+    #[galaxy(
+        name = "OutflowRate",
+        units = "Msun/yr",
+        description = "Rate at which cold gas is reheated to hot gas."
+    )]
+    pub outflow_rate: f32,
+    #[galaxy(
+        name = "infallMvir",
+        units = "1.0e10 Msun/h",
+        description = "Virial mass of this galaxy's halo at infall."
+    )]
+    pub infall_mvir: f32,
+    #[galaxy(
+        name = "infallVvir",
+        units = "km/s",
+        description = "Virial velocity of this galaxy's halo at infall."
+    )]
+    pub infall_vvir: f32,
+    #[galaxy(
+        name = "infallVmax",
+        units = "km/s",
+        description = "Maximum circular velocity of this galaxy's halo at infall."
+    )]
+    pub infall_vmax: f32,
+    /// The 4 bytes C puts after the last field to align the 8-byte-aligned struct; kept so that
+    /// the record is byte-for-byte SAGE's binary record.
+    #[galaxy(skip)]
+    pub _padding: u32,
+}

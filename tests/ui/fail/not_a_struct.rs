@@ -1,0 +1,10 @@
+use galaxy_io::GalaxyRecord;
+
+#[derive(GalaxyRecord)]
+#[repr(C)]
+enum Kind {
+    Central,
+    Satellite,
+}
+
+fn main() {}
