@@ -36,6 +36,18 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// A stream ended in the middle of a record.
+    #[error("{bytes} trailing bytes at stream offset {offset} are not a whole record of {record_size} bytes")]
+    PartialRecord {
+        bytes: usize,
+        offset: u64,
+        record_size: usize,
+    },
+
+    /// A stream ended before the bytes that were asked for.
+    #[error("the stream ended at offset {offset}, {wanted} bytes short")]
+    UnexpectedEnd { offset: u64, wanted: usize },
+
     /// The output file exists and overwriting was not requested.
     #[error("{0} already exists; remove it or ask for overwrite")]
     FileExists(PathBuf),

@@ -1,15 +1,19 @@
 //! galaxy-io placeholder
 extern crate self as galaxy_io;
 
+mod buffer;
 mod error;
 pub mod sage;
-pub mod schema;
+mod schema;
+mod sink;
 
+pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use error::{Error, Result};
 pub use galaxy_derive::GalaxyRecord;
 pub use schema::{
     Dtype, Field, FieldLayout, FieldType, GalaxyRecord, Member, Schema, Shape, SplitField,
 };
+pub use sink::BinaryFile;
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,0 +1,114 @@
+//! How a [`Buffer`](super::Buffer) sizes itself: SAGE's `buffer_config` in Rust.
+
+use crate::error::{Error, Result};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * 1024;
+
+/// Sizes and growth policy of a buffer. Checked by [`BufferConfig::validate`], which
+/// [`Buffer::new`](super::Buffer::new) calls, so an invalid configuration never reaches a write.
+///
+/// ```
+/// use galaxy_io::BufferConfig;
+/// let config = BufferConfig::from_megabytes(4, 1, 64).unwrap();
+/// assert_eq!(config.initial_size, 4 << 20);
+/// assert!(BufferConfig::from_megabytes(4, 8, 2).is_err()); // min > max
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BufferConfig {
+    /// Capacity at creation, in bytes.
+    pub initial_size: usize,
+    /// Smallest capacity allowed, in bytes (SAGE: 64 KiB).
+    pub min_size: usize,
+    /// Largest capacity the buffer may grow to, in bytes.
+    pub max_size: usize,
+    /// Factor by which the capacity grows (> 1; SAGE: 1.5).
+    pub growth_factor: f64,
+    /// Whether the buffer grows at all.
+    pub auto_resize: bool,
+    /// Grow when a write does not fit and the buffer is at least this full (1..=100 %; SAGE: 80).
+    pub resize_threshold_percent: u8,
+}
+
+impl Default for BufferConfig {
+    /// 4 MiB growing to 16 MiB: large enough that per-flush HDF5 overhead is a few percent of
+    /// the write time (see BENCHMARKS.md), small enough for one buffer per output snapshot.
+    fn default() -> Self {
+        BufferConfig {
+            initial_size: 4 * MIB,
+            min_size: 64 * KIB,
+            max_size: 16 * MIB,
+            growth_factor: 1.5,
+            auto_resize: true,
+            resize_threshold_percent: 80,
+        }
+    }
+}
+
+impl BufferConfig {
+    /// SAGE's `buffer_config_default(initial_mb, min_mb, max_mb)`: sizes in MiB, a minimum of
+    /// at least 64 KiB, growth 1.5, auto-resize at 80 %.
+    pub fn from_megabytes(initial_mb: usize, min_mb: usize, max_mb: usize) -> Result<Self> {
+        let config = BufferConfig {
+            initial_size: initial_mb * MIB,
+            min_size: (min_mb * MIB).max(64 * KIB),
+            max_size: max_mb * MIB,
+            ..BufferConfig::default()
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// A buffer of exactly `size` bytes that never grows.
+    ///
+    /// ```
+    /// let config = galaxy_io::BufferConfig::fixed(1 << 20);
+    /// assert!(!config.auto_resize);
+    /// ```
+    pub fn fixed(size: usize) -> Self {
+        BufferConfig {
+            initial_size: size,
+            min_size: size,
+            max_size: size,
+            auto_resize: false,
+            ..BufferConfig::default()
+        }
+    }
+
+    /// Rejects zero sizes, `min > max`, an initial size outside `min..=max`, a growth factor
+    /// that is not above 1 and a threshold outside 1..=100.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |message: String| Err(Error::BufferConfig(message));
+        if self.initial_size == 0 || self.min_size == 0 || self.max_size == 0 {
+            return fail(format!(
+                "sizes must be positive (initial {}, min {}, max {})",
+                self.initial_size, self.min_size, self.max_size
+            ));
+        }
+        if self.min_size > self.max_size {
+            return fail(format!(
+                "min_size {} is larger than max_size {}",
+                self.min_size, self.max_size
+            ));
+        }
+        if !(self.min_size..=self.max_size).contains(&self.initial_size) {
+            return fail(format!(
+                "initial_size {} is outside min_size..=max_size ({}..={})",
+                self.initial_size, self.min_size, self.max_size
+            ));
+        }
+        if !(self.growth_factor > 1.0 && self.growth_factor.is_finite()) {
+            return fail(format!(
+                "growth_factor must be finite and above 1, not {}",
+                self.growth_factor
+            ));
+        }
+        if !(1..=100).contains(&self.resize_threshold_percent) {
+            return fail(format!(
+                "resize_threshold_percent must be within 1..=100, not {}",
+                self.resize_threshold_percent
+            ));
+        }
+        Ok(())
+    }
+}

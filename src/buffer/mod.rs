@@ -1,0 +1,315 @@
+//! The buffer manager: bytes in, whole records out through a write callback.
+//!
+//! SAGE's `io_buffer_manager` in Rust. A [`Buffer`] collects bytes, grows by its
+//! [`BufferConfig`] when it keeps filling up, and hands what it holds to a [`WriteCallback`]
+//! together with the bytes' offset in the logical stream. With a record size set, every hand-over
+//! is a whole number of records, so the callback can turn an offset into a row.
+
+mod config;
+mod read;
+
+pub use config::BufferConfig;
+pub use read::{ReadBuffer, ReadCallback};
+
+use crate::error::{Error, Result};
+
+/// Where buffered bytes go: SAGE's `io_write_fn(fd, buffer, size, offset, context)`, with the
+/// implementor as the context.
+///
+/// ```
+/// use galaxy_io::{Result, WriteCallback};
+///
+/// /// Collects everything in memory.
+/// struct Memory(Vec<u8>);
+///
+/// impl WriteCallback for Memory {
+///     fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
+///         assert_eq!(offset as usize, self.0.len());
+///         self.0.extend_from_slice(bytes);
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait WriteCallback {
+    /// Writes `bytes`, which start at `offset` in the stream. On error nothing of `bytes` may be
+    /// considered written: the buffer keeps them and a retry hands them over again.
+    fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()>;
+}
+
+/// Counters of one buffer's life.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferStats {
+    /// Bytes accepted by the callback.
+    pub bytes_written: u64,
+    /// Successful callback calls.
+    pub callback_calls: u64,
+    /// Times the capacity grew.
+    pub resizes: u32,
+    /// The largest capacity reached, in bytes.
+    pub peak_capacity: usize,
+}
+
+/// A growing, record-aligned write buffer in front of a [`WriteCallback`].
+///
+/// ```
+/// use galaxy_io::{Buffer, BufferConfig, Result, WriteCallback};
+///
+/// struct Memory(Vec<u8>);
+/// impl WriteCallback for Memory {
+///     fn write(&mut self, bytes: &[u8], _offset: u64) -> Result<()> {
+///         self.0.extend_from_slice(bytes);
+///         Ok(())
+///     }
+/// }
+///
+/// let mut buffer = Buffer::new(BufferConfig::fixed(64 * 1024), Memory(Vec::new()))?;
+/// buffer.set_record_size(8)?;
+/// buffer.write(&[1; 24])?;
+/// let memory = buffer.finish()?;
+/// assert_eq!(memory.0, [1; 24]);
+/// # Ok::<(), galaxy_io::Error>(())
+/// ```
+pub struct Buffer<W: WriteCallback> {
+    data: Vec<u8>,
+    capacity: usize,
+    config: BufferConfig,
+    record_size: usize,
+    /// Stream offset of `data[0]`.
+    offset: u64,
+    /// `None` only after `finish` has taken it.
+    callback: Option<W>,
+    stats: BufferStats,
+}
+
+impl<W: WriteCallback> Buffer<W> {
+    /// A buffer of `config.initial_size` bytes in front of `callback`; the configuration is
+    /// validated here.
+    pub fn new(config: BufferConfig, callback: W) -> Result<Self> {
+        config.validate()?;
+        Ok(Buffer {
+            data: Vec::with_capacity(config.initial_size),
+            capacity: config.initial_size,
+            config,
+            record_size: 1,
+            offset: 0,
+            callback: Some(callback),
+            stats: BufferStats {
+                peak_capacity: config.initial_size,
+                ..BufferStats::default()
+            },
+        })
+    }
+
+    /// Makes every hand-over a whole number of `record_size`-byte records. The capacity is
+    /// rounded down to whole records, and raised to one record if it is smaller. Must be called
+    /// while the buffer is empty.
+    pub fn set_record_size(&mut self, record_size: usize) -> Result<()> {
+        if record_size == 0 {
+            return Err(Error::BufferConfig(
+                "the record size must be positive".into(),
+            ));
+        }
+        if !self.data.is_empty() || self.offset % record_size as u64 != 0 {
+            return Err(Error::BufferConfig(
+                "the record size can only be set while the buffer is empty at a record boundary"
+                    .into(),
+            ));
+        }
+        self.record_size = record_size;
+        self.capacity = self.records_in(self.capacity);
+        self.note_capacity();
+        Ok(())
+    }
+
+    /// Adds `bytes` to the stream. Either all of them are accepted (`Ok`) or none are (`Err`,
+    /// with the buffer's earlier contents still held), so retrying a failed call writes every
+    /// byte exactly once.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.len() <= self.capacity - self.data.len() {
+            self.data.extend_from_slice(bytes);
+            return Ok(());
+        }
+        if self.should_grow() {
+            self.grow(self.data.len() + bytes.len());
+            if bytes.len() <= self.capacity - self.data.len() {
+                self.data.extend_from_slice(bytes);
+                return Ok(());
+            }
+        }
+        self.flush_whole_records()?;
+        if bytes.len() <= self.capacity - self.data.len() {
+            self.data.extend_from_slice(bytes);
+            return Ok(());
+        }
+        // Larger than the buffer: whole records go straight to the callback, uncopied. Only the
+        // tail that is not a whole record (if any) is kept. This path is reached with an empty
+        // buffer unless a partial record is pending, in which case the records are copied.
+        if self.data.is_empty() {
+            let direct = bytes.len() - bytes.len() % self.record_size;
+            self.emit_direct(&bytes[..direct])?;
+            self.data.extend_from_slice(&bytes[direct..]);
+            return Ok(());
+        }
+        let held = self.data.len();
+        self.data.extend_from_slice(bytes);
+        if let Err(error) = self.flush_whole_records() {
+            self.data.truncate(held);
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    /// Hands every whole record held to the callback. A trailing partial record stays.
+    pub fn flush(&mut self) -> Result<()> {
+        self.flush_whole_records()
+    }
+
+    /// Flushes what is left and returns the callback. Bytes that do not make a whole record are
+    /// an error (they would be half a galaxy); on error the buffer is dropped, which retries the
+    /// flush once and logs the outcome.
+    pub fn finish(mut self) -> Result<W> {
+        self.flush_whole_records()?;
+        if !self.data.is_empty() {
+            return Err(Error::PartialRecord {
+                bytes: self.data.len(),
+                offset: self.offset,
+                record_size: self.record_size,
+            });
+        }
+        Ok(self
+            .callback
+            .take()
+            .expect("the callback is present until finish"))
+    }
+
+    /// The callback, e.g. to look at what it has written so far.
+    pub fn callback(&self) -> &W {
+        self.callback
+            .as_ref()
+            .expect("the callback is present until finish")
+    }
+
+    /// The callback, mutably.
+    pub fn callback_mut(&mut self) -> &mut W {
+        self.callback
+            .as_mut()
+            .expect("the callback is present until finish")
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> BufferStats {
+        self.stats
+    }
+
+    /// Current capacity in bytes.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Bytes held and not yet handed over.
+    pub fn pending(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Stream offset of the next byte the callback will receive.
+    pub fn flushed_offset(&self) -> u64 {
+        self.offset
+    }
+
+    fn records_in(&self, bytes: usize) -> usize {
+        (bytes - bytes % self.record_size).max(self.record_size)
+    }
+
+    fn should_grow(&self) -> bool {
+        self.config.auto_resize
+            && self.capacity < self.config.max_size
+            && self.data.len() * 100
+                >= self.capacity * usize::from(self.config.resize_threshold_percent)
+    }
+
+    fn grow(&mut self, wanted: usize) {
+        let old = self.capacity;
+        let grown = (old as f64 * self.config.growth_factor) as usize;
+        let target = grown.max(wanted.min(self.config.max_size));
+        self.capacity = self.records_in(target.min(self.config.max_size)).max(old);
+        if self.capacity > old {
+            self.stats.resizes += 1;
+            self.note_capacity();
+            log::debug!("buffer grew from {old} to {} bytes", self.capacity);
+        }
+    }
+
+    fn note_capacity(&mut self) {
+        self.stats.peak_capacity = self.stats.peak_capacity.max(self.capacity);
+        if self.data.capacity() < self.capacity {
+            self.data.reserve_exact(self.capacity - self.data.len());
+        }
+    }
+
+    fn flush_whole_records(&mut self) -> Result<()> {
+        let whole = self.data.len() - self.data.len() % self.record_size;
+        let callback = self
+            .callback
+            .as_mut()
+            .expect("the callback is present until finish");
+        deliver(
+            callback,
+            &mut self.stats,
+            &mut self.offset,
+            &self.data[..whole],
+        )?;
+        self.data.drain(..whole);
+        Ok(())
+    }
+
+    fn emit_direct(&mut self, bytes: &[u8]) -> Result<()> {
+        let callback = self
+            .callback
+            .as_mut()
+            .expect("the callback is present until finish");
+        deliver(callback, &mut self.stats, &mut self.offset, bytes)
+    }
+}
+
+/// One hand-over to the callback; offset and counters advance only when it succeeds.
+fn deliver<W: WriteCallback>(
+    callback: &mut W,
+    stats: &mut BufferStats,
+    offset: &mut u64,
+    bytes: &[u8],
+) -> Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    callback
+        .write(bytes, *offset)
+        .map_err(|source| Error::Flush {
+            offset: *offset,
+            len: bytes.len(),
+            source: Box::new(source),
+        })?;
+    *offset += bytes.len() as u64;
+    stats.bytes_written += bytes.len() as u64;
+    stats.callback_calls += 1;
+    Ok(())
+}
+
+impl<W: WriteCallback> Drop for Buffer<W> {
+    /// Without `finish`, flushes the whole records still held, best-effort: a failure is logged,
+    /// never a panic.
+    fn drop(&mut self) {
+        if self.callback.is_none() || self.data.is_empty() {
+            return;
+        }
+        match self.flush_whole_records() {
+            Ok(()) if self.data.is_empty() => {}
+            Ok(()) => log::error!(
+                "buffer dropped with {} bytes that are not a whole record; they were not written",
+                self.data.len()
+            ),
+            Err(error) => {
+                log::error!("buffer dropped without finish and its last flush failed: {error}")
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Write callbacks that are not HDF5.
+
+mod binary;
+
+pub use binary::BinaryFile;
