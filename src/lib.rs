@@ -3,9 +3,14 @@ extern crate self as galaxy_io;
 
 mod buffer;
 mod error;
+mod hdf5;
 pub mod sage;
 mod schema;
 mod sink;
+pub use crate::hdf5::{
+    read_snapshot, write_master, AttrValue, Catalogue, Durability, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, OutputSummary, SchemaOutput, Storage, SAGE_DATA_VERSION,
+};
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use error::{Error, Result};

@@ -58,22 +58,25 @@ impl Dtype {
     /// assert_eq!(Dtype::parse("i64"), Some(Dtype::I64));
     /// ```
     pub fn parse(name: &str) -> Option<Dtype> {
-        ALL_DTYPES.into_iter().find(|dtype| dtype.name() == name)
+        Dtype::ALL.into_iter().find(|dtype| dtype.name() == name)
     }
 }
 
-const ALL_DTYPES: [Dtype; 10] = [
-    Dtype::I8,
-    Dtype::I16,
-    Dtype::I32,
-    Dtype::I64,
-    Dtype::U8,
-    Dtype::U16,
-    Dtype::U32,
-    Dtype::U64,
-    Dtype::F32,
-    Dtype::F64,
-];
+impl Dtype {
+    /// Every element type.
+    pub const ALL: [Dtype; 10] = [
+        Dtype::I8,
+        Dtype::I16,
+        Dtype::I32,
+        Dtype::I64,
+        Dtype::U8,
+        Dtype::U16,
+        Dtype::U32,
+        Dtype::U64,
+        Dtype::F32,
+        Dtype::F64,
+    ];
+}
 
 impl std::fmt::Display for Dtype {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,0 +1,156 @@
+//! Where things live in a file: `Snap_<N>` groups, one extendable chunked dataset per field with
+//! `Description` and `Units` attributes, and the HDF5 types that match [`Dtype`].
+
+use super::raw;
+use crate::error::{Error, Result};
+use crate::schema::{Dtype, Field, Schema};
+use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
+use hdf5::{Datatype, Extent, Extents, SimpleExtents};
+
+/// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
+pub fn snapshot_group(snapshot: u32) -> String {
+    format!("Snap_{snapshot}")
+}
+
+/// The snapshot number in a group name, if it is a snapshot group.
+pub fn parse_snapshot_group(name: &str) -> Option<u32> {
+    name.strip_prefix("Snap_")?.parse().ok()
+}
+
+/// The native HDF5 type of each [`Dtype`], built once and kept for the life of a file.
+pub struct Types {
+    types: Vec<(Dtype, Datatype)>,
+}
+
+impl Types {
+    pub fn new() -> Result<Self> {
+        let build = |dtype: Dtype| -> hdf5::Result<Datatype> {
+            match dtype {
+                Dtype::I8 => Datatype::from_type::<i8>(),
+                Dtype::I16 => Datatype::from_type::<i16>(),
+                Dtype::I32 => Datatype::from_type::<i32>(),
+                Dtype::I64 => Datatype::from_type::<i64>(),
+                Dtype::U8 => Datatype::from_type::<u8>(),
+                Dtype::U16 => Datatype::from_type::<u16>(),
+                Dtype::U32 => Datatype::from_type::<u32>(),
+                Dtype::U64 => Datatype::from_type::<u64>(),
+                Dtype::F32 => Datatype::from_type::<f32>(),
+                Dtype::F64 => Datatype::from_type::<f64>(),
+            }
+        };
+        let types = Dtype::ALL
+            .into_iter()
+            .map(|dtype| {
+                Ok((
+                    dtype,
+                    build(dtype).map_err(|e| Error::hdf5("building types", e))?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Types { types })
+    }
+
+    pub fn get(&self, dtype: Dtype) -> &Datatype {
+        // Every Dtype was built in `new`.
+        &self
+            .types
+            .iter()
+            .find(|(d, _)| *d == dtype)
+            .expect("all dtypes are built")
+            .1
+    }
+}
+
+/// The [`Dtype`] of a dataset's element type, if it is one galaxy-io writes.
+pub fn dtype_of(datatype: &Datatype) -> Option<Dtype> {
+    Some(match datatype.to_descriptor().ok()? {
+        TypeDescriptor::Integer(IntSize::U1) => Dtype::I8,
+        TypeDescriptor::Integer(IntSize::U2) => Dtype::I16,
+        TypeDescriptor::Integer(IntSize::U4) => Dtype::I32,
+        TypeDescriptor::Integer(IntSize::U8) => Dtype::I64,
+        TypeDescriptor::Unsigned(IntSize::U1) => Dtype::U8,
+        TypeDescriptor::Unsigned(IntSize::U2) => Dtype::U16,
+        TypeDescriptor::Unsigned(IntSize::U4) => Dtype::U32,
+        TypeDescriptor::Unsigned(IntSize::U8) => Dtype::U64,
+        TypeDescriptor::Float(FloatSize::U4) => Dtype::F32,
+        TypeDescriptor::Float(FloatSize::U8) => Dtype::F64,
+        _ => return None,
+    })
+}
+
+/// Chunking and compression of the datasets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Storage {
+    /// Target bytes per chunk; each dataset gets as many rows as fit (at least one). The default,
+    /// 512 KiB, keeps a chunk inside HDF5's default 1 MiB chunk cache per dataset.
+    pub chunk_bytes: usize,
+    /// Deflate (gzip) level 0..=9, or none.
+    pub deflate: Option<u8>,
+    /// Byte-shuffle before compressing (helps deflate on floats).
+    pub shuffle: bool,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            chunk_bytes: 512 * 1024,
+            deflate: None,
+            shuffle: false,
+        }
+    }
+}
+
+/// One field's dataset in one snapshot, open for the life of the file.
+pub struct Column {
+    pub field: Field,
+    pub dataset: hdf5::Dataset,
+    pub mem_type: hdf5_sys::h5i::hid_t,
+}
+
+/// Creates `Snap_<N>` with one empty, extendable dataset per field and its attributes.
+pub fn create_snapshot(
+    file: &hdf5::File,
+    snapshot: u32,
+    schema: &Schema,
+    storage: Storage,
+    types: &Types,
+) -> Result<(hdf5::Group, Vec<Column>)> {
+    let group_name = snapshot_group(snapshot);
+    let group = file
+        .create_group(&group_name)
+        .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let context = || format!("creating dataset {group_name}/{}", field.name);
+            let datatype = types.get(field.dtype);
+            let mut extents = vec![Extent::resizable(0)];
+            extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
+            let mut chunk = vec![(storage.chunk_bytes / field.size()).max(1)];
+            chunk.extend(&field.shape);
+            let mut builder = group
+                .new_dataset_builder()
+                .empty_as(datatype)
+                .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
+                .chunk(chunk);
+            if storage.shuffle {
+                builder = builder.shuffle();
+            }
+            if let Some(level) = storage.deflate {
+                builder = builder.deflate(level);
+            }
+            let dataset = builder
+                .create(field.name.as_str())
+                .map_err(|e| Error::hdf5(context(), e))?;
+            raw::write_string_attr(dataset.id(), "Description", &field.description)?;
+            raw::write_string_attr(dataset.id(), "Units", &field.units)?;
+            Ok(Column {
+                field: field.clone(),
+                mem_type: datatype.id(),
+                dataset,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((group, columns))
+}

@@ -1,0 +1,400 @@
+//! The output handler: create the file, write galaxies per snapshot, flush, finish.
+//!
+//! [`SchemaOutput`] works from a run-time [`Schema`] (static and extended fields alike);
+//! [`Hdf5Output`] is its typed face for a `#[derive(GalaxyRecord)]` struct.
+
+use super::header::Header;
+use super::layout::{self, Storage, Types};
+use super::raw;
+use super::sink::SnapshotSink;
+use super::tree_info;
+use crate::buffer::{Buffer, BufferConfig, BufferStats};
+use crate::error::{Error, Result};
+use crate::schema::{GalaxyRecord, Schema};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+/// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// HDF5 caches as usual; [`SchemaOutput::finish`] makes everything durable. Fastest.
+    #[default]
+    Default,
+    /// After every buffer flush, `num_gals` is updated and the file is flushed (`H5Fflush`):
+    /// a crash loses at most what is still in memory.
+    FlushEachBuffer,
+    /// Single-writer/multiple-reader (HDF5 >= 1.10, v110 format): readers can follow a running
+    /// model, and the file stays readable after the writer dies. Rows count by dataset length;
+    /// `num_gals` is written at finish.
+    Swmr,
+}
+
+/// How an output is written. `Default` is the product configuration.
+#[derive(Clone, Debug, Default)]
+pub struct Hdf5Options {
+    /// Size and growth of each snapshot's buffer.
+    pub buffer: BufferConfig,
+    /// Chunking and compression of the datasets.
+    pub storage: Storage,
+    /// Replace an existing file instead of failing.
+    pub overwrite: bool,
+    /// Crash behaviour.
+    pub durability: Durability,
+    /// Header attributes, written at creation and again at finish.
+    pub header: Header,
+}
+
+/// What [`SchemaOutput::finish`] reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSummary {
+    /// The file written.
+    pub path: PathBuf,
+    /// Galaxies per snapshot, in snapshot order.
+    pub galaxies: Vec<(u32, u64)>,
+    /// Record bytes handed to HDF5.
+    pub record_bytes: u64,
+}
+
+struct SnapshotOutput {
+    snapshot: u32,
+    group: hdf5::Group,
+    buffer: Buffer<SnapshotSink>,
+    galaxies_per_tree: Vec<i32>,
+}
+
+/// An HDF5 galaxy catalogue being written from a run-time [`Schema`].
+///
+/// ```
+/// use galaxy_io::{Dtype, Field, Hdf5Options, Schema, SchemaOutput};
+/// let dir = tempfile::tempdir()?;
+/// let schema = Schema::new(vec![Field::scalar("Mvir", 0, Dtype::F64)], 8)?;
+/// let mut output = SchemaOutput::create(dir.path().join("run.hdf5"), schema, &[63], Hdf5Options::default())?;
+/// output.write_rows(63, bytemuck::cast_slice(&[1.5f64, 2.5]))?;
+/// let summary = output.finish()?;
+/// assert_eq!(summary.galaxies, [(63, 2)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SchemaOutput {
+    file: hdf5::File,
+    path: PathBuf,
+    schema: Schema,
+    durability: Durability,
+    header: Header,
+    snapshots: Vec<SnapshotOutput>,
+    // Keeps the native types alive as long as the datasets use their ids.
+    _types: Types,
+}
+
+impl SchemaOutput {
+    /// Creates the file with one `Snap_<N>` group per snapshot and one empty dataset per field.
+    pub fn create(
+        path: impl AsRef<Path>,
+        schema: Schema,
+        snapshots: &[u32],
+        options: Hdf5Options,
+    ) -> Result<Self> {
+        let path = path.as_ref().to_owned();
+        options.buffer.validate()?;
+        prepare_path(&path, options.overwrite)?;
+        let display = path.display().to_string();
+        let file = match options.durability {
+            Durability::Swmr => hdf5::File::with_options()
+                .with_fapl(|fapl| fapl.libver_v110())
+                .create(&path),
+            _ => hdf5::File::create(&path),
+        }
+        .map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
+
+        let types = Types::new()?;
+        let mut numbers = snapshots.to_vec();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut outputs = Vec::with_capacity(numbers.len());
+        for snapshot in numbers {
+            let (group, columns) =
+                layout::create_snapshot(&file, snapshot, &schema, options.storage, &types)?;
+            write_num_gals(&group, 0)?;
+            let mut sink =
+                SnapshotSink::new(snapshot, display.clone(), columns, schema.record_size());
+            if options.durability != Durability::Default {
+                sink.set_after_write(durability_hook(&file, &group, options.durability));
+            }
+            let mut buffer = Buffer::new(options.buffer, sink)?;
+            buffer.set_record_size(schema.record_size())?;
+            outputs.push(SnapshotOutput {
+                snapshot,
+                group,
+                buffer,
+                galaxies_per_tree: Vec::new(),
+            });
+        }
+        let declared: Vec<u32> = outputs.iter().map(|s| s.snapshot).collect();
+        options.header.write(&file, &declared)?;
+        if options.durability == Durability::Swmr {
+            raw::start_swmr_write(file.id())?;
+        }
+        Ok(SchemaOutput {
+            file,
+            path,
+            schema,
+            durability: options.durability,
+            header: options.header,
+            snapshots: outputs,
+            _types: types,
+        })
+    }
+
+    /// Appends whole records (`schema().record_size()` bytes each) to a snapshot.
+    pub fn write_rows(&mut self, snapshot: u32, rows: &[u8]) -> Result<()> {
+        let record_size = self.schema.record_size();
+        if rows.len() % record_size != 0 {
+            return Err(Error::BadInput {
+                snapshot,
+                problem: format!(
+                    "{} bytes are not whole records of {record_size} bytes",
+                    rows.len()
+                ),
+            });
+        }
+        self.snapshot_mut(snapshot)?.buffer.write(rows)
+    }
+
+    /// Appends whole records that belong to merger tree `tree`; the counts per tree become
+    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` at finish.
+    pub fn write_tree_rows(&mut self, snapshot: u32, tree: usize, rows: &[u8]) -> Result<()> {
+        self.write_rows(snapshot, rows)?;
+        let count = (rows.len() / self.schema.record_size()) as i32;
+        let output = self.snapshot_mut(snapshot)?;
+        if output.galaxies_per_tree.len() <= tree {
+            output.galaxies_per_tree.resize(tree + 1, 0);
+        }
+        output.galaxies_per_tree[tree] += count;
+        Ok(())
+    }
+
+    /// Hands every buffered galaxy to HDF5.
+    pub fn flush(&mut self) -> Result<()> {
+        self.snapshots.iter_mut().try_for_each(|s| s.buffer.flush())
+    }
+
+    /// The schema the rows follow.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The header, to complete before [`finish`](Self::finish) writes it again.
+    pub fn header_mut(&mut self) -> &mut Header {
+        &mut self.header
+    }
+
+    /// The declared snapshots, ascending.
+    pub fn snapshots(&self) -> Vec<u32> {
+        self.snapshots.iter().map(|s| s.snapshot).collect()
+    }
+
+    /// Buffer counters of a snapshot.
+    pub fn buffer_stats(&self, snapshot: u32) -> Result<BufferStats> {
+        Ok(self.snapshot(snapshot)?.buffer.stats())
+    }
+
+    /// Galaxies written to HDF5 so far for a snapshot (buffered ones not included).
+    pub fn flushed_galaxies(&self, snapshot: u32) -> Result<u64> {
+        Ok(self.snapshot(snapshot)?.buffer.callback().rows())
+    }
+
+    /// Flushes every buffer, writes `num_gals`, the tree counts and the header, and closes the
+    /// file. Nothing can be written afterwards: the output is consumed.
+    pub fn finish(mut self) -> Result<OutputSummary> {
+        let mut galaxies = Vec::new();
+        let mut trees = Vec::new();
+        let mut record_bytes = 0;
+        for output in std::mem::take(&mut self.snapshots) {
+            record_bytes += output.buffer.stats().bytes_written;
+            let sink = output.buffer.finish()?;
+            galaxies.push((output.snapshot, sink.rows()));
+            trees.push((output.snapshot, output.galaxies_per_tree));
+        }
+        let declared: Vec<u32> = galaxies.iter().map(|(s, _)| *s).collect();
+        // SWMR files cannot take new objects; reopening ends SWMR mode for the final touches.
+        let file = if self.durability == Durability::Swmr {
+            let path = self.path.clone();
+            drop(std::mem::replace(&mut self.file, reopen(&path)?));
+            &self.file
+        } else {
+            &self.file
+        };
+        for (snapshot, rows) in &galaxies {
+            let group = file
+                .group(&layout::snapshot_group(*snapshot))
+                .map_err(|e| Error::hdf5("opening a snapshot group", e))?;
+            write_num_gals(&group, *rows)?;
+        }
+        tree_info::write(file, &trees)?;
+        self.header.write(file, &declared)?;
+        raw::flush_file(file.id())?;
+        Ok(OutputSummary {
+            path: self.path.clone(),
+            galaxies,
+            record_bytes,
+        })
+    }
+
+    fn snapshot(&self, snapshot: u32) -> Result<&SnapshotOutput> {
+        match self
+            .snapshots
+            .binary_search_by_key(&snapshot, |s| s.snapshot)
+        {
+            Ok(index) => Ok(&self.snapshots[index]),
+            Err(_) => Err(self.unknown(snapshot)),
+        }
+    }
+
+    fn snapshot_mut(&mut self, snapshot: u32) -> Result<&mut SnapshotOutput> {
+        match self
+            .snapshots
+            .binary_search_by_key(&snapshot, |s| s.snapshot)
+        {
+            Ok(index) => Ok(&mut self.snapshots[index]),
+            Err(_) => Err(self.unknown(snapshot)),
+        }
+    }
+
+    fn unknown(&self, snapshot: u32) -> Error {
+        Error::UnknownSnapshot {
+            path: self.path.clone(),
+            snapshot,
+            known: self.snapshots(),
+        }
+    }
+}
+
+impl Drop for SchemaOutput {
+    /// Without `finish`: every buffer is flushed best-effort (its own Drop) and `num_gals`
+    /// updated, so what was written is readable; failures are logged.
+    fn drop(&mut self) {
+        for output in std::mem::take(&mut self.snapshots) {
+            let SnapshotOutput {
+                group,
+                mut buffer,
+                snapshot,
+                ..
+            } = output;
+            if let Err(error) = buffer.flush() {
+                log::error!(
+                    "{}: snapshot {snapshot} dropped without finish: {error}",
+                    self.path.display()
+                );
+            }
+            let rows = buffer.callback().rows();
+            drop(buffer);
+            if self.durability != Durability::Swmr {
+                if let Err(error) = write_num_gals(&group, rows) {
+                    log::error!("{}: snapshot {snapshot}: {error}", self.path.display());
+                }
+            }
+        }
+    }
+}
+
+/// A typed [`SchemaOutput`] for a `#[derive(GalaxyRecord)]` struct.
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, Hdf5Options, Hdf5Output};
+/// let dir = tempfile::tempdir()?;
+/// let mut output = Hdf5Output::<SageGalaxy>::create(dir.path().join("model_0.hdf5"), &[63], Hdf5Options::default())?;
+/// output.write_galaxies(63, &[SageGalaxy { stellar_mass: 1.0, ..Default::default() }])?;
+/// assert_eq!(output.finish()?.galaxies, [(63, 1)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Hdf5Output<G: GalaxyRecord> {
+    inner: SchemaOutput,
+    record: PhantomData<fn(&G)>,
+}
+
+impl<G: GalaxyRecord> Hdf5Output<G> {
+    /// Creates the file for `G`'s schema; see [`SchemaOutput::create`].
+    pub fn create(path: impl AsRef<Path>, snapshots: &[u32], options: Hdf5Options) -> Result<Self> {
+        Ok(Hdf5Output {
+            inner: SchemaOutput::create(path, Schema::of::<G>()?, snapshots, options)?,
+            record: PhantomData,
+        })
+    }
+
+    /// Appends galaxies to a snapshot, as their bytes (no copy until the buffer).
+    pub fn write_galaxies(&mut self, snapshot: u32, galaxies: &[G]) -> Result<()> {
+        self.inner
+            .write_rows(snapshot, bytemuck::cast_slice(galaxies))
+    }
+
+    /// Appends the galaxies of merger tree `tree` to a snapshot.
+    pub fn write_tree(&mut self, snapshot: u32, tree: usize, galaxies: &[G]) -> Result<()> {
+        self.inner
+            .write_tree_rows(snapshot, tree, bytemuck::cast_slice(galaxies))
+    }
+
+    /// The untyped output underneath.
+    pub fn inner(&self) -> &SchemaOutput {
+        &self.inner
+    }
+
+    /// The untyped output underneath, mutably (flush, header, statistics).
+    pub fn inner_mut(&mut self) -> &mut SchemaOutput {
+        &mut self.inner
+    }
+
+    /// See [`SchemaOutput::finish`].
+    pub fn finish(self) -> Result<OutputSummary> {
+        self.inner.finish()
+    }
+}
+
+fn prepare_path(path: &Path, overwrite: bool) -> Result<()> {
+    if path.exists() && !overwrite {
+        return Err(Error::FileExists(path.to_owned()));
+    }
+    // Opening with the operating system first turns "no such directory" or "permission denied"
+    // into a plain I/O error instead of an HDF5 error stack.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map(drop)
+        .map_err(|error| Error::io("creating", path, error))
+}
+
+fn reopen(path: &Path) -> Result<hdf5::File> {
+    hdf5::File::open_rw(path).map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))
+}
+
+fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
+    let context = || format!("writing num_gals of {}", group.name());
+    let value = rows as i64;
+    let written = match group.attr("num_gals") {
+        Ok(attr) => attr.write_scalar(&value),
+        Err(_) => group
+            .new_attr::<i64>()
+            .create("num_gals")
+            .and_then(|a| a.write_scalar(&value)),
+    };
+    written.map_err(|e| Error::hdf5(context(), e))
+}
+
+fn durability_hook(
+    file: &hdf5::File,
+    group: &hdf5::Group,
+    durability: Durability,
+) -> super::sink::AfterWrite {
+    let (file, group) = (file.clone(), group.clone());
+    Box::new(move |rows| {
+        if durability == Durability::FlushEachBuffer {
+            write_num_gals(&group, rows)?;
+        }
+        raw::flush_file(file.id())
+    })
+}

@@ -1,0 +1,286 @@
+//! The few HDF5 calls that the high-level binding does not offer, or that sit on the hot path
+//! where its per-call overhead matters. Every call holds the binding's global HDF5 lock, and every
+//! failure carries the HDF5 error stack.
+
+use crate::error::{Error, Result};
+use hdf5_sys::h5::{herr_t, hsize_t};
+use hdf5_sys::h5i::hid_t;
+use hdf5_sys::h5p::H5P_DEFAULT;
+use std::ffi::CString;
+
+/// Runs `f` holding the lock that serialises all HDF5 calls of the process.
+pub fn locked<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = hdf5_sys::LOCK.lock();
+    f()
+}
+
+fn check(status: herr_t, context: impl FnOnce() -> String) -> Result<()> {
+    hdf5::h5check(status)
+        .map(drop)
+        .map_err(|error| Error::hdf5(context(), error))
+}
+
+fn check_id(id: hid_t, context: impl FnOnce() -> String) -> Result<hid_t> {
+    hdf5::h5check(id).map_err(|error| Error::hdf5(context(), error))
+}
+
+fn c_string(text: &str) -> Result<CString> {
+    CString::new(text).map_err(|_| Error::Schema(format!("`{text}` contains a NUL byte")))
+}
+
+/// An HDF5 identifier closed on drop.
+struct Owned(hid_t, unsafe extern "C" fn(hid_t) -> herr_t);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // SAFETY: the id was returned by HDF5 and is closed exactly once, here.
+        locked(|| unsafe { (self.1)(self.0) });
+    }
+}
+
+/// What [`append_rows`] writes: `rows` rows starting at row `first`, each of `inner` elements.
+pub struct Rows<'a> {
+    pub first: u64,
+    pub rows: u64,
+    /// The dimensions after the first (empty for a 1-D dataset).
+    pub inner: &'a [usize],
+    /// Native element type of the bytes.
+    pub mem_type: hid_t,
+    pub element_size: usize,
+    pub bytes: &'a [u8],
+}
+
+/// Extends `dataset` to `first + rows` rows and writes the rows as one hyperslab. Idempotent:
+/// repeating it after a failure writes the same rows again, never more.
+pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) -> Result<()> {
+    let per_row: usize = rows.inner.iter().product();
+    let expected = rows.rows as usize * per_row * rows.element_size;
+    if rows.bytes.len() != expected {
+        return Err(Error::hdf5(
+            context(),
+            format!("{} bytes given for {expected}", rows.bytes.len()),
+        ));
+    }
+    let mut extent: Vec<hsize_t> = Vec::with_capacity(1 + rows.inner.len());
+    extent.push(rows.first + rows.rows);
+    extent.extend(rows.inner.iter().map(|&dim| dim as hsize_t));
+    let mut start = vec![0; extent.len()];
+    start[0] = rows.first;
+    let mut count = extent.clone();
+    count[0] = rows.rows;
+    locked(|| {
+        // SAFETY: the ids are valid for the call; `extent`, `start` and `count` have the
+        // dataset's rank and `bytes` holds exactly the selected elements (checked above).
+        unsafe {
+            use hdf5_sys::{h5d, h5s};
+            check(h5d::H5Dset_extent(dataset, extent.as_ptr()), || {
+                format!("extending {} to {} rows", context(), extent[0])
+            })?;
+            let file_space = Owned(
+                check_id(h5d::H5Dget_space(dataset), &context)?,
+                h5s::H5Sclose,
+            );
+            check(
+                h5s::H5Sselect_hyperslab(
+                    file_space.0,
+                    h5s::H5S_seloper_t::H5S_SELECT_SET,
+                    start.as_ptr(),
+                    std::ptr::null(),
+                    count.as_ptr(),
+                    std::ptr::null(),
+                ),
+                &context,
+            )?;
+            let memory = Owned(
+                check_id(
+                    h5s::H5Screate_simple(count.len() as i32, count.as_ptr(), std::ptr::null()),
+                    &context,
+                )?,
+                h5s::H5Sclose,
+            );
+            check(
+                h5d::H5Dwrite(
+                    dataset,
+                    rows.mem_type,
+                    memory.0,
+                    file_space.0,
+                    H5P_DEFAULT,
+                    rows.bytes.as_ptr().cast(),
+                ),
+                || {
+                    format!(
+                        "writing rows {}..{} of {}",
+                        rows.first,
+                        rows.first + rows.rows,
+                        context()
+                    )
+                },
+            )
+        }
+    })
+}
+
+/// Reads all of `dataset` as `mem_type` elements into `out`, which must hold exactly that many
+/// bytes.
+pub fn read_all(
+    dataset: hid_t,
+    mem_type: hid_t,
+    out: &mut [u8],
+    context: impl Fn() -> String,
+) -> Result<()> {
+    locked(|| unsafe {
+        // SAFETY: valid ids; the size of `out` is checked against the dataset's extent below.
+        use hdf5_sys::{h5d, h5s, h5t};
+        let space = Owned(
+            check_id(h5d::H5Dget_space(dataset), &context)?,
+            h5s::H5Sclose,
+        );
+        let points = hdf5::h5check(h5s::H5Sget_simple_extent_npoints(space.0))
+            .map_err(|e| Error::hdf5(context(), e))?;
+        let wanted = points as usize * h5t::H5Tget_size(mem_type);
+        if wanted != out.len() {
+            return Err(Error::hdf5(
+                context(),
+                format!("{} bytes expected, {} given", wanted, out.len()),
+            ));
+        }
+        check(
+            h5d::H5Dread(
+                dataset,
+                mem_type,
+                h5s::H5S_ALL,
+                h5s::H5S_ALL,
+                H5P_DEFAULT,
+                out.as_mut_ptr().cast(),
+            ),
+            || format!("reading {}", context()),
+        )
+    })
+}
+
+/// Writes `value` as a fixed-length ASCII string attribute, as SAGE does (h5py then returns
+/// `bytes`, which sage-model's reader decodes). An existing attribute of that name is replaced.
+pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()> {
+    let c_name = c_string(name)?;
+    let context = || format!("writing the string attribute `{name}`");
+    locked(|| unsafe {
+        // SAFETY: `location` is a valid object id; the type, space and attribute are closed by
+        // their guards; the buffer holds `size` bytes.
+        use hdf5_sys::{h5a, h5s, h5t};
+        delete_attr(location, name)?;
+        let mut bytes = value.as_bytes().to_vec();
+        bytes.push(0);
+        let string = Owned(
+            check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
+            h5t::H5Tclose,
+        );
+        check(h5t::H5Tset_size(string.0, bytes.len()), context)?;
+        let space = Owned(
+            check_id(h5s::H5Screate(h5s::H5S_class_t::H5S_SCALAR), context)?,
+            h5s::H5Sclose,
+        );
+        let attr = Owned(
+            check_id(
+                h5a::H5Acreate2(
+                    location,
+                    c_name.as_ptr(),
+                    string.0,
+                    space.0,
+                    H5P_DEFAULT,
+                    H5P_DEFAULT,
+                ),
+                context,
+            )?,
+            h5a::H5Aclose,
+        );
+        check(
+            h5a::H5Awrite(attr.0, string.0, bytes.as_ptr().cast()),
+            context,
+        )
+    })
+}
+
+/// Removes the attribute `name` of `location` if there is one.
+pub fn delete_attr(location: hid_t, name: &str) -> Result<()> {
+    let c_name = c_string(name)?;
+    let context = || format!("replacing the attribute `{name}`");
+    locked(|| unsafe {
+        // SAFETY: a valid object id and a NUL-terminated name.
+        use hdf5_sys::h5a;
+        if check_id(h5a::H5Aexists(location, c_name.as_ptr()).into(), context)? > 0 {
+            check(h5a::H5Adelete(location, c_name.as_ptr()), context)?;
+        }
+        Ok(())
+    })
+}
+
+/// Reads a fixed-length string attribute, without its NUL padding.
+pub fn read_string_attr(attr: hid_t) -> Result<String> {
+    let context = || "reading a string attribute".to_owned();
+    locked(|| unsafe {
+        // SAFETY: a valid attribute id; the buffer has the type's size.
+        use hdf5_sys::{h5a, h5t};
+        let string = Owned(check_id(h5a::H5Aget_type(attr), context)?, h5t::H5Tclose);
+        let mut bytes = vec![0u8; h5t::H5Tget_size(string.0)];
+        check(
+            h5a::H5Aread(attr, string.0, bytes.as_mut_ptr().cast()),
+            context,
+        )?;
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
+    })
+}
+
+/// Reads the fixed-length string attribute `name` of object `location`.
+pub fn read_string_attr_of(location: hid_t, name: &str) -> Result<String> {
+    let c_name = c_string(name)?;
+    let attr = locked(|| unsafe {
+        // SAFETY: a valid object id and a NUL-terminated name.
+        check_id(
+            hdf5_sys::h5a::H5Aopen(location, c_name.as_ptr(), H5P_DEFAULT),
+            || format!("opening the attribute `{name}`"),
+        )
+    })?;
+    let attr = Owned(attr, hdf5_sys::h5a::H5Aclose);
+    read_string_attr(attr.0)
+}
+
+/// Creates `link` in `location` as an external link to `object` in `file`.
+pub fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> Result<()> {
+    let (c_link, c_file, c_object) = (c_string(link)?, c_string(file)?, c_string(object)?);
+    locked(|| unsafe {
+        // SAFETY: valid location id and NUL-terminated strings.
+        check(
+            hdf5_sys::h5l::H5Lcreate_external(
+                c_file.as_ptr(),
+                c_object.as_ptr(),
+                location,
+                c_link.as_ptr(),
+                H5P_DEFAULT,
+                H5P_DEFAULT,
+            ),
+            || format!("linking `{link}` to {file}:{object}"),
+        )
+    })
+}
+
+/// Pushes everything HDF5 holds for the file to the operating system.
+pub fn flush_file(file: hid_t) -> Result<()> {
+    locked(|| unsafe {
+        // SAFETY: a valid file id.
+        check(
+            hdf5_sys::h5f::H5Fflush(file, hdf5_sys::h5f::H5F_scope_t::H5F_SCOPE_LOCAL),
+            || "flushing the file".to_owned(),
+        )
+    })
+}
+
+/// Switches an open file (created with the v110 format) to single-writer/multiple-reader mode.
+pub fn start_swmr_write(file: hid_t) -> Result<()> {
+    locked(|| unsafe {
+        // SAFETY: a valid file id.
+        check(hdf5_sys::h5f::H5Fstart_swmr_write(file), || {
+            "starting SWMR writing".to_owned()
+        })
+    })
+}

@@ -1,0 +1,296 @@
+//! Reading catalogues back: columns by name, or whole records checked against a schema. A master
+//! file (`Core_<i>` links) reads as the concatenation of its outputs.
+
+use super::header::Header;
+use super::layout::{self, Types};
+use super::{raw, tree_info};
+use crate::error::{Error, Result};
+use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
+use std::path::{Path, PathBuf};
+
+/// An open galaxy catalogue (one output file, or a master file over several).
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("model_0.hdf5");
+/// let galaxy = SageGalaxy { stellar_mass: 2.0, ..Default::default() };
+/// let mut output = Hdf5Output::create(&path, &[63], Hdf5Options::default())?;
+/// output.write_galaxies(63, &[galaxy, galaxy])?;
+/// output.finish()?;
+///
+/// let catalogue = Catalogue::open(&path)?;
+/// assert_eq!(catalogue.read_column::<f32>(63, "StellarMass")?, [2.0, 2.0]);
+/// assert_eq!(catalogue.read_records::<SageGalaxy>(63)?, [galaxy, galaxy]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Catalogue {
+    path: PathBuf,
+    /// The file's root, or its `Core_<i>` groups in order.
+    parts: Vec<hdf5::Group>,
+    types: Types,
+    _file: hdf5::File,
+}
+
+impl Catalogue {
+    /// Opens a file read-only.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_owned();
+        std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
+        let file = hdf5::File::open(&path).map_err(|e| Error::BadFile {
+            path: path.clone(),
+            problem: format!("not a readable HDF5 file ({e})"),
+        })?;
+        let mut parts = Vec::new();
+        while let Ok(core) = file.group(&format!("Core_{}", parts.len())) {
+            parts.push(core);
+        }
+        if parts.is_empty() {
+            parts.push(
+                file.as_group()
+                    .map_err(|e| Error::hdf5("opening the root group", e))?,
+            );
+        }
+        Ok(Catalogue {
+            path,
+            parts,
+            types: Types::new()?,
+            _file: file,
+        })
+    }
+
+    /// The output snapshots, ascending.
+    pub fn snapshots(&self) -> Result<Vec<u32>> {
+        let mut snapshots = Vec::new();
+        for part in &self.parts {
+            let names = part
+                .member_names()
+                .map_err(|e| self.bad(format!("listing groups: {e}")))?;
+            snapshots.extend(
+                names
+                    .iter()
+                    .filter_map(|name| layout::parse_snapshot_group(name)),
+            );
+        }
+        snapshots.sort_unstable();
+        snapshots.dedup();
+        Ok(snapshots)
+    }
+
+    /// The header (of the master file, for a master file).
+    pub fn header(&self) -> Result<Header> {
+        Header::read(&self._file)
+    }
+
+    /// Galaxies in a snapshot, over all parts.
+    pub fn num_galaxies(&self, snapshot: u32) -> Result<u64> {
+        let mut total = 0;
+        for group in self.snapshot_groups(snapshot)? {
+            total += self.rows_of(&group, snapshot)?;
+        }
+        Ok(total)
+    }
+
+    /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
+    pub fn schema(&self, snapshot: u32) -> Result<Schema> {
+        let group = self.snapshot_groups(snapshot)?.remove(0);
+        let mut fields = Vec::new();
+        let mut offset = 0;
+        for name in group
+            .member_names()
+            .map_err(|e| self.bad(format!("listing Snap_{snapshot}: {e}")))?
+        {
+            let dataset = group
+                .dataset(&name)
+                .map_err(|e| self.bad(format!("opening Snap_{snapshot}/{name}: {e}")))?;
+            let datatype = dataset
+                .dtype()
+                .map_err(|e| self.bad(format!("Snap_{snapshot}/{name}: {e}")))?;
+            let dtype = layout::dtype_of(&datatype).ok_or_else(|| {
+                self.mismatch(
+                    snapshot,
+                    &name,
+                    "has an element type galaxy-io does not read".into(),
+                )
+            })?;
+            let shape = dataset.shape().get(1..).unwrap_or_default().to_vec();
+            let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
+            let field = Field {
+                name: name.clone(),
+                offset,
+                dtype,
+                shape,
+                units: attr("Units"),
+                description: attr("Description"),
+            };
+            offset += field.size();
+            fields.push(field);
+        }
+        Schema::new(fields, offset)
+    }
+
+    /// One column, checked against `T`'s element type and shape.
+    pub fn read_column<T: FieldType>(&self, snapshot: u32, name: &str) -> Result<Vec<T>> {
+        let field = Field {
+            name: name.to_owned(),
+            offset: 0,
+            dtype: T::DTYPE,
+            shape: T::SHAPE.dims().to_vec(),
+            units: String::new(),
+            description: String::new(),
+        };
+        let bytes = self.read_field(snapshot, &field)?;
+        let mut values = vec![T::zeroed(); bytes.len() / std::mem::size_of::<T>()];
+        bytemuck::cast_slice_mut(&mut values).copy_from_slice(&bytes);
+        Ok(values)
+    }
+
+    /// The records of a snapshot as bytes laid out by `schema`, every field checked by name,
+    /// type and shape. Bytes the schema does not cover are zero.
+    pub fn read_rows(&self, snapshot: u32, schema: &Schema) -> Result<Vec<u8>> {
+        let rows = self.num_galaxies(snapshot)? as usize;
+        let record_size = schema.record_size();
+        let mut records = vec![0u8; rows * record_size];
+        for field in schema.fields() {
+            let column = self.read_field(snapshot, field)?;
+            let size = field.size();
+            for (record, value) in records
+                .chunks_exact_mut(record_size)
+                .zip(column.chunks_exact(size))
+            {
+                record[field.offset..field.offset + size].copy_from_slice(value);
+            }
+        }
+        Ok(records)
+    }
+
+    /// The galaxies of a snapshot as records of type `G`, checked against `G`'s schema.
+    pub fn read_records<G: GalaxyRecord>(&self, snapshot: u32) -> Result<Vec<G>> {
+        let bytes = self.read_rows(snapshot, &Schema::of::<G>()?)?;
+        let mut records = vec![G::zeroed(); bytes.len() / std::mem::size_of::<G>()];
+        bytemuck::cast_slice_mut(&mut records).copy_from_slice(&bytes);
+        Ok(records)
+    }
+
+    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the first part, if present.
+    pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
+        tree_info::read(&self.parts[0], snapshot)
+    }
+
+    /// Number of parts (`Core_<i>` outputs of a master file, or 1).
+    pub fn parts(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// One field's values over all parts, as bytes of `field.dtype`.
+    fn read_field(&self, snapshot: u32, field: &Field) -> Result<Vec<u8>> {
+        let mut all = Vec::new();
+        for group in self.snapshot_groups(snapshot)? {
+            let rows = self.rows_of(&group, snapshot)? as usize;
+            let dataset = group
+                .dataset(&field.name)
+                .map_err(|_| self.mismatch(snapshot, &field.name, "is not in the file".into()))?;
+            let datatype = dataset
+                .dtype()
+                .map_err(|e| self.bad(format!("Snap_{snapshot}/{}: {e}", field.name)))?;
+            let found = layout::dtype_of(&datatype);
+            if found != Some(field.dtype) {
+                let found = found.map_or_else(|| "another type".to_owned(), |d| d.to_string());
+                return Err(self.mismatch(
+                    snapshot,
+                    &field.name,
+                    format!("is {found} in the file but {} in the record", field.dtype),
+                ));
+            }
+            let shape = dataset.shape();
+            if shape.get(1..).unwrap_or_default() != field.shape.as_slice() {
+                return Err(self.mismatch(
+                    snapshot,
+                    &field.name,
+                    format!(
+                        "has per-galaxy shape {:?} in the file but {:?} in the record",
+                        &shape.get(1..).unwrap_or_default(),
+                        field.shape
+                    ),
+                ));
+            }
+            let start = all.len();
+            all.resize(start + rows * field.size(), 0);
+            let context = || format!("{} Snap_{snapshot}/{}", self.path.display(), field.name);
+            raw::read_all(
+                dataset.id(),
+                self.types.get(field.dtype).id(),
+                &mut all[start..],
+                context,
+            )?;
+        }
+        Ok(all)
+    }
+
+    fn snapshot_groups(&self, snapshot: u32) -> Result<Vec<hdf5::Group>> {
+        let name = layout::snapshot_group(snapshot);
+        let groups: Vec<hdf5::Group> = self
+            .parts
+            .iter()
+            .filter_map(|part| part.group(&name).ok())
+            .collect();
+        if groups.is_empty() {
+            return Err(Error::UnknownSnapshot {
+                path: self.path.clone(),
+                snapshot,
+                known: self.snapshots()?,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// Rows of one snapshot group: the common length of its datasets.
+    fn rows_of(&self, group: &hdf5::Group, snapshot: u32) -> Result<u64> {
+        let mut lengths = Vec::new();
+        for name in group
+            .member_names()
+            .map_err(|e| self.bad(format!("listing Snap_{snapshot}: {e}")))?
+        {
+            let dataset = group
+                .dataset(&name)
+                .map_err(|e| self.bad(format!("opening Snap_{snapshot}/{name}: {e}")))?;
+            lengths.push((dataset.shape().first().copied().unwrap_or(0) as u64, name));
+        }
+        let Some((first, _)) = lengths.first() else {
+            return Ok(0);
+        };
+        if let Some((other, name)) = lengths.iter().find(|(len, _)| len != first) {
+            return Err(self.bad(format!(
+                "the datasets of Snap_{snapshot} disagree on length ({first} rows, but {name} has {other}); \
+                 the writer probably died: run `galaxy-io recover` on the file"
+            )));
+        }
+        Ok(*first)
+    }
+
+    fn bad(&self, problem: String) -> Error {
+        Error::BadFile {
+            path: self.path.clone(),
+            problem,
+        }
+    }
+
+    fn mismatch(&self, snapshot: u32, field: &str, problem: String) -> Error {
+        Error::SchemaMismatch {
+            path: self.path.clone(),
+            snapshot,
+            field: field.to_owned(),
+            problem,
+        }
+    }
+}
+
+/// The galaxies of one snapshot of a file, checked against `G`.
+///
+/// ```no_run
+/// let galaxies: Vec<galaxy_io::sage::SageGalaxy> = galaxy_io::read_snapshot("model.hdf5", 63)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_snapshot<G: GalaxyRecord>(path: impl AsRef<Path>, snapshot: u32) -> Result<Vec<G>> {
+    Catalogue::open(path)?.read_records(snapshot)
+}

@@ -1,0 +1,141 @@
+//! The write callback of one snapshot: record bytes in, one hyperslab per field out.
+//!
+//! The buffer hands over whole records at a stream offset; the offset divided by the record size
+//! is the first row. The records are transposed block by block into a reused scratch buffer (one
+//! contiguous column per field), then every dataset of the snapshot is extended and written with
+//! one `H5Dwrite` each, through dataset handles and types opened once for the life of the file.
+
+use super::layout::Column;
+use super::raw::{self, Rows};
+use crate::buffer::WriteCallback;
+use crate::error::{Error, Result};
+
+/// Rows per transpose block: 256 SAGE records are 58 KiB, which stays in L2 while every field
+/// of the block is gathered.
+const BLOCK_ROWS: usize = 256;
+
+/// Called after every successful hand-over with the snapshot's total row count, e.g. to make
+/// the rows durable.
+pub type AfterWrite = Box<dyn FnMut(u64) -> Result<()> + Send>;
+
+/// Writes the records of one snapshot into its datasets.
+pub struct SnapshotSink {
+    snapshot: u32,
+    path: String,
+    columns: Vec<Column>,
+    record_size: usize,
+    scratch: Vec<u8>,
+    rows: u64,
+    after_write: Option<AfterWrite>,
+}
+
+impl SnapshotSink {
+    pub fn new(snapshot: u32, path: String, columns: Vec<Column>, record_size: usize) -> Self {
+        SnapshotSink {
+            snapshot,
+            path,
+            columns,
+            record_size,
+            scratch: Vec::new(),
+            rows: 0,
+            after_write: None,
+        }
+    }
+
+    /// Runs `hook` after each successful write (durability modes use it).
+    pub fn set_after_write(&mut self, hook: AfterWrite) {
+        self.after_write = Some(hook);
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+}
+
+impl WriteCallback for SnapshotSink {
+    fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
+        let record_size = self.record_size;
+        if bytes.len() % record_size != 0 || offset % record_size as u64 != 0 {
+            return Err(Error::PartialRecord {
+                bytes: bytes.len() % record_size,
+                offset,
+                record_size,
+            });
+        }
+        let rows = bytes.len() / record_size;
+        let first = offset / record_size as u64;
+        self.scratch.resize(bytes.len(), 0);
+        transpose(bytes, record_size, &self.columns, &mut self.scratch);
+
+        let mut column_start = 0;
+        for column in &self.columns {
+            let size = column.field.size();
+            let column_bytes = &self.scratch[column_start..column_start + rows * size];
+            column_start += rows * size;
+            let context = || format!("{} Snap_{}/{}", self.path, self.snapshot, column.field.name);
+            raw::append_rows(
+                column.dataset.id(),
+                &Rows {
+                    first,
+                    rows: rows as u64,
+                    inner: &column.field.shape,
+                    mem_type: column.mem_type,
+                    element_size: column.field.dtype.size(),
+                    bytes: column_bytes,
+                },
+                context,
+            )?;
+        }
+        self.rows = first + rows as u64;
+        if let Some(hook) = &mut self.after_write {
+            hook(self.rows)?;
+        }
+        Ok(())
+    }
+}
+
+/// Gathers each field of `records` into its own contiguous column of `out`, columns in field
+/// order, block by block so that a block of records is read from memory once.
+pub fn transpose(records: &[u8], record_size: usize, columns: &[Column], out: &mut [u8]) {
+    let rows = records.len() / record_size;
+    let mut block_start = 0;
+    while block_start < rows {
+        let block_end = (block_start + BLOCK_ROWS).min(rows);
+        let block = &records[block_start * record_size..block_end * record_size];
+        let mut column_start = 0;
+        for column in columns {
+            let size = column.field.size();
+            let out = &mut out[column_start + block_start * size..column_start + block_end * size];
+            gather(block, record_size, column.field.offset, size, out);
+            column_start += rows * size;
+        }
+        block_start = block_end;
+    }
+}
+
+/// Copies the `size` bytes at `offset` of every record into `out`, back to back. The common
+/// widths get their own loops so that the compiler emits plain loads and stores.
+fn gather(records: &[u8], record_size: usize, offset: usize, size: usize, out: &mut [u8]) {
+    fn fixed<const N: usize>(records: &[u8], record_size: usize, offset: usize, out: &mut [u8]) {
+        for (record, value) in records
+            .chunks_exact(record_size)
+            .zip(out.chunks_exact_mut(N))
+        {
+            value.copy_from_slice(&record[offset..offset + N]);
+        }
+    }
+    match size {
+        4 => fixed::<4>(records, record_size, offset, out),
+        8 => fixed::<8>(records, record_size, offset, out),
+        12 => fixed::<12>(records, record_size, offset, out),
+        _ => {
+            for (record, value) in records
+                .chunks_exact(record_size)
+                .zip(out.chunks_exact_mut(size))
+            {
+                value.copy_from_slice(&record[offset..offset + size]);
+            }
+        }
+    }
+}
