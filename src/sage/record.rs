@@ -1,5 +1,3 @@
-//! The ready-made SAGE galaxy record.
-//!
 //! [`SageGalaxy`] has the memory layout of SAGE's `struct GALAXY_OUTPUT` (the record of its binary
 //! output, 232 bytes) and writes the 54 datasets of SAGE's HDF5 output with SAGE's names, units
 //! and descriptions (`Posx/Posy/Posz`, `IntraClusterStars`, `DiskRadius`, ...), so files written
