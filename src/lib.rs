@@ -1,4 +1,76 @@
-//! galaxy-io placeholder
+//! Fast, schema-checked HDF5 output of galaxy catalogues from semi-analytic models.
+//!
+//! galaxy-io writes galaxies the way SAGE's refactored output layer does, in Rust:
+//!
+//! ```text
+//! #[derive(GalaxyRecord)] struct --compile time--> static field layouts --+
+//! run-time registered properties -----------------------------------------> Schema
+//! &[G] --bytes--> Buffer (one per snapshot) --flush--> WriteCallback --> one dataset per field
+//! ```
+//!
+//! A record is a `#[repr(C)]` struct; the derive checks at compile time that every field has a
+//! fixed-width type and that there is no padding, and generates its layout. Galaxies go into a
+//! growing, record-aligned [`Buffer`] per output snapshot as raw bytes; each flush hands whole
+//! records to the HDF5 write callback, which turns the stream offset into a row, transposes the
+//! records into columns and appends one hyperslab to each extendable, chunked dataset of
+//! `Snap_<N>`. Files follow SAGE's layout, so h5py and sage-model's analysis code read them
+//! unchanged.
+//!
+//! ```
+//! use galaxy_io::{Catalogue, GalaxyRecord, Hdf5Options, Hdf5Output};
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq, GalaxyRecord)]
+//! #[repr(C)]
+//! struct Galaxy {
+//!     /// Mass of stars.
+//!     #[galaxy(name = "StellarMass", units = "1.0e10 Msun/h")]
+//!     stellar_mass: f32,
+//!     #[galaxy(name = "Type")]
+//!     kind: i32,
+//!     #[galaxy(split = ["Posx", "Posy", "Posz"], units = "Mpc/h")]
+//!     pos: [f32; 3],
+//! }
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("model_0.hdf5");
+//! let galaxies = [Galaxy { stellar_mass: 1.5, kind: 0, pos: [1.0, 2.0, 3.0] }; 100];
+//!
+//! let mut output = Hdf5Output::<Galaxy>::create(&path, &[63, 32], Hdf5Options::default())?;
+//! output.write_galaxies(63, &galaxies)?;       // into snapshot 63's buffer, no copy before it
+//! output.write_galaxies(32, &galaxies[..10])?;
+//! let summary = output.finish()?;               // flush, num_gals, header; consumed
+//! assert_eq!(summary.galaxies, [(32, 10), (63, 100)]);
+//!
+//! let catalogue = Catalogue::open(&path)?;      // Snap_63/StellarMass, Snap_63/Posx, ...
+//! assert_eq!(catalogue.read_column::<f32>(63, "Posy")?[0], 2.0);
+//! assert_eq!(catalogue.read_records::<Galaxy>(32)?, &galaxies[..10]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The derive's attributes
+//!
+//! | attribute | on | effect |
+//! |---|---|---|
+//! | `name = "StellarMass"` | field | dataset name (default: the field's name); the prefix for `flatten` |
+//! | `units = "..."` | field | the dataset's `Units` attribute |
+//! | `description = "..."` | field | the `Description` attribute (default: the `///` doc comment) |
+//! | `skip` | field | kept in memory, not written (padding, scratch values) |
+//! | `split = ["Posx", "Posy", "Posz"]` | array field | one 1-D dataset per component, as SAGE writes vectors |
+//! | `flatten` | field of a `GalaxyRecord` type | its fields join the parent's, names prefixed by `name` (`""` for none) |
+//! | `crate = "path::to::galaxy_io"` | struct | where the generated code finds this crate when it is re-exported |
+//!
+//! Element types are `i8`..`i64`, `u8`..`u64`, `f32`, `f64` and arrays of them (`[[f64; 4]; 2]`
+//! becomes a dataset of shape `(n, 2, 4)`).
+//!
+//! # Pieces
+//!
+//! - [`Schema`], [`Field`], [`Dtype`]: the layout of a record, from the derive or built at run time.
+//! - [`Buffer`], [`BufferConfig`], [`WriteCallback`], [`ReadBuffer`]: the buffer manager.
+//! - [`BinaryFile`]: a positioned-write file sink (SAGE's binary output, the speed baseline).
+//! - [`Hdf5Output`], [`SchemaOutput`], [`Hdf5Options`], [`Durability`]: the HDF5 output handler.
+//! - [`Catalogue`], [`read_snapshot`]: reading back, checked against a record's schema.
+//! - [`write_master`]: a master file linking several outputs into one catalogue.
+//! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
 extern crate self as galaxy_io;
 
 mod buffer;

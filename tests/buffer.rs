@@ -8,10 +8,13 @@ use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Every hand-over: (offset, bytes).
+type Chunks = Rc<RefCell<Vec<(u64, Vec<u8>)>>>;
+
 /// Records every hand-over; fails the calls whose numbers are in `fail_on`.
 #[derive(Default, Clone, Debug)]
 struct Recorder {
-    chunks: Rc<RefCell<Vec<(u64, Vec<u8>)>>>,
+    chunks: Chunks,
     calls: usize,
     fail_on: Vec<usize>,
 }

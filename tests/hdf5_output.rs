@@ -10,8 +10,11 @@ use std::path::Path;
 
 const SNAPSHOTS: [u32; 5] = [63, 40, 32, 20, 12];
 
+/// The galaxies of each tree of each snapshot.
+type Trees = Vec<(usize, Vec<SageGalaxy>)>;
+
 /// Galaxies for every snapshot (snapshot 12 stays empty), with their trees.
-fn catalogue(seed: u64) -> Vec<(u32, Vec<(usize, Vec<SageGalaxy>)>)> {
+fn catalogue(seed: u64) -> Vec<(u32, Trees)> {
     let mut synthetic = Synthetic::new(seed, 62.5);
     SNAPSHOTS
         .iter()
@@ -29,7 +32,7 @@ fn catalogue(seed: u64) -> Vec<(u32, Vec<(usize, Vec<SageGalaxy>)>)> {
         .collect()
 }
 
-fn write(path: &Path, options: Hdf5Options, data: &[(u32, Vec<(usize, Vec<SageGalaxy>)>)]) {
+fn write(path: &Path, options: Hdf5Options, data: &[(u32, Trees)]) {
     let mut output = Hdf5Output::<SageGalaxy>::create(path, &SNAPSHOTS, options).unwrap();
     for (snapshot, trees) in data {
         for (tree, galaxies) in trees {

@@ -109,7 +109,7 @@ impl<W: WriteCallback> Buffer<W> {
                 "the record size must be positive".into(),
             ));
         }
-        if !self.data.is_empty() || self.offset % record_size as u64 != 0 {
+        if !self.data.is_empty() || !self.offset.is_multiple_of(record_size as u64) {
             return Err(Error::BufferConfig(
                 "the record size can only be set while the buffer is empty at a record boundary"
                     .into(),

@@ -147,7 +147,7 @@ impl SchemaOutput {
     /// Appends whole records (`schema().record_size()` bytes each) to a snapshot.
     pub fn write_rows(&mut self, snapshot: u32, rows: &[u8]) -> Result<()> {
         let record_size = self.schema.record_size();
-        if rows.len() % record_size != 0 {
+        if !rows.len().is_multiple_of(record_size) {
             return Err(Error::BadInput {
                 snapshot,
                 problem: format!(
@@ -212,9 +212,7 @@ impl SchemaOutput {
     pub fn finish(mut self) -> Result<OutputSummary> {
         let mut galaxies = Vec::new();
         let mut trees = Vec::new();
-        let mut record_bytes = 0;
         for output in std::mem::take(&mut self.snapshots) {
-            record_bytes += output.buffer.stats().bytes_written;
             let sink = output.buffer.finish()?;
             galaxies.push((output.snapshot, sink.rows()));
             trees.push((output.snapshot, output.galaxies_per_tree));
@@ -237,10 +235,11 @@ impl SchemaOutput {
         tree_info::write(file, &trees)?;
         self.header.write(file, &declared)?;
         raw::flush_file(file.id())?;
+        let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();
         Ok(OutputSummary {
             path: self.path.clone(),
             galaxies,
-            record_bytes,
+            record_bytes: total * self.schema.record_size() as u64,
         })
     }
 

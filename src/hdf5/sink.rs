@@ -56,7 +56,7 @@ impl SnapshotSink {
 impl WriteCallback for SnapshotSink {
     fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
         let record_size = self.record_size;
-        if bytes.len() % record_size != 0 || offset % record_size as u64 != 0 {
+        if !bytes.len().is_multiple_of(record_size) || !offset.is_multiple_of(record_size as u64) {
             return Err(Error::PartialRecord {
                 bytes: bytes.len() % record_size,
                 offset,

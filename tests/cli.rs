@@ -1,0 +1,162 @@
+//! The `galaxy-io` command line end to end, as a user runs it.
+
+use galaxy_io::sage::{binary, SageGalaxy, Synthetic};
+use galaxy_io::Catalogue;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn galaxy_io(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the galaxy-io binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn demo_then_inspect_with_a_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = stdout(&galaxy_io(&["demo", "--galaxies", "30000", "--snapshots", "3", "-o", "demo.hdf5"], dir.path()));
+    assert!(demo.contains("30000 galaxies"), "{demo}");
+    assert!(demo.contains("galaxies/s"), "{demo}");
+
+    let inspect = stdout(&galaxy_io(&["inspect", "demo.hdf5", "--plot", "smf.png"], dir.path()));
+    for expected in ["Snap_63", "10000", "StellarMass", "1.0e10 Msun/h", "median", "smf.png"] {
+        assert!(inspect.contains(expected), "`{expected}` missing:\n{inspect}");
+    }
+    let png = std::fs::read(dir.path().join("smf.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
+    assert_eq!(&png[12..16], b"IHDR");
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1000, 700));
+    assert!(png.len() > 10_000, "the plot has content");
+}
+
+/// Two input files (file numbers 0 and 1), each with snapshots 63 (z = 0) and 32 (z = 1).
+fn write_binary_inputs(dir: &Path) -> Vec<(String, u32, Vec<i32>, Vec<SageGalaxy>)> {
+    let mut synthetic = Synthetic::new(9, 62.5);
+    let mut inputs = Vec::new();
+    for file in 0..2 {
+        for (snapshot, redshift) in [(63u32, 0.0), (32, 1.0)] {
+            let trees = 25;
+            let mut per_tree = Vec::new();
+            let mut galaxies = Vec::new();
+            for tree in 0..trees {
+                let members = if tree % 5 == 3 { Vec::new() } else { synthetic.tree(snapshot, tree) };
+                per_tree.push(members.len() as i32);
+                galaxies.extend(members);
+            }
+            let name = format!("model_z{redshift:.3}_{file}");
+            binary::write(dir.join(&name), &per_tree, &galaxies).unwrap();
+            inputs.push((name, snapshot, per_tree, galaxies));
+        }
+    }
+    // Expansion factors of 64 snapshots: snapshot 32 is at z = 1, 63 at z = 0.
+    let list: Vec<String> = (0..64)
+        .map(|s| match s {
+            32 => "0.5".to_owned(),
+            63 => "1.0".to_owned(),
+            s => format!("{}", 0.01 + f64::from(s) * 0.001),
+        })
+        .collect();
+    std::fs::write(dir.join("a_list"), list.join("\n")).unwrap();
+    inputs
+}
+
+#[test]
+fn convert_sage_binary_output_and_read_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_binary_inputs(dir.path());
+    let mut args = vec!["convert"];
+    args.extend(inputs.iter().map(|(name, ..)| name.as_str()));
+    args.extend(["-o", "converted.hdf5", "--snap-list", "a_list"]);
+    let out = stdout(&galaxy_io(&args, dir.path()));
+    assert!(out.contains("Snap_32") && out.contains("Snap_63"), "{out}");
+
+    let catalogue = Catalogue::open(dir.path().join("converted.hdf5")).unwrap();
+    for snapshot in [32, 63] {
+        let expected: Vec<SageGalaxy> = inputs
+            .iter()
+            .filter(|(_, s, ..)| *s == snapshot)
+            .flat_map(|(.., galaxies)| galaxies.clone())
+            .collect();
+        assert_eq!(catalogue.read_records::<SageGalaxy>(snapshot).unwrap(), expected);
+        let per_tree: Vec<i32> = inputs
+            .iter()
+            .filter(|(_, s, ..)| *s == snapshot)
+            .flat_map(|(_, _, per_tree, _)| per_tree.clone())
+            .collect();
+        assert_eq!(catalogue.galaxies_per_tree(snapshot).unwrap().unwrap(), per_tree, "trees of file 1 follow file 0's");
+    }
+}
+
+#[test]
+fn a_truncated_input_is_reported_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = write_binary_inputs(dir.path());
+    let victim = dir.path().join(&inputs[1].0);
+    let bytes = std::fs::read(&victim).unwrap();
+    std::fs::write(&victim, &bytes[..bytes.len() - 100]).unwrap();
+
+    let args = ["convert", &inputs[0].0, &inputs[1].0, "-o", "out.hdf5", "--snap-list", "a_list"];
+    let output = galaxy_io(&args, dir.path());
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("truncated") && stderr.contains(&inputs[1].0), "{stderr}");
+    assert!(!dir.path().join("out.hdf5").exists());
+    assert!(!dir.path().join("out.hdf5.partial").exists());
+
+    std::fs::write(&victim, b"definitely not galaxies").unwrap();
+    let output = galaxy_io(&args, dir.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("not a SAGE binary galaxy file"), "{stderr}");
+    assert!(!dir.path().join("out.hdf5").exists());
+}
+
+#[test]
+fn merge_two_outputs_into_one_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, galaxies) in [("a.hdf5", "1200"), ("b.hdf5", "800")] {
+        stdout(&galaxy_io(&["demo", "--galaxies", galaxies, "--snapshots", "2", "-o", name], dir.path()));
+    }
+    let merged = stdout(&galaxy_io(&["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"], dir.path()));
+    assert!(merged.contains("linking 2 outputs") && merged.contains("1000"), "{merged}");
+
+    let script = "import h5py, sys\n\
+        f = h5py.File(sys.argv[1], 'r')\n\
+        n = f['Header']['Misc'].attrs['num_cores']\n\
+        print(sum(int(f[f'Core_{c}']['Snap_63'].attrs['num_gals']) for c in range(n)))\n";
+    let output = Command::new("python3")
+        .args(["-c", script, "all.hdf5"])
+        .current_dir(dir.path())
+        .output()
+        .expect("python3 with h5py (bash .ci/run installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1000");
+
+    let again = galaxy_io(&["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"], dir.path());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn bad_input_fails_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = galaxy_io(&["inspect", "missing.hdf5"], dir.path());
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.hdf5"));
+
+    std::fs::write(dir.path().join("junk.hdf5"), b"junk").unwrap();
+    let output = galaxy_io(&["inspect", "junk.hdf5"], dir.path());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a readable HDF5 file"));
+}
