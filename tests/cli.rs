@@ -26,13 +26,37 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn demo_then_inspect_with_a_plot() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = stdout(&galaxy_io(&["demo", "--galaxies", "30000", "--snapshots", "3", "-o", "demo.hdf5"], dir.path()));
+    let demo = stdout(&galaxy_io(
+        &[
+            "demo",
+            "--galaxies",
+            "30000",
+            "--snapshots",
+            "3",
+            "-o",
+            "demo.hdf5",
+        ],
+        dir.path(),
+    ));
     assert!(demo.contains("30000 galaxies"), "{demo}");
     assert!(demo.contains("galaxies/s"), "{demo}");
 
-    let inspect = stdout(&galaxy_io(&["inspect", "demo.hdf5", "--plot", "smf.png"], dir.path()));
-    for expected in ["Snap_63", "10000", "StellarMass", "1.0e10 Msun/h", "median", "smf.png"] {
-        assert!(inspect.contains(expected), "`{expected}` missing:\n{inspect}");
+    let inspect = stdout(&galaxy_io(
+        &["inspect", "demo.hdf5", "--plot", "smf.png"],
+        dir.path(),
+    ));
+    for expected in [
+        "Snap_63",
+        "10000",
+        "StellarMass",
+        "1.0e10 Msun/h",
+        "median",
+        "smf.png",
+    ] {
+        assert!(
+            inspect.contains(expected),
+            "`{expected}` missing:\n{inspect}"
+        );
     }
     let png = std::fs::read(dir.path().join("smf.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
@@ -53,7 +77,11 @@ fn write_binary_inputs(dir: &Path) -> Vec<(String, u32, Vec<i32>, Vec<SageGalaxy
             let mut per_tree = Vec::new();
             let mut galaxies = Vec::new();
             for tree in 0..trees {
-                let members = if tree % 5 == 3 { Vec::new() } else { synthetic.tree(snapshot, tree) };
+                let members = if tree % 5 == 3 {
+                    Vec::new()
+                } else {
+                    synthetic.tree(snapshot, tree)
+                };
                 per_tree.push(members.len() as i32);
                 galaxies.extend(members);
             }
@@ -91,13 +119,20 @@ fn convert_sage_binary_output_and_read_it_back() {
             .filter(|(_, s, ..)| *s == snapshot)
             .flat_map(|(.., galaxies)| galaxies.clone())
             .collect();
-        assert_eq!(catalogue.read_records::<SageGalaxy>(snapshot).unwrap(), expected);
+        assert_eq!(
+            catalogue.read_records::<SageGalaxy>(snapshot).unwrap(),
+            expected
+        );
         let per_tree: Vec<i32> = inputs
             .iter()
             .filter(|(_, s, ..)| *s == snapshot)
             .flat_map(|(_, _, per_tree, _)| per_tree.clone())
             .collect();
-        assert_eq!(catalogue.galaxies_per_tree(snapshot).unwrap().unwrap(), per_tree, "trees of file 1 follow file 0's");
+        assert_eq!(
+            catalogue.galaxies_per_tree(snapshot).unwrap().unwrap(),
+            per_tree,
+            "trees of file 1 follow file 0's"
+        );
     }
 }
 
@@ -109,18 +144,32 @@ fn a_truncated_input_is_reported_and_leaves_no_output() {
     let bytes = std::fs::read(&victim).unwrap();
     std::fs::write(&victim, &bytes[..bytes.len() - 100]).unwrap();
 
-    let args = ["convert", &inputs[0].0, &inputs[1].0, "-o", "out.hdf5", "--snap-list", "a_list"];
+    let args = [
+        "convert",
+        &inputs[0].0,
+        &inputs[1].0,
+        "-o",
+        "out.hdf5",
+        "--snap-list",
+        "a_list",
+    ];
     let output = galaxy_io(&args, dir.path());
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("truncated") && stderr.contains(&inputs[1].0), "{stderr}");
+    assert!(
+        stderr.contains("truncated") && stderr.contains(&inputs[1].0),
+        "{stderr}"
+    );
     assert!(!dir.path().join("out.hdf5").exists());
     assert!(!dir.path().join("out.hdf5.partial").exists());
 
     std::fs::write(&victim, b"definitely not galaxies").unwrap();
     let output = galaxy_io(&args, dir.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success() && stderr.contains("not a SAGE binary galaxy file"), "{stderr}");
+    assert!(
+        !output.status.success() && stderr.contains("not a SAGE binary galaxy file"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("out.hdf5").exists());
 }
 
@@ -128,10 +177,27 @@ fn a_truncated_input_is_reported_and_leaves_no_output() {
 fn merge_two_outputs_into_one_catalogue() {
     let dir = tempfile::tempdir().unwrap();
     for (name, galaxies) in [("a.hdf5", "1200"), ("b.hdf5", "800")] {
-        stdout(&galaxy_io(&["demo", "--galaxies", galaxies, "--snapshots", "2", "-o", name], dir.path()));
+        stdout(&galaxy_io(
+            &[
+                "demo",
+                "--galaxies",
+                galaxies,
+                "--snapshots",
+                "2",
+                "-o",
+                name,
+            ],
+            dir.path(),
+        ));
     }
-    let merged = stdout(&galaxy_io(&["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"], dir.path()));
-    assert!(merged.contains("linking 2 outputs") && merged.contains("1000"), "{merged}");
+    let merged = stdout(&galaxy_io(
+        &["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"],
+        dir.path(),
+    ));
+    assert!(
+        merged.contains("linking 2 outputs") && merged.contains("1000"),
+        "{merged}"
+    );
 
     let script = "import h5py, sys\n\
         f = h5py.File(sys.argv[1], 'r')\n\
@@ -142,7 +208,11 @@ fn merge_two_outputs_into_one_catalogue() {
         .current_dir(dir.path())
         .output()
         .expect("python3 with h5py (bash .ci/run installs it)");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1000");
 
     let again = galaxy_io(&["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"], dir.path());

@@ -19,7 +19,11 @@ pub struct Args {
     output: PathBuf,
     /// SAGE's snapshot list (`FileWithSnapList`): one expansion factor per line, snapshot 0
     /// first. Each input's redshift is matched to its snapshot.
-    #[arg(long, conflicts_with = "snapshot", required_unless_present = "snapshot")]
+    #[arg(
+        long,
+        conflicts_with = "snapshot",
+        required_unless_present = "snapshot"
+    )]
     snap_list: Option<PathBuf>,
     /// The snapshot number of every input (when they all come from one snapshot).
     #[arg(long)]
@@ -82,7 +86,8 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let result = convert(&args, &partial, &snapshots, inputs, &tree_offsets);
     let summary = match result.and_then(|summary| {
-        std::fs::rename(&partial, &args.output).map_err(|e| Error::io("renaming the finished output to", &args.output, e))?;
+        std::fs::rename(&partial, &args.output)
+            .map_err(|e| Error::io("renaming the finished output to", &args.output, e))?;
         Ok(summary)
     }) {
         Ok(summary) => summary,

@@ -46,7 +46,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut generating = std::time::Duration::ZERO;
     let per_snapshot = args.galaxies / u64::from(args.snapshots);
     for (index, &snapshot) in snapshots.iter().enumerate() {
-        let mut remaining = per_snapshot + u64::from(index == 0) * (args.galaxies % u64::from(args.snapshots));
+        let mut remaining =
+            per_snapshot + u64::from(index == 0) * (args.galaxies % u64::from(args.snapshots));
         let mut tree = 0;
         while remaining > 0 {
             let batch = remaining.min(50_000) as usize;

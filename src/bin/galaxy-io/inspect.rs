@@ -54,14 +54,24 @@ pub fn run(args: Args) -> Result<()> {
 
     println!("\n{:>10}  {:>12}", "snapshot", "galaxies");
     for &snapshot in &snapshots {
-        println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), catalogue.num_galaxies(snapshot)?);
+        println!(
+            "{:>10}  {:>12}",
+            format!("Snap_{snapshot}"),
+            catalogue.num_galaxies(snapshot)?
+        );
     }
 
     let schema = catalogue.schema(first)?;
     println!("\nfields of Snap_{first} ({}):", schema.fields().len());
     println!("  {:<28} {:<5} {:<8} units", "name", "type", "shape");
     for field in schema.fields() {
-        println!("  {:<28} {:<5} {:<8} {}", field.name, field.dtype, format!("{:?}", field.shape), field.units);
+        println!(
+            "  {:<28} {:<5} {:<8} {}",
+            field.name,
+            field.dtype,
+            format!("{:?}", field.shape),
+            field.units
+        );
     }
 
     let fields = if args.fields.is_empty() {
@@ -74,7 +84,10 @@ pub fn run(args: Args) -> Result<()> {
         args.fields.clone()
     };
     if !fields.is_empty() {
-        println!("\n{:>10}  {:<20} {:>12} {:>12} {:>12}", "snapshot", "field", "min", "median", "max");
+        println!(
+            "\n{:>10}  {:<20} {:>12} {:>12} {:>12}",
+            "snapshot", "field", "min", "median", "max"
+        );
     }
     for &snapshot in &snapshots {
         for name in &fields {
@@ -108,11 +121,20 @@ pub fn column_as_f64(catalogue: &Catalogue, snapshot: u32, name: &str) -> Result
         field: name.to_owned(),
         problem: "is not in the file".into(),
     })?;
-    let single = galaxy_io::Schema::new(vec![galaxy_io::Field { offset: 0, ..field.clone() }], field.size())?;
+    let single = galaxy_io::Schema::new(
+        vec![galaxy_io::Field {
+            offset: 0,
+            ..field.clone()
+        }],
+        field.size(),
+    )?;
     let bytes = catalogue.read_rows(snapshot, &single)?;
     macro_rules! convert {
         ($ty:ty) => {
-            bytemuck::pod_collect_to_vec::<u8, $ty>(&bytes).into_iter().map(|v| v as f64).collect()
+            bytemuck::pod_collect_to_vec::<u8, $ty>(&bytes)
+                .into_iter()
+                .map(|v| v as f64)
+                .collect()
         };
     }
     Ok(match field.dtype {
@@ -136,5 +158,9 @@ fn min_median_max(values: &mut Vec<f64>) -> Option<(f64, f64, f64)> {
         return None;
     }
     values.sort_unstable_by(f64::total_cmp);
-    Some((values[0], values[values.len() / 2], values[values.len() - 1]))
+    Some((
+        values[0],
+        values[values.len() / 2],
+        values[values.len() - 1],
+    ))
 }

@@ -19,9 +19,17 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     write_master(&args.output, &args.outputs, args.force)?;
     let catalogue = Catalogue::open(&args.output)?;
-    println!("wrote {} linking {} outputs", args.output.display(), catalogue.parts());
+    println!(
+        "wrote {} linking {} outputs",
+        args.output.display(),
+        catalogue.parts()
+    );
     for snapshot in catalogue.snapshots()? {
-        println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), catalogue.num_galaxies(snapshot)?);
+        println!(
+            "{:>10}  {:>12}",
+            format!("Snap_{snapshot}"),
+            catalogue.num_galaxies(snapshot)?
+        );
     }
     Ok(())
 }

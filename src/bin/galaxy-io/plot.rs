@@ -12,15 +12,24 @@ const LOG_MASS_RANGE: (f64, f64) = (8.0, 12.5);
 /// the header gives `box_size` and `hubble_h`, otherwise galaxies per dex.
 pub fn stellar_mass_functions(catalogue: &Catalogue, snapshots: &[u32], path: &Path) -> Result<()> {
     let header = catalogue.header().ok();
-    let value = |group, name| header.as_ref().and_then(|h| h.get(group, name)).and_then(AttrValue::as_f64);
+    let value = |group, name| {
+        header
+            .as_ref()
+            .and_then(|h| h.get(group, name))
+            .and_then(AttrValue::as_f64)
+    };
     let hubble_h = value(HeaderGroup::Simulation, "hubble_h");
     let volume = match (value(HeaderGroup::Simulation, "box_size"), hubble_h) {
-        (Some(box_size), Some(h)) => {
-            Some((box_size / h).powi(3) * value(HeaderGroup::Runtime, "frac_volume_processed").unwrap_or(1.0))
-        }
+        (Some(box_size), Some(h)) => Some(
+            (box_size / h).powi(3)
+                * value(HeaderGroup::Runtime, "frac_volume_processed").unwrap_or(1.0),
+        ),
         _ => None,
     };
-    let redshifts = header.as_ref().map(|h| h.snapshot_redshifts.clone()).unwrap_or_default();
+    let redshifts = header
+        .as_ref()
+        .map(|h| h.snapshot_redshifts.clone())
+        .unwrap_or_default();
 
     let bins = ((LOG_MASS_RANGE.1 - LOG_MASS_RANGE.0) / BIN_WIDTH).round() as usize;
     let mut curves = Vec::new();
@@ -40,7 +49,10 @@ pub fn stellar_mass_functions(catalogue: &Catalogue, snapshots: &[u32], path: &P
             .filter(|(_, &n)| n > 0)
             .map(|(bin, &n)| {
                 let centre = LOG_MASS_RANGE.0 + (bin as f64 + 0.5) * BIN_WIDTH;
-                (centre, (n as f64 / BIN_WIDTH / volume.unwrap_or(1.0)).log10())
+                (
+                    centre,
+                    (n as f64 / BIN_WIDTH / volume.unwrap_or(1.0)).log10(),
+                )
             })
             .collect();
         let label = match redshifts.get(snapshot as usize) {
@@ -49,15 +61,29 @@ pub fn stellar_mass_functions(catalogue: &Catalogue, snapshots: &[u32], path: &P
         };
         curves.push((label, points));
     }
-    draw(path, &curves, volume.is_some()).map_err(|e| Error::io("drawing", path, std::io::Error::other(e.to_string())))
+    draw(path, &curves, volume.is_some())
+        .map_err(|e| Error::io("drawing", path, std::io::Error::other(e.to_string())))
 }
 
-fn draw(path: &Path, curves: &[(String, Vec<(f64, f64)>)], per_volume: bool) -> std::result::Result<(), Box<dyn std::error::Error>> {
+fn draw(
+    path: &Path,
+    curves: &[(String, Vec<(f64, f64)>)],
+    per_volume: bool,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
     // The font is embedded so that the plot needs nothing from the system.
-    let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
-    let ys = curves.iter().flat_map(|(_, points)| points.iter().map(|p| p.1));
-    let (low, high) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
-    let (low, high) = if low.is_finite() { (low.floor() - 0.5, high.ceil() + 0.5) } else { (-6.0, 0.0) };
+    let _ =
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    let ys = curves
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|p| p.1));
+    let (low, high) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let (low, high) = if low.is_finite() {
+        (low.floor() - 0.5, high.ceil() + 0.5)
+    } else {
+        (-6.0, 0.0)
+    };
 
     let root = BitMapBackend::new(path, (1000, 700)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -67,7 +93,11 @@ fn draw(path: &Path, curves: &[(String, Vec<(f64, f64)>)], per_volume: bool) -> 
         .x_label_area_size(50)
         .y_label_area_size(70)
         .build_cartesian_2d(LOG_MASS_RANGE.0..LOG_MASS_RANGE.1, low..high)?;
-    let y_label = if per_volume { "log10 Phi  [Mpc^-3 dex^-1]" } else { "log10 N  [dex^-1]" };
+    let y_label = if per_volume {
+        "log10 Phi  [Mpc^-3 dex^-1]"
+    } else {
+        "log10 N  [dex^-1]"
+    };
     chart
         .configure_mesh()
         .x_desc("log10 M*  [Msun]")
@@ -77,9 +107,14 @@ fn draw(path: &Path, curves: &[(String, Vec<(f64, f64)>)], per_volume: bool) -> 
     for (index, (label, points)) in curves.iter().enumerate() {
         let color = Palette99::pick(index).to_rgba();
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))?
             .label(label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()
