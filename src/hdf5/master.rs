@@ -45,6 +45,7 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
             path: output.clone(),
             problem: format!("cannot be linked: not a readable HDF5 file ({e})"),
         })?;
+        let file = raw::no_inherit(file)?;
         let this = Header::read(&file).map_err(|_| Error::BadFile {
             path: output.clone(),
             problem: "cannot be linked: it has no Header group (was it finished?)".into(),
@@ -82,6 +83,7 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
     let display = master.display();
     let file =
         hdf5::File::create(master).map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
+    let file = raw::no_inherit(file)?;
     let base = master.parent().map(absolute).unwrap_or_default();
     for (core, output) in outputs.iter().enumerate() {
         let target = absolute(output);

@@ -104,6 +104,7 @@ impl SchemaOutput {
             _ => hdf5::File::create(&path),
         }
         .map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
+        let file = raw::no_inherit(file)?;
 
         let types = Types::new()?;
         let mut numbers = snapshots.to_vec();
@@ -368,7 +369,9 @@ fn prepare_path(path: &Path, overwrite: bool) -> Result<()> {
 }
 
 fn reopen(path: &Path) -> Result<hdf5::File> {
-    hdf5::File::open_rw(path).map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))
+    let file = hdf5::File::open_rw(path)
+        .map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))?;
+    raw::no_inherit(file)
 }
 
 fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {

@@ -264,6 +264,35 @@ pub fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> R
     })
 }
 
+/// Marks the file's descriptor close-on-exec. HDF5 opens files without `O_CLOEXEC`, so a child
+/// process started while a file is open (h5dump, a Python script, a plotting tool) would inherit
+/// the descriptor and its `flock` lock, and keep the file locked after we close it.
+pub fn close_on_exec(file: hid_t) -> Result<()> {
+    locked(|| unsafe {
+        // SAFETY: a valid file id; with the default (sec2) driver the handle is a pointer to the
+        // file descriptor, which stays valid while the file is open.
+        let mut handle: *mut std::ffi::c_void = std::ptr::null_mut();
+        check(
+            hdf5_sys::h5f::H5Fget_vfd_handle(file, H5P_DEFAULT, &mut handle),
+            || "getting the file descriptor".to_owned(),
+        )?;
+        if !handle.is_null() {
+            let fd = *handle.cast::<std::ffi::c_int>();
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `file`, with its descriptor marked close-on-exec (see [`close_on_exec`]).
+pub fn no_inherit(file: hdf5::File) -> Result<hdf5::File> {
+    close_on_exec(file.id())?;
+    Ok(file)
+}
+
 /// Pushes everything HDF5 holds for the file to the operating system.
 pub fn flush_file(file: hid_t) -> Result<()> {
     locked(|| unsafe {

@@ -41,6 +41,7 @@ impl Catalogue {
             path: path.clone(),
             problem: format!("not a readable HDF5 file ({e})"),
         })?;
+        let file = raw::no_inherit(file)?;
         let mut parts = Vec::new();
         while let Ok(core) = file.group(&format!("Core_{}", parts.len())) {
             parts.push(core);
