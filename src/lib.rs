@@ -70,11 +70,13 @@
 //! - [`Hdf5Output`], [`SchemaOutput`], [`Hdf5Options`], [`Durability`]: the HDF5 output handler.
 //! - [`Catalogue`], [`read_snapshot`]: reading back, checked against a record's schema.
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
+//! - [`extended`]: properties registered at run time, in the same rows.
 //! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
 extern crate self as galaxy_io;
 
 mod buffer;
 mod error;
+pub mod extended;
 mod hdf5;
 pub mod sage;
 mod schema;

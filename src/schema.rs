@@ -352,6 +352,14 @@ impl Schema {
         })
     }
 
+    /// No fields and no bytes: the static part of rows that only have run-time properties.
+    pub(crate) fn empty() -> Schema {
+        Schema {
+            fields: Vec::new(),
+            record_size: 0,
+        }
+    }
+
     /// The schema of a derived record, with flattened members expanded and prefixed. Fails only
     /// when flattening makes two names collide.
     pub fn of<G: GalaxyRecord>() -> Result<Schema> {
