@@ -77,6 +77,7 @@ proptest! {
         config in config_strategy(),
         sizes in prop::collection::vec(0usize..3000, 0..40),
         record_size in prop::option::of(1usize..64),
+        records_per_unit in prop::option::of(1usize..8),
     ) {
         let record_size_or_one = record_size.unwrap_or(1);
         let recorder = Recorder::default();
@@ -84,6 +85,9 @@ proptest! {
         if let Some(record_size) = record_size {
             buffer.set_record_size(record_size).unwrap();
         }
+        let alignment = record_size_or_one * records_per_unit.unwrap_or(1);
+        buffer.set_alignment(alignment).unwrap();
+        let aligned_capacity = buffer.capacity() >= alignment;
         let mut written = Vec::new();
         let mut counter = 0u8;
         for size in sizes {
@@ -97,8 +101,13 @@ proptest! {
         let stats = buffer.stats();
         buffer.finish().unwrap();
         prop_assert_eq!(recorder.concatenated(), written.clone());
-        for (_, chunk) in recorder.chunks.borrow().iter() {
+        let chunks = recorder.chunks.borrow();
+        for (index, (offset, chunk)) in chunks.iter().enumerate() {
             prop_assert_eq!(chunk.len() % record_size_or_one, 0, "record-aligned hand-over");
+            // Every hand-over but the one from `finish` ends on an alignment boundary.
+            if aligned_capacity && index + 1 < chunks.len() {
+                prop_assert_eq!((offset + chunk.len() as u64) % alignment as u64, 0, "chunk-aligned hand-over");
+            }
         }
         prop_assert!(stats.peak_capacity <= config.max_size.max(record_size_or_one));
         if !config.auto_resize {

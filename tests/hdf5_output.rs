@@ -208,7 +208,7 @@ fn every_buffer_configuration_writes_the_same_datasets() {
     for (name, buffer) in configs {
         let path = dir.path().join(format!("{name}.hdf5"));
         let storage = Storage {
-            chunk_bytes: 4096,
+            chunk_rows: 17,
             ..Storage::default()
         };
         write(

@@ -31,13 +31,14 @@ pub struct BufferConfig {
 }
 
 impl Default for BufferConfig {
-    /// 4 MiB growing to 16 MiB: large enough that per-flush HDF5 overhead is a few percent of
-    /// the write time (see BENCHMARKS.md), small enough for one buffer per output snapshot.
+    /// 4 MiB growing to 8 MiB: large enough that per-flush HDF5 overhead is a few percent of
+    /// the write time, small enough that a flush is transposed in cache and that one buffer per
+    /// output snapshot stays cheap (see the buffer-size sweep in BENCHMARKS.md).
     fn default() -> Self {
         BufferConfig {
             initial_size: 4 * MIB,
             min_size: 64 * KIB,
-            max_size: 16 * MIB,
+            max_size: 8 * MIB,
             growth_factor: 1.5,
             auto_resize: true,
             resize_threshold_percent: 80,

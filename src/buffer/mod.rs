@@ -74,6 +74,9 @@ pub struct Buffer<W: WriteCallback> {
     capacity: usize,
     config: BufferConfig,
     record_size: usize,
+    /// Regular hand-overs end at stream offsets that are multiples of this (a multiple of
+    /// `record_size`), e.g. HDF5 chunk boundaries.
+    alignment: usize,
     /// Stream offset of `data[0]`.
     offset: u64,
     /// `None` only after `finish` has taken it.
@@ -91,6 +94,7 @@ impl<W: WriteCallback> Buffer<W> {
             capacity: config.initial_size,
             config,
             record_size: 1,
+            alignment: 1,
             offset: 0,
             callback: Some(callback),
             stats: BufferStats {
@@ -116,6 +120,26 @@ impl<W: WriteCallback> Buffer<W> {
             ));
         }
         self.record_size = record_size;
+        self.alignment = record_size;
+        self.capacity = self.records_in(self.capacity);
+        self.note_capacity();
+        Ok(())
+    }
+
+    /// Makes the hand-overs of a full buffer end at stream offsets that are multiples of
+    /// `alignment` bytes (a multiple of the record size), keeping the rest for the next one; the
+    /// capacity is rounded down to a multiple of it where it is at least that large.
+    /// [`flush`](Self::flush) and [`finish`](Self::finish) still hand over every whole record.
+    /// The HDF5 output aligns to chunks this way, so that every regular write covers whole
+    /// chunks and bypasses HDF5's chunk cache.
+    pub fn set_alignment(&mut self, alignment: usize) -> Result<()> {
+        if alignment == 0 || !alignment.is_multiple_of(self.record_size) {
+            return Err(Error::BufferConfig(format!(
+                "the alignment {alignment} is not a positive multiple of the record size {}",
+                self.record_size
+            )));
+        }
+        self.alignment = alignment;
         self.capacity = self.records_in(self.capacity);
         self.note_capacity();
         Ok(())
@@ -125,34 +149,35 @@ impl<W: WriteCallback> Buffer<W> {
     /// with the buffer's earlier contents still held), so retrying a failed call writes every
     /// byte exactly once.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        if bytes.len() <= self.capacity - self.data.len() {
+        if bytes.len() <= self.free() {
             self.data.extend_from_slice(bytes);
             return Ok(());
         }
         if self.should_grow() {
             self.grow(self.data.len() + bytes.len());
-            if bytes.len() <= self.capacity - self.data.len() {
+            if bytes.len() <= self.free() {
                 self.data.extend_from_slice(bytes);
                 return Ok(());
             }
         }
-        self.flush_whole_records()?;
-        if bytes.len() <= self.capacity - self.data.len() {
-            self.data.extend_from_slice(bytes);
-            return Ok(());
-        }
-        // Larger than the buffer: whole records go straight to the callback, uncopied. Only the
-        // tail that is not a whole record (if any) is kept. This path is reached with an empty
-        // buffer unless a partial record is pending, in which case the records are copied.
-        if self.data.is_empty() {
-            let direct = bytes.len() - bytes.len() % self.record_size;
+        // It does not fit. When what is held ends on an alignment boundary, it is handed over
+        // as it is; then `bytes` is held if it fits, or else its aligned part goes straight to
+        // the callback, uncopied, and only the tail is kept. Otherwise the two are joined so that the hand-over can end on
+        // a boundary.
+        let held = self.data.len();
+        if (self.offset + held as u64).is_multiple_of(self.alignment as u64) {
+            self.flush_whole_records()?;
+            if bytes.len() <= self.capacity {
+                self.data.extend_from_slice(bytes);
+                return Ok(());
+            }
+            let direct = self.aligned_len(bytes.len());
             self.emit_direct(&bytes[..direct])?;
             self.data.extend_from_slice(&bytes[direct..]);
             return Ok(());
         }
-        let held = self.data.len();
         self.data.extend_from_slice(bytes);
-        if let Err(error) = self.flush_whole_records() {
+        if let Err(error) = self.flush_aligned() {
             self.data.truncate(held);
             return Err(error);
         }
@@ -216,8 +241,33 @@ impl<W: WriteCallback> Buffer<W> {
         self.offset
     }
 
+    /// Room left before the capacity. What is held can exceed the capacity by less than one
+    /// alignment unit, when a join could not end on a boundary.
+    fn free(&self) -> usize {
+        self.capacity.saturating_sub(self.data.len())
+    }
+
+    /// `bytes` rounded down to whole alignment units, or to whole records when it is smaller
+    /// than one unit; at least one record.
     fn records_in(&self, bytes: usize) -> usize {
-        (bytes - bytes % self.record_size).max(self.record_size)
+        let unit = if bytes >= self.alignment {
+            self.alignment
+        } else {
+            self.record_size
+        };
+        (bytes - bytes % unit).max(self.record_size)
+    }
+
+    /// How many of `len` bytes starting at the flushed offset to hand over so that the
+    /// hand-over ends on an alignment boundary; whole records when no boundary is in reach.
+    fn aligned_len(&self, len: usize) -> usize {
+        let end = self.offset + len as u64;
+        let boundary = end - end % self.alignment as u64;
+        if boundary > self.offset {
+            (boundary - self.offset) as usize
+        } else {
+            len - len % self.record_size
+        }
     }
 
     fn should_grow(&self) -> bool {
@@ -242,12 +292,19 @@ impl<W: WriteCallback> Buffer<W> {
     fn note_capacity(&mut self) {
         self.stats.peak_capacity = self.stats.peak_capacity.max(self.capacity);
         if self.data.capacity() < self.capacity {
-            self.data.reserve_exact(self.capacity - self.data.len());
+            self.data.reserve_exact(self.free());
         }
     }
 
+    fn flush_aligned(&mut self) -> Result<()> {
+        self.hand_over(self.aligned_len(self.data.len()))
+    }
+
     fn flush_whole_records(&mut self) -> Result<()> {
-        let whole = self.data.len() - self.data.len() % self.record_size;
+        self.hand_over(self.data.len() - self.data.len() % self.record_size)
+    }
+
+    fn hand_over(&mut self, whole: usize) -> Result<()> {
         let callback = self
             .callback
             .as_mut()

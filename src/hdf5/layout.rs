@@ -78,12 +78,18 @@ pub fn dtype_of(datatype: &Datatype) -> Option<Dtype> {
     })
 }
 
+/// The largest chunk: HDF5's default chunk cache holds 1 MiB per dataset, and a chunk that does
+/// not fit is read back and rewritten on every partial write.
+const MAX_CHUNK_BYTES: usize = 1 << 20;
+
 /// Chunking and compression of the datasets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Storage {
-    /// Target bytes per chunk; each dataset gets as many rows as fit (at least one). The default,
-    /// 512 KiB, keeps a chunk inside HDF5's default 1 MiB chunk cache per dataset.
-    pub chunk_bytes: usize,
+    /// Rows per chunk, the same for every dataset so that buffer flushes can end on chunk
+    /// boundaries (fields so wide that this many rows exceed 1 MiB get fewer rows per chunk).
+    /// The default, 16384 rows, makes 64 KiB chunks of `f32` and 128 KiB of `i64`; see the
+    /// chunk-size sweep in BENCHMARKS.md.
+    pub chunk_rows: usize,
     /// Deflate (gzip) level 0..=9, or none.
     pub deflate: Option<u8>,
     /// Byte-shuffle before compressing (helps deflate on floats).
@@ -93,7 +99,7 @@ pub struct Storage {
 impl Default for Storage {
     fn default() -> Self {
         Storage {
-            chunk_bytes: 512 * 1024,
+            chunk_rows: 16384,
             deflate: None,
             shuffle: false,
         }
@@ -127,13 +133,20 @@ pub fn create_snapshot(
             let datatype = types.get(field.dtype);
             let mut extents = vec![Extent::resizable(0)];
             extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
-            let mut chunk = vec![(storage.chunk_bytes / field.size()).max(1)];
+            let mut chunk = vec![storage
+                .chunk_rows
+                .min(MAX_CHUNK_BYTES / field.size())
+                .max(1)];
             chunk.extend(&field.shape);
             let mut builder = group
                 .new_dataset_builder()
                 .empty_as(datatype)
                 .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
-                .chunk(chunk);
+                .chunk(chunk)
+                // Every row up to the extent is written, so fill values would only cost a memset
+                // of each new chunk.
+                .fill_time(hdf5::dataset::FillTime::Never)
+                .chunk_cache(0, 0, 1.0);
             if storage.shuffle {
                 builder = builder.shuffle();
             }

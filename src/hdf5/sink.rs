@@ -9,6 +9,11 @@ use super::layout::Column;
 use super::raw::{self, Rows};
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
+use std::sync::{Arc, Mutex};
+
+/// The transpose buffer, shared by the sinks of one file: HDF5 calls are serialised anyway, and
+/// one buffer of the largest flush is touched once instead of one per snapshot.
+pub type Scratch = Arc<Mutex<Vec<u8>>>;
 
 /// Rows per transpose block: 256 SAGE records are 58 KiB, which stays in L2 while every field
 /// of the block is gathered.
@@ -24,19 +29,25 @@ pub struct SnapshotSink {
     path: String,
     columns: Vec<Column>,
     record_size: usize,
-    scratch: Vec<u8>,
+    scratch: Scratch,
     rows: u64,
     after_write: Option<AfterWrite>,
 }
 
 impl SnapshotSink {
-    pub fn new(snapshot: u32, path: String, columns: Vec<Column>, record_size: usize) -> Self {
+    pub fn new(
+        snapshot: u32,
+        path: String,
+        columns: Vec<Column>,
+        record_size: usize,
+        scratch: Scratch,
+    ) -> Self {
         SnapshotSink {
             snapshot,
             path,
             columns,
             record_size,
-            scratch: Vec::new(),
+            scratch,
             rows: 0,
             after_write: None,
         }
@@ -65,13 +76,22 @@ impl WriteCallback for SnapshotSink {
         }
         let rows = bytes.len() / record_size;
         let first = offset / record_size as u64;
-        self.scratch.resize(bytes.len(), 0);
-        transpose(bytes, record_size, &self.columns, &mut self.scratch);
+        // A panic elsewhere cannot leave the scratch bytes inconsistent: they are rewritten
+        // before every use.
+        let mut scratch = self
+            .scratch
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if scratch.len() < bytes.len() {
+            scratch.resize(bytes.len(), 0);
+        }
+        let scratch = &mut scratch[..bytes.len()];
+        transpose(bytes, record_size, &self.columns, scratch);
 
         let mut column_start = 0;
         for column in &self.columns {
             let size = column.field.size();
-            let column_bytes = &self.scratch[column_start..column_start + rows * size];
+            let column_bytes = &scratch[column_start..column_start + rows * size];
             column_start += rows * size;
             let context = || format!("{} Snap_{}/{}", self.path, self.snapshot, column.field.name);
             raw::append_rows(

@@ -14,7 +14,9 @@ use crate::GalaxyRecord;
 /// assert_eq!(schema.record_size(), 232);
 /// assert_eq!(schema.field("StellarMass").unwrap().units, "1.0e10 Msun/h");
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, GalaxyRecord)]
+/// It also derives `hdf5::H5Type`, for writing it as an HDF5 compound type (one dataset of
+/// records) where that is wanted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, GalaxyRecord, hdf5::H5Type)]
 #[repr(C)]
 pub struct SageGalaxy {
     #[galaxy(

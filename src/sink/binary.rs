@@ -28,14 +28,20 @@ pub struct BinaryFile {
 }
 
 impl BinaryFile {
-    /// Creates (or truncates) `path` for writing.
+    /// Creates `path` for writing, replacing an existing file. The old file is removed rather
+    /// than truncated: ext4 flushes a truncated-and-rewritten file synchronously on close.
     pub fn create(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io("replacing", path, error))
+            }
+            _ => {}
+        }
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .open(path)
             .map_err(|error| Error::io("creating", path, error))?;
         Ok(Self::from_file(file, path))

@@ -1,0 +1,309 @@
+//! The benchmark report: every way of writing the same SAGE galaxies, measured side by side in
+//! one process, interleaved over several rounds, with medians and ratios.
+//!
+//! ```sh
+//! cargo run --release --example bench_report                 # full report (about 2M galaxies)
+//! cargo run --release --example bench_report -- --galaxies 200000 --rounds 1   # quick look
+//! ```
+
+mod contenders;
+mod memory;
+
+use contenders::Workload;
+use galaxy_io::sage::{SageGalaxy, Synthetic};
+use galaxy_io::{BufferConfig, Durability, Storage};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+struct Options {
+    galaxies: usize,
+    snapshots: usize,
+    rounds: usize,
+    dir: PathBuf,
+}
+
+fn parse_options() -> Options {
+    let mut options = Options {
+        galaxies: 2_000_000,
+        snapshots: 8,
+        rounds: 3,
+        dir: PathBuf::from("target/bench-report"),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--rss") {
+        memory::child(&args[1..]);
+    }
+    for pair in args.chunks(2) {
+        let value = pair.get(1).cloned().unwrap_or_default();
+        match pair[0].as_str() {
+            "--galaxies" => options.galaxies = value.parse().expect("--galaxies N"),
+            "--snapshots" => options.snapshots = value.parse().expect("--snapshots N"),
+            "--rounds" => options.rounds = value.parse().expect("--rounds N"),
+            "--dir" => options.dir = PathBuf::from(value),
+            other => panic!("unknown option {other}"),
+        }
+    }
+    options
+}
+
+/// Galaxies produced tree by tree, each tree contributing to every snapshot.
+fn workload(galaxies: usize, snapshots: usize) -> Workload {
+    let numbers: Vec<u32> = (0..snapshots as u32)
+        .map(|i| 63 - i * (64 / snapshots as u32).max(1))
+        .collect();
+    let mut synthetic = Synthetic::new(2024, 500.0);
+    let mut groups = Vec::new();
+    let mut total = 0;
+    let mut tree = 0;
+    while total < galaxies {
+        for &snapshot in &numbers {
+            let mut members = synthetic.tree(snapshot, tree);
+            members.truncate(galaxies - total);
+            total += members.len();
+            if !members.is_empty() {
+                groups.push((snapshot, members));
+            }
+        }
+        tree += 1;
+    }
+    Workload {
+        snapshots: numbers,
+        groups,
+        galaxies: total,
+    }
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn mb_per_s(bytes: u64, time: Duration) -> f64 {
+    bytes as f64 / 1e6 / time.as_secs_f64()
+}
+
+fn clean(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("the report directory can be created");
+}
+
+fn main() {
+    let options = parse_options();
+    let dir = &options.dir;
+    clean(dir);
+    let workload = workload(options.galaxies, options.snapshots);
+    let bytes = workload.bytes();
+    memory::print_machine(dir);
+    println!(
+        "\nworkload: {} SageGalaxy records ({:.0} MB) over {} snapshots, written tree by tree ({} calls); {} rounds, medians\n",
+        workload.galaxies,
+        bytes as f64 / 1e6,
+        workload.snapshots.len(),
+        workload.groups.len(),
+        options.rounds
+    );
+
+    let default = BufferConfig::default();
+    let batch = default.max_size / std::mem::size_of::<SageGalaxy>();
+    let h5py = dir.join("h5py_input.bin");
+    let h5py_ok = prepare_h5py_input(&workload, &h5py);
+    let names = [
+        "galaxy-io (default)",
+        "raw binary (buffer manager + pwrite)",
+        "compound dataset, row-wise (H5Type)",
+        "SAGE-style reopen per flush",
+        "galaxy-io, flush each buffer",
+        "galaxy-io, SWMR",
+        "h5py appending numpy columns",
+    ];
+    let mut times: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    for round in 0..options.rounds {
+        for index in 0..names.len() {
+            // Rotate the order every round so no contender always runs first.
+            let name = names[(index + round) % names.len()];
+            let file = dir.join(format!("round{round}_{index}.hdf5"));
+            let time = match name {
+                "galaxy-io (default)" => Some(
+                    contenders::galaxy_io(
+                        &workload,
+                        &file,
+                        default,
+                        Storage::default(),
+                        Durability::Default,
+                    )
+                    .unwrap(),
+                ),
+                "raw binary (buffer manager + pwrite)" => {
+                    Some(contenders::binary(&workload, dir, default).unwrap())
+                }
+                "compound dataset, row-wise (H5Type)" => {
+                    Some(contenders::compound(&workload, &file, batch).unwrap())
+                }
+                "SAGE-style reopen per flush" => {
+                    Some(contenders::sage_reopen(&workload, &file).unwrap())
+                }
+                "galaxy-io, flush each buffer" => Some(
+                    contenders::galaxy_io(
+                        &workload,
+                        &file,
+                        default,
+                        Storage::default(),
+                        Durability::FlushEachBuffer,
+                    )
+                    .unwrap(),
+                ),
+                "galaxy-io, SWMR" => Some(
+                    contenders::galaxy_io(
+                        &workload,
+                        &file,
+                        default,
+                        Storage::default(),
+                        Durability::Swmr,
+                    )
+                    .unwrap(),
+                ),
+                _ if h5py_ok => run_h5py(&h5py, &file, &workload.snapshots),
+                _ => None,
+            };
+            if let Some(time) = time {
+                times.entry(name).or_default().push(time);
+            }
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+    let medians: BTreeMap<&str, Duration> = times
+        .iter_mut()
+        .map(|(name, t)| (*name, median(t)))
+        .collect();
+    let ours = medians["galaxy-io (default)"];
+    println!("| contender | median time | MB/s | galaxies/s | galaxy-io speed ÷ this |");
+    println!("|---|---:|---:|---:|---:|");
+    for name in names {
+        let Some(&time) = medians.get(name) else {
+            println!("| {name} | not run (python3 with h5py missing) | | | |");
+            continue;
+        };
+        println!(
+            "| {name} | {:.3} s | {:.0} | {:.2} M | {:.2}x |",
+            time.as_secs_f64(),
+            mb_per_s(bytes, time),
+            workload.galaxies as f64 / time.as_secs_f64() / 1e6,
+            time.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
+
+    per_galaxy(&workload, dir, ours);
+    sweeps(&workload, dir);
+    memory::report();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Per-galaxy direct writes on a small count, compared by galaxies per second.
+fn per_galaxy(workload: &Workload, dir: &Path, ours: Duration) {
+    let galaxies: Vec<SageGalaxy> = workload
+        .groups
+        .iter()
+        .flat_map(|(_, g)| g.iter().copied())
+        .take(2000)
+        .collect();
+    let mut times: Vec<Duration> = (0..3)
+        .map(|i| {
+            contenders::per_galaxy(&galaxies, &dir.join(format!("per_galaxy_{i}.hdf5"))).unwrap()
+        })
+        .collect();
+    let time = median(&mut times);
+    let per_galaxy = time.as_secs_f64() / galaxies.len() as f64;
+    let ours_rate = workload.galaxies as f64 / ours.as_secs_f64();
+    println!(
+        "\nper-galaxy direct writes ({} galaxies, 54 hyperslabs each): {:.1} µs per galaxy, {:.0} galaxies/s; galaxy-io default writes {:.0}x more galaxies per second",
+        galaxies.len(),
+        per_galaxy * 1e6,
+        1.0 / per_galaxy,
+        ours_rate * per_galaxy
+    );
+}
+
+/// galaxy-io with other buffer and chunk sizes (median of two runs each).
+fn sweeps(workload: &Workload, dir: &Path) {
+    let run = |buffer: BufferConfig, storage: Storage| {
+        let mut times: Vec<Duration> = (0..2)
+            .map(|i| {
+                contenders::galaxy_io(
+                    workload,
+                    &dir.join(format!("sweep{i}.hdf5")),
+                    buffer,
+                    storage,
+                    Durability::Default,
+                )
+                .unwrap()
+            })
+            .collect();
+        mb_per_s(workload.bytes(), median(&mut times))
+    };
+    println!("\n| buffer size (fixed) | MB/s |\n|---:|---:|");
+    for kib in [64, 256, 1024, 4096, 16384, 65536, 262144] {
+        println!(
+            "| {kib} KiB | {:.0} |",
+            run(BufferConfig::fixed(kib << 10), Storage::default())
+        );
+    }
+    println!("\n| rows per chunk (default buffer) | f32 chunk | MB/s |\n|---:|---:|---:|");
+    for rows in [1024, 4096, 8192, 16384, 65536, 262144] {
+        let storage = Storage {
+            chunk_rows: rows,
+            ..Storage::default()
+        };
+        println!(
+            "| {rows} | {} KiB | {:.0} |",
+            rows * 4 / 1024,
+            run(BufferConfig::default(), storage)
+        );
+    }
+}
+
+/// The workload's records in one binary file per snapshot for the h5py script to read; false
+/// when python3 with h5py is not available.
+fn prepare_h5py_input(workload: &Workload, path: &Path) -> bool {
+    let available = Command::new("python3")
+        .args(["-c", "import h5py, numpy"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        return false;
+    }
+    for &snapshot in &workload.snapshots {
+        let records: Vec<u8> = workload
+            .groups
+            .iter()
+            .filter(|(s, _)| *s == snapshot)
+            .flat_map(|(_, g)| bytemuck::cast_slice::<SageGalaxy, u8>(g).to_vec())
+            .collect();
+        std::fs::write(path.with_extension(format!("{snapshot}")), records).expect("writable");
+    }
+    true
+}
+
+fn run_h5py(input: &Path, output: &Path, snapshots: &[u32]) -> Option<Duration> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/h5py_append.py");
+    let batch = BufferConfig::default().max_size / std::mem::size_of::<SageGalaxy>();
+    let mut command = Command::new("python3");
+    command.arg(script).arg(output).arg(batch.to_string());
+    for snapshot in snapshots {
+        command.arg(format!(
+            "{snapshot}={}",
+            input.with_extension(snapshot.to_string()).display()
+        ));
+    }
+    let out = command.output().ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "h5py contender failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    let seconds: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+    Some(Duration::from_secs_f64(seconds))
+}
