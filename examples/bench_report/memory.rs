@@ -20,6 +20,7 @@ fn vm_hwm_kib() -> u64 {
 /// in batches of 10 000 so that the generator holds little, and print the peak in KiB.
 pub fn child(args: &[String]) -> ! {
     let galaxies: usize = args[0].parse().expect("--rss N DIR");
+
     let path = Path::new(&args[1]).join(format!("rss_{galaxies}.hdf5"));
     let snapshots: Vec<u32> = (0..8).map(|i| 63 - 8 * i).collect();
     let options = Hdf5Options {

@@ -14,6 +14,9 @@ use crate::schema::{GalaxyRecord, Schema};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+/// Upper bound of HDF5's metadata cache per file (chunk indexes, object headers).
+const METADATA_CACHE_BYTES: usize = 4 << 20;
+
 /// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -96,16 +99,38 @@ impl SchemaOutput {
         options.buffer.validate()?;
         prepare_path(&path, options.overwrite)?;
         let display = path.display().to_string();
-        let file = match options.durability {
-            Durability::Swmr => hdf5::File::with_options()
-                .with_fapl(|fapl| fapl.libver_v110())
-                .create_excl(&path),
-            _ => hdf5::File::create_excl(&path),
-        }
-        .map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
+        let swmr = options.durability == Durability::Swmr;
+        let file = hdf5::File::with_options()
+            .with_fapl(|fapl| {
+                // The metadata cache may otherwise grow to 32 MiB as the chunk indexes grow,
+                // which made memory grow with the catalogue instead of staying with the buffers.
+                let cache = hdf5::file::MetadataCacheConfig {
+                    max_size: METADATA_CACHE_BYTES,
+                    ..hdf5::file::MetadataCacheConfig::default()
+                };
+                let fapl = fapl.mdc_config(&cache);
+                if swmr {
+                    fapl.libver_v110()
+                } else {
+                    fapl
+                }
+            })
+            .create_excl(&path)
+            .map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
         let file = raw::no_inherit(file)?;
 
         let types = Types::new()?;
+        // A chunk must fit in the buffer for flushes to cover whole chunks; partial chunks
+        // would be read back and rewritten, as the datasets have no chunk cache.
+        let chunk_rows = options
+            .storage
+            .chunk_rows
+            .min(options.buffer.max_size / schema.record_size())
+            .max(1);
+        let storage = Storage {
+            chunk_rows,
+            ..options.storage
+        };
         let mut numbers = snapshots.to_vec();
         numbers.sort_unstable();
         numbers.dedup();
@@ -113,7 +138,7 @@ impl SchemaOutput {
         let scratch = super::sink::Scratch::default();
         for snapshot in numbers {
             let (group, columns) =
-                layout::create_snapshot(&file, snapshot, &schema, options.storage, &types)?;
+                layout::create_snapshot(&file, snapshot, &schema, storage, &types)?;
             write_num_gals(&group, 0)?;
             let mut sink = SnapshotSink::new(
                 snapshot,
@@ -128,7 +153,7 @@ impl SchemaOutput {
             let mut buffer = Buffer::new(options.buffer, sink)?;
             buffer.set_record_size(schema.record_size())?;
             // Flushes of a full buffer cover whole chunks, which HDF5 writes without its cache.
-            buffer.set_alignment(schema.record_size() * options.storage.chunk_rows.max(1))?;
+            buffer.set_alignment(schema.record_size() * chunk_rows)?;
             outputs.push(SnapshotOutput {
                 snapshot,
                 buffer,
