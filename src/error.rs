@@ -96,9 +96,15 @@ impl Error {
     }
 
     pub(crate) fn hdf5(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
+        // HDF5 spreads one error over several lines; one line reads better in logs.
+        let message = error
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         Error::Hdf5 {
             context: context.into(),
-            message: error.to_string(),
+            message,
         }
     }
 }

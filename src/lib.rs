@@ -82,8 +82,9 @@ pub mod sage;
 mod schema;
 mod sink;
 pub use crate::hdf5::{
-    read_snapshot, write_master, AttrValue, Catalogue, Durability, Hdf5Options, Hdf5Output, Header,
-    HeaderGroup, OutputSummary, SchemaOutput, Storage, SAGE_DATA_VERSION,
+    read_snapshot, recover, write_master, AttrValue, Catalogue, Durability, FlushHook, Hdf5Options,
+    Hdf5Output, Header, HeaderGroup, OutputSummary, RecoveredSnapshot, SchemaOutput, Storage,
+    SAGE_DATA_VERSION,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};

@@ -230,3 +230,25 @@ fn bad_input_fails_with_a_message() {
     let output = galaxy_io(&["inspect", "junk.hdf5"], dir.path());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a readable HDF5 file"));
 }
+
+#[test]
+fn recover_reports_every_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&galaxy_io(
+        &[
+            "demo",
+            "--galaxies",
+            "3000",
+            "--snapshots",
+            "3",
+            "-o",
+            "demo.hdf5",
+        ],
+        dir.path(),
+    ));
+    let out = stdout(&galaxy_io(&["recover", "demo.hdf5"], dir.path()));
+    assert!(
+        out.contains("Snap_63") && out.contains("1000") && out.contains("rows cut"),
+        "{out}"
+    );
+}

@@ -10,10 +10,13 @@ pub use layout::Storage;
 mod output;
 mod tree_info;
 
-pub use output::{Durability, Hdf5Options, Hdf5Output, OutputSummary, SchemaOutput};
+pub use output::{Durability, FlushHook, Hdf5Options, Hdf5Output, OutputSummary, SchemaOutput};
 mod reader;
 
 pub use reader::{read_snapshot, Catalogue};
 mod master;
 
 pub use master::write_master;
+mod recover;
+
+pub use recover::{recover, RecoveredSnapshot};

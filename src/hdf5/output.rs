@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::schema::{GalaxyRecord, Schema};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Upper bound of HDF5's metadata cache per file (chunk indexes, object headers).
 const METADATA_CACHE_BYTES: usize = 4 << 20;
@@ -32,6 +33,37 @@ pub enum Durability {
     Swmr,
 }
 
+/// Called after every buffer flush with the snapshot and its number of rows in HDF5; in the
+/// flush-each-buffer and SWMR modes those rows are on disk by then. An error fails the write
+/// that flushed, and a retry repeats the flush (writing the same rows again, not twice).
+///
+/// ```
+/// use galaxy_io::{FlushHook, Hdf5Options};
+/// let options = Hdf5Options {
+///     on_flush: Some(FlushHook::new(|snapshot, rows| {
+///         eprintln!("Snap_{snapshot}: {rows} galaxies written");
+///         Ok(())
+///     })),
+///     ..Hdf5Options::default()
+/// };
+/// # let _ = options;
+/// ```
+#[derive(Clone)]
+pub struct FlushHook(Arc<dyn Fn(u32, u64) -> Result<()> + Send + Sync>);
+
+impl FlushHook {
+    /// Wraps a closure of `(snapshot, rows)`.
+    pub fn new(hook: impl Fn(u32, u64) -> Result<()> + Send + Sync + 'static) -> Self {
+        FlushHook(Arc::new(hook))
+    }
+}
+
+impl std::fmt::Debug for FlushHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FlushHook")
+    }
+}
+
 /// How an output is written. `Default` is the product configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Hdf5Options {
@@ -45,6 +77,8 @@ pub struct Hdf5Options {
     pub durability: Durability,
     /// Header attributes, written at creation and again at finish.
     pub header: Header,
+    /// Called after every buffer flush (progress, checkpoints, tests of durability).
+    pub on_flush: Option<FlushHook>,
 }
 
 /// What [`SchemaOutput::finish`] reports.
@@ -147,8 +181,14 @@ impl SchemaOutput {
                 schema.record_size(),
                 scratch.clone(),
             );
-            if options.durability != Durability::Default {
-                sink.set_after_write(durability_hook(&file, group, options.durability));
+            if let Some(hook) = after_write_hook(
+                &file,
+                group,
+                snapshot,
+                options.durability,
+                &options.on_flush,
+            ) {
+                sink.set_after_write(hook);
             }
             let mut buffer = Buffer::new(options.buffer, sink)?;
             buffer.set_record_size(schema.record_size())?;
@@ -415,7 +455,7 @@ fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
         .map_err(|e| Error::hdf5(format!("opening group {name}"), e))
 }
 
-fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
+pub(super) fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
     let context = || format!("writing num_gals of {}", group.name());
     let value = rows as i64;
     let written = match group.attr("num_gals") {
@@ -428,19 +468,32 @@ fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
     written.map_err(|e| Error::hdf5(context(), e))
 }
 
-/// What happens after each buffer flush in the durable modes. SWMR writing cannot start while
-/// a group is open, so only the flush-each-buffer hook keeps one (to update `num_gals`).
-fn durability_hook(
+/// What happens after each buffer flush: the durability step, then the user's hook. SWMR
+/// writing cannot start while a group is open, so only flush-each-buffer keeps one (to update
+/// `num_gals`).
+fn after_write_hook(
     file: &hdf5::File,
     group: hdf5::Group,
+    snapshot: u32,
     durability: Durability,
-) -> super::sink::AfterWrite {
-    let file = file.clone();
-    match durability {
-        Durability::FlushEachBuffer => Box::new(move |rows| {
-            write_num_gals(&group, rows)?;
-            raw::flush_file(file.id())
-        }),
-        _ => Box::new(move |_| raw::flush_file(file.id())),
+    on_flush: &Option<FlushHook>,
+) -> Option<super::sink::AfterWrite> {
+    if durability == Durability::Default && on_flush.is_none() {
+        return None;
     }
+    let file = file.clone();
+    let group = (durability == Durability::FlushEachBuffer).then_some(group);
+    let on_flush = on_flush.clone();
+    Some(Box::new(move |rows| {
+        if let Some(group) = &group {
+            write_num_gals(group, rows)?;
+        }
+        if durability != Durability::Default {
+            raw::flush_file(file.id())?;
+        }
+        match &on_flush {
+            Some(hook) => (hook.0)(snapshot, rows),
+            None => Ok(()),
+        }
+    }))
 }

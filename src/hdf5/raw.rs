@@ -167,6 +167,8 @@ pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()>
         // SAFETY: `location` is a valid object id; the type, space and attribute are closed by
         // their guards; the buffer holds `size` bytes.
         use hdf5_sys::{h5a, h5s, h5t};
+        // H5T_C_S1 is a library global, set only once the library is initialised.
+        check(hdf5_sys::h5::H5open(), context)?;
         delete_attr(location, name)?;
         let mut bytes = value.as_bytes().to_vec();
         bytes.push(0);
@@ -291,6 +293,49 @@ pub fn close_on_exec(file: hid_t) -> Result<()> {
 pub fn no_inherit(file: hdf5::File) -> Result<hdf5::File> {
     close_on_exec(file.id())?;
     Ok(file)
+}
+
+/// Opens `path` read-write, clearing the superblock's "file is open for writing" status flags
+/// that a writer in SWMR mode (v110 format) leaves behind when it dies; what `h5clear --status`
+/// does. Files without those flags open as usual.
+pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
+    let display = path.display().to_string();
+    let c_path = c_string(&display)?;
+    let context = || format!("opening {display} for recovery");
+    let property = c"clear_status_flags";
+    let id = locked(|| unsafe {
+        // SAFETY: the property list is closed by its guard; the value buffer has the size HDF5
+        // reports for the property (a C bool).
+        use hdf5_sys::{h5f, h5p};
+        // The class id below is a library global, set only once the library is initialised.
+        check(hdf5_sys::h5::H5open(), context)?;
+        let fapl = Owned(
+            check_id(h5p::H5Pcreate(*h5p::H5P_CLS_FILE_ACCESS), context)?,
+            h5p::H5Pclose,
+        );
+        if check_id(h5p::H5Pexist(fapl.0, property.as_ptr()).into(), context)? > 0 {
+            let mut size = 0;
+            check(
+                h5p::H5Pget_size(fapl.0, property.as_ptr(), &mut size),
+                context,
+            )?;
+            let mut value = [0u8; 8];
+            value[0] = 1;
+            if size <= value.len() {
+                check(
+                    h5p::H5Pset(fapl.0, property.as_ptr(), value.as_mut_ptr().cast()),
+                    context,
+                )?;
+            }
+        }
+        check_id(
+            h5f::H5Fopen(c_path.as_ptr(), h5f::H5F_ACC_RDWR, fapl.0),
+            context,
+        )
+    })?;
+    // SAFETY: `id` is a valid, newly opened file id whose ownership passes to the handle.
+    let file = unsafe { hdf5::from_id::<hdf5::File>(id) }.map_err(|e| Error::hdf5(context(), e))?;
+    no_inherit(file)
 }
 
 /// Pushes everything HDF5 holds for the file to the operating system.

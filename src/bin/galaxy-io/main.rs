@@ -5,6 +5,7 @@ mod demo;
 mod inspect;
 mod merge;
 mod plot;
+mod recover;
 mod report;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ enum Command {
     Merge(merge::Args),
     /// Show snapshots, galaxy counts, fields and statistics; optionally plot mass functions.
     Inspect(inspect::Args),
+    /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
+    Recover(recover::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Recover(args) => recover::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
