@@ -1,16 +1,19 @@
 //! The `galaxy-io` command line end to end, as a user runs it.
 
+mod common;
+
 use galaxy_io::sage::{binary, SageGalaxy, Synthetic};
 use galaxy_io::Catalogue;
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn galaxy_io(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the galaxy-io binary runs")
+    common::output(
+        Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+            .args(args)
+            .current_dir(cwd),
+    )
+    .expect("the galaxy-io binary runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -203,11 +206,12 @@ fn merge_two_outputs_into_one_catalogue() {
         f = h5py.File(sys.argv[1], 'r')\n\
         n = f['Header']['Misc'].attrs['num_cores']\n\
         print(sum(int(f[f'Core_{c}']['Snap_63'].attrs['num_gals']) for c in range(n)))\n";
-    let output = Command::new("python3")
-        .args(["-c", script, "all.hdf5"])
-        .current_dir(dir.path())
-        .output()
-        .expect("python3 with h5py (bash .ci/run installs it)");
+    let output = common::output(
+        Command::new("python3")
+            .args(["-c", script, "all.hdf5"])
+            .current_dir(dir.path()),
+    )
+    .expect("python3 with h5py (bash .ci/run installs it)");
     assert!(
         output.status.success(),
         "{}",

@@ -1,6 +1,8 @@
 //! Extended properties: registered at run time, written in the same rows as the static record,
 //! listed and read exactly like static fields.
 
+mod common;
+
 use galaxy_io::extended::{ExtendedOutput, NoRecord, PropertyRegistry, PropertySpec};
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::{BufferConfig, Catalogue, Error, Hdf5Options};
@@ -126,10 +128,7 @@ fn h5py_sees_extended_properties_like_static_ones() {
         assert list(h2[:]) == [0, 1, 2, 3, 4]\n\
         assert s.attrs['num_gals'] == 5\n\
         print('ok')\n";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
+    let out = common::output(Command::new("python3").args(["-c", script]).arg(&path))
         .expect("python3 with h5py");
     assert!(
         out.status.success(),

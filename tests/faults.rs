@@ -5,6 +5,8 @@
 //! again with `GALAXY_IO_FAULT_CHILD` set, running the ignored `child_writer` test.
 //! `GALAXY_IO_CRASH_KILLS` sets the kills per mode (default 3; RELIABILITY.md used 20).
 
+mod common;
+
 use galaxy_io::sage::{binary, SageGalaxy, Synthetic};
 use galaxy_io::{
     recover, BufferConfig, Catalogue, Durability, Error, FlushHook, GalaxyRecord, Hdf5Options,
@@ -96,7 +98,8 @@ fn child_writer() {
 
 fn spawn_child(mode: &str, limit: Option<u64>, path: &Path) -> Child {
     let limit = limit.map_or_else(|| "none".to_owned(), |l| l.to_string());
-    Command::new(std::env::current_exe().unwrap())
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args([
             "--exact",
             "child_writer",
@@ -109,9 +112,8 @@ fn spawn_child(mode: &str, limit: Option<u64>, path: &Path) -> Child {
             format!("{mode}:{limit}:{}", path.display()),
         )
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the test binary can be started again")
+        .stderr(Stdio::null());
+    common::spawn(&mut command).expect("the test binary can be started again")
 }
 
 /// Reads the child's reports until it ends: the last flushed row count per snapshot, and the
@@ -229,12 +231,14 @@ fn swmr_writer_killed_at_random_moments_loses_nothing_flushed() {
     assert_eq!(summary.lost_galaxies, 0);
 }
 
+/// Without SWMR, HDF5 updates some metadata in place, so a kill that lands inside `H5Fflush`
+/// can cost rows flushed earlier (RELIABILITY.md measures how often); the file is always
+/// readable after recovery, and every galaxy it returns is one that was written.
 #[test]
-fn flush_each_buffer_writer_killed_at_random_moments_loses_nothing_flushed() {
+fn flush_each_buffer_writer_killed_at_random_moments_stays_readable() {
     let summary = crash_runs("flush", kills(), 2);
     println!("crash summary, flush each buffer: {summary:?}");
     assert_eq!(summary.readable_after_recovery, summary.kills);
-    assert_eq!(summary.lost_galaxies, 0);
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! them, including through a master file) and by `h5dump`. These tools must be installed
 //! (`.ci/run` installs them); the test fails rather than skips when they are missing.
 
+mod common;
+
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
     write_master, AttrValue, GalaxyRecord, Hdf5Options, Hdf5Output, Header, HeaderGroup,
@@ -70,15 +72,16 @@ fn h5py_reads_outputs_and_master_file_like_sage_model() {
     let counts = [1234, 567];
     write_outputs(dir.path(), counts);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_sage_layout.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(dir.path().join("model.hdf5"))
-        .arg(dir.path().join("model_0.hdf5"))
-        .arg(counts[0].to_string())
-        .arg(counts[1].to_string())
-        .arg(dir.path().join("rich.hdf5"))
-        .output()
-        .expect("python3 must be installed (bash .ci/run installs it with h5py and numpy)");
+    let output = common::output(
+        Command::new("python3")
+            .arg(script)
+            .arg(dir.path().join("model.hdf5"))
+            .arg(dir.path().join("model_0.hdf5"))
+            .arg(counts[0].to_string())
+            .arg(counts[1].to_string())
+            .arg(dir.path().join("rich.hdf5")),
+    )
+    .expect("python3 must be installed (bash .ci/run installs it with h5py and numpy)");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !stderr.contains("No module named"),
@@ -93,9 +96,7 @@ fn h5dump_reads_names_types_attributes_and_values() {
     let dir = tempfile::tempdir().unwrap();
     write_outputs(dir.path(), [20, 5]);
     let h5dump = |args: &[&str]| {
-        let output = Command::new("h5dump")
-            .args(args)
-            .output()
+        let output = common::output(Command::new("h5dump").args(args))
             .expect("h5dump must be installed (apt-get install hdf5-tools; bash .ci/run does it)");
         assert!(
             output.status.success(),

@@ -41,11 +41,12 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
     let mut volume = 0.0;
     let mut snapshots = Vec::new();
     for output in outputs {
-        let file = hdf5::File::open(output).map_err(|e| Error::BadFile {
-            path: output.clone(),
-            problem: format!("cannot be linked: not a readable HDF5 file ({e})"),
+        let file = raw::no_inherit(|| {
+            hdf5::File::open(output).map_err(|e| Error::BadFile {
+                path: output.clone(),
+                problem: format!("cannot be linked: not a readable HDF5 file ({e})"),
+            })
         })?;
-        let file = raw::no_inherit(file)?;
         let this = Header::read(&file).map_err(|_| Error::BadFile {
             path: output.clone(),
             problem: "cannot be linked: it has no Header group (was it finished?)".into(),
@@ -81,9 +82,9 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
     snapshots.dedup();
 
     let display = master.display();
-    let file =
-        hdf5::File::create(master).map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
-    let file = raw::no_inherit(file)?;
+    let file = raw::no_inherit(|| {
+        hdf5::File::create(master).map_err(|e| Error::hdf5(format!("creating {display}"), e))
+    })?;
     let base = master.parent().map(absolute).unwrap_or_default();
     for (core, output) in outputs.iter().enumerate() {
         let target = absolute(output);

@@ -1,22 +1,25 @@
 //! The HDF5 side: SAGE's file layout, the write callback, the output handler and the reader.
+//!
+//! `layout` says where things live, `sink` is the write callback, `output` the handler's
+//! lifecycle and `options` its configuration; `header` and `tree_info` write SAGE's metadata;
+//! `reader`, `master` and `recover` read, link and repair files; `raw` holds the few direct
+//! HDF5 calls.
 
 mod header;
 mod layout;
+mod master;
+mod options;
+mod output;
 mod raw;
+mod reader;
+mod recover;
 mod sink;
+mod tree_info;
 
 pub use header::{AttrValue, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use layout::Storage;
-mod output;
-mod tree_info;
-
-pub use output::{Durability, FlushHook, Hdf5Options, Hdf5Output, OutputSummary, SchemaOutput};
-mod reader;
-
-pub use reader::{read_snapshot, Catalogue};
-mod master;
-
 pub use master::write_master;
-mod recover;
-
+pub use options::{Durability, FlushHook, Hdf5Options};
+pub use output::{Hdf5Output, OutputSummary, SchemaOutput};
+pub use reader::{read_snapshot, Catalogue};
 pub use recover::{recover, RecoveredSnapshot};

@@ -5,81 +5,15 @@
 
 use super::header::Header;
 use super::layout::{self, Storage, Types};
+use super::options::{metadata_cache, Durability, FlushHook, Hdf5Options};
 use super::raw;
 use super::sink::SnapshotSink;
 use super::tree_info;
-use crate::buffer::{Buffer, BufferConfig, BufferStats};
+use crate::buffer::{Buffer, BufferStats};
 use crate::error::{Error, Result};
 use crate::schema::{GalaxyRecord, Schema};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-/// Upper bound of HDF5's metadata cache per file (chunk indexes, object headers).
-const METADATA_CACHE_BYTES: usize = 4 << 20;
-
-/// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// HDF5 caches as usual; [`SchemaOutput::finish`] makes everything durable. Fastest.
-    #[default]
-    Default,
-    /// After every buffer flush, `num_gals` is updated and the file is flushed (`H5Fflush`):
-    /// a crash loses at most what is still in memory.
-    FlushEachBuffer,
-    /// Single-writer/multiple-reader (HDF5 >= 1.10, v110 format): readers can follow a running
-    /// model, and the file stays readable after the writer dies. Rows count by dataset length;
-    /// `num_gals` is written at finish.
-    Swmr,
-}
-
-/// Called after every buffer flush with the snapshot and its number of rows in HDF5; in the
-/// flush-each-buffer and SWMR modes those rows are on disk by then. An error fails the write
-/// that flushed, and a retry repeats the flush (writing the same rows again, not twice).
-///
-/// ```
-/// use galaxy_io::{FlushHook, Hdf5Options};
-/// let options = Hdf5Options {
-///     on_flush: Some(FlushHook::new(|snapshot, rows| {
-///         eprintln!("Snap_{snapshot}: {rows} galaxies written");
-///         Ok(())
-///     })),
-///     ..Hdf5Options::default()
-/// };
-/// # let _ = options;
-/// ```
-#[derive(Clone)]
-pub struct FlushHook(Arc<dyn Fn(u32, u64) -> Result<()> + Send + Sync>);
-
-impl FlushHook {
-    /// Wraps a closure of `(snapshot, rows)`.
-    pub fn new(hook: impl Fn(u32, u64) -> Result<()> + Send + Sync + 'static) -> Self {
-        FlushHook(Arc::new(hook))
-    }
-}
-
-impl std::fmt::Debug for FlushHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FlushHook")
-    }
-}
-
-/// How an output is written. `Default` is the product configuration.
-#[derive(Clone, Debug, Default)]
-pub struct Hdf5Options {
-    /// Size and growth of each snapshot's buffer.
-    pub buffer: BufferConfig,
-    /// Chunking and compression of the datasets.
-    pub storage: Storage,
-    /// Replace an existing file instead of failing.
-    pub overwrite: bool,
-    /// Crash behaviour.
-    pub durability: Durability,
-    /// Header attributes, written at creation and again at finish.
-    pub header: Header,
-    /// Called after every buffer flush (progress, checkpoints, tests of durability).
-    pub on_flush: Option<FlushHook>,
-}
 
 /// What [`SchemaOutput::finish`] reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,24 +68,19 @@ impl SchemaOutput {
         prepare_path(&path, options.overwrite)?;
         let display = path.display().to_string();
         let swmr = options.durability == Durability::Swmr;
-        let file = hdf5::File::with_options()
-            .with_fapl(|fapl| {
-                // The metadata cache may otherwise grow to 32 MiB as the chunk indexes grow,
-                // which made memory grow with the catalogue instead of staying with the buffers.
-                let cache = hdf5::file::MetadataCacheConfig {
-                    max_size: METADATA_CACHE_BYTES,
-                    ..hdf5::file::MetadataCacheConfig::default()
-                };
-                let fapl = fapl.mdc_config(&cache);
-                if swmr {
-                    fapl.libver_v110()
-                } else {
-                    fapl
-                }
-            })
-            .create_excl(&path)
-            .map_err(|e| Error::hdf5(format!("creating {display}"), e))?;
-        let file = raw::no_inherit(file)?;
+        let file = raw::no_inherit(|| {
+            hdf5::File::with_options()
+                .with_fapl(|fapl| {
+                    let fapl = fapl.mdc_config(&metadata_cache(options.durability));
+                    if swmr {
+                        fapl.libver_v110()
+                    } else {
+                        fapl
+                    }
+                })
+                .create_excl(&path)
+                .map_err(|e| Error::hdf5(format!("creating {display}"), e))
+        })?;
 
         let types = Types::new()?;
         // A chunk must fit in the buffer for flushes to cover whole chunks; partial chunks
@@ -444,9 +373,10 @@ fn prepare_path(path: &Path, overwrite: bool) -> Result<()> {
 }
 
 fn reopen(path: &Path) -> Result<hdf5::File> {
-    let file = hdf5::File::open_rw(path)
-        .map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))?;
-    raw::no_inherit(file)
+    raw::no_inherit(|| {
+        hdf5::File::open_rw(path)
+            .map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))
+    })
 }
 
 fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
@@ -492,7 +422,7 @@ fn after_write_hook(
             raw::flush_file(file.id())?;
         }
         match &on_flush {
-            Some(hook) => (hook.0)(snapshot, rows),
+            Some(hook) => hook.call(snapshot, rows),
             None => Ok(()),
         }
     }))

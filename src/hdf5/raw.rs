@@ -120,6 +120,77 @@ pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) ->
     })
 }
 
+/// Reads rows `first..first + rows` of `dataset` (each of `row_bytes` bytes of `mem_type`
+/// elements) into `out`.
+pub fn read_rows(
+    dataset: hid_t,
+    mem_type: hid_t,
+    first: u64,
+    rows: u64,
+    out: &mut [u8],
+) -> Result<()> {
+    let context = || format!("reading rows {first}..{}", first + rows);
+    locked(|| unsafe {
+        // SAFETY: valid ids; the selection has the dataset's rank and `out` is checked to hold
+        // exactly the selected elements.
+        use hdf5_sys::{h5d, h5s, h5t};
+        let file_space = Owned(
+            check_id(h5d::H5Dget_space(dataset), context)?,
+            h5s::H5Sclose,
+        );
+        let rank = check_id(
+            h5s::H5Sget_simple_extent_ndims(file_space.0).into(),
+            context,
+        )? as usize;
+        let mut dims = vec![0; rank];
+        check(
+            h5s::H5Sget_simple_extent_dims(file_space.0, dims.as_mut_ptr(), std::ptr::null_mut())
+                .max(0),
+            context,
+        )?;
+        let mut start = vec![0; rank];
+        start[0] = first;
+        let mut count = dims.clone();
+        count[0] = rows;
+        let elements: u64 = count.iter().product();
+        if elements as usize * h5t::H5Tget_size(mem_type) != out.len() {
+            return Err(Error::hdf5(
+                context(),
+                "the output does not match the selection",
+            ));
+        }
+        check(
+            h5s::H5Sselect_hyperslab(
+                file_space.0,
+                h5s::H5S_seloper_t::H5S_SELECT_SET,
+                start.as_ptr(),
+                std::ptr::null(),
+                count.as_ptr(),
+                std::ptr::null(),
+            ),
+            context,
+        )?;
+        let memory = Owned(
+            check_id(
+                h5s::H5Screate_simple(rank as i32, count.as_ptr(), std::ptr::null()),
+                context,
+            )?,
+            h5s::H5Sclose,
+        );
+        check(
+            h5d::H5Dread(
+                dataset,
+                mem_type,
+                memory.0,
+                file_space.0,
+                H5P_DEFAULT,
+                out.as_mut_ptr().cast(),
+            ),
+            context,
+        )
+    })
+}
+
 /// Reads all of `dataset` as `mem_type` elements into `out`, which must hold exactly that many
 /// bytes.
 pub fn read_all(
@@ -289,10 +360,15 @@ pub fn close_on_exec(file: hid_t) -> Result<()> {
     })
 }
 
-/// `file`, with its descriptor marked close-on-exec (see [`close_on_exec`]).
-pub fn no_inherit(file: hdf5::File) -> Result<hdf5::File> {
-    close_on_exec(file.id())?;
-    Ok(file)
+/// Opens a file with `open` and marks its descriptor close-on-exec (see [`close_on_exec`]),
+/// holding the HDF5 lock throughout: a process started while holding that lock (as the tests
+/// start h5py and h5dump) cannot inherit the descriptor in between.
+pub fn no_inherit(open: impl FnOnce() -> Result<hdf5::File>) -> Result<hdf5::File> {
+    locked(|| {
+        let file = open()?;
+        close_on_exec(file.id())?;
+        Ok(file)
+    })
 }
 
 /// Opens `path` read-write, clearing the superblock's "file is open for writing" status flags
@@ -333,9 +409,10 @@ pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
             context,
         )
     })?;
-    // SAFETY: `id` is a valid, newly opened file id whose ownership passes to the handle.
-    let file = unsafe { hdf5::from_id::<hdf5::File>(id) }.map_err(|e| Error::hdf5(context(), e))?;
-    no_inherit(file)
+    no_inherit(|| {
+        // SAFETY: `id` is a valid, newly opened file id whose ownership passes to the handle.
+        unsafe { hdf5::from_id::<hdf5::File>(id) }.map_err(|e| Error::hdf5(context(), e))
+    })
 }
 
 /// Pushes everything HDF5 holds for the file to the operating system.

@@ -37,22 +37,23 @@ impl Catalogue {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
         std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
-        let file = hdf5::File::open(&path).map_err(|e| {
-            let message = e.to_string();
-            let hint = if message.contains("truncated file") || message.contains("h5clear") {
-                "; if a writer died while writing it, `galaxy-io recover` can repair it"
-            } else {
-                ""
-            };
-            Error::BadFile {
-                path: path.clone(),
-                problem: format!(
-                    "not a readable HDF5 file ({}){hint}",
-                    message.split_whitespace().collect::<Vec<_>>().join(" ")
-                ),
-            }
+        let file = raw::no_inherit(|| {
+            hdf5::File::open(&path).map_err(|e| {
+                let message = e.to_string();
+                let hint = if message.contains("truncated file") || message.contains("h5clear") {
+                    "; if a writer died while writing it, `galaxy-io recover` can repair it"
+                } else {
+                    ""
+                };
+                Error::BadFile {
+                    path: path.clone(),
+                    problem: format!(
+                        "not a readable HDF5 file ({}){hint}",
+                        message.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
+                }
+            })
         })?;
-        let file = raw::no_inherit(file)?;
         let mut parts = Vec::new();
         while let Ok(core) = file.group(&format!("Core_{}", parts.len())) {
             parts.push(core);

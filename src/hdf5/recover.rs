@@ -1,9 +1,16 @@
 //! Making a file that a crashed writer left behind whole again.
 
-use super::layout;
+use super::header::Header;
+use super::layout::{self, Types};
+use super::options::Hdf5Options;
+use super::output::{write_num_gals, SchemaOutput};
 use super::raw;
 use crate::error::{Error, Result};
-use std::path::Path;
+use crate::schema::{Field, Schema};
+use std::path::{Path, PathBuf};
+
+/// Rows copied per step when a file has to be rewritten.
+const SALVAGE_ROWS: u64 = 65_536;
 
 /// What [`recover`] did to one snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,11 +23,21 @@ pub struct RecoveredSnapshot {
     pub dropped: u64,
 }
 
+/// One snapshot group as found, with the rows every dataset can give back.
+struct Found {
+    snapshot: u32,
+    datasets: Vec<hdf5::Dataset>,
+    rows: u64,
+    longest: u64,
+}
+
 /// Makes a file left by a writer that died readable and consistent: clears the SWMR status
-/// flags (as `h5clear --status` does), cuts every dataset of a snapshot to the length all of
-/// them have (a flush interrupted half-way extends some datasets and not others), and sets
-/// `num_gals` to that length. Every row the writer reported as flushed is kept, because a flush
-/// is reported only after all of its datasets were written.
+/// flags (as `h5clear --status` does), cuts every dataset of a snapshot to the rows all of them
+/// can give back (a flush interrupted half-way extends some datasets and not others, and a
+/// writer killed inside `H5Fflush` can leave index entries past the recorded end of file), and
+/// sets `num_gals`. When HDF5 cannot cut a dataset in place, the readable rows are copied into a
+/// new file that replaces the old one. Every row the writer reported as flushed is kept: a flush
+/// is reported only after all of its datasets were written and made durable.
 ///
 /// ```
 /// use galaxy_io::{recover, sage::SageGalaxy, Hdf5Options, Hdf5Output};
@@ -36,37 +53,56 @@ pub struct RecoveredSnapshot {
 pub fn recover(path: impl AsRef<Path>) -> Result<Vec<RecoveredSnapshot>> {
     let path = path.as_ref();
     std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
-    let file = match raw::open_clearing_status(path) {
-        Ok(file) => file,
+    let file = open_for_recovery(path)?;
+    let found = survey(&file, path)?;
+    let report: Vec<RecoveredSnapshot> = found
+        .iter()
+        .map(|f| RecoveredSnapshot {
+            snapshot: f.snapshot,
+            rows: f.rows,
+            dropped: f.longest - f.rows,
+        })
+        .collect();
+    if cut_in_place(&file, &found).is_err() {
+        salvage(&file, &found, path)?;
+    }
+    Ok(report)
+}
+
+fn open_for_recovery(path: &Path) -> Result<hdf5::File> {
+    match raw::open_clearing_status(path) {
+        Ok(file) => Ok(file),
         // A writer that hit a full disk or a file-size limit may have recorded an end of file
         // beyond what reached the disk. The space it claims was never reported as flushed, so
-        // zeros stand in for it; the datasets are cut to flushed lengths below.
+        // zeros stand in for it; the datasets are cut to readable lengths afterwards.
         Err(error) => match stored_end_of_file(&error.to_string()) {
             Some(end) if end > std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX) => {
-                let file = std::fs::OpenOptions::new()
+                std::fs::OpenOptions::new()
                     .write(true)
                     .open(path)
-                    .map_err(|e| Error::io("extending", path, e))?;
-                file.set_len(end)
+                    .and_then(|file| file.set_len(end))
                     .map_err(|e| Error::io("extending", path, e))?;
                 raw::open_clearing_status(path)
             }
             _ => Err(error),
-        }
-        .map_err(|error| Error::BadFile {
-            path: path.to_owned(),
-            problem: format!("cannot be recovered: {error}"),
-        })?,
-    };
+        },
+    }
+    .map_err(|error| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("cannot be recovered: {error}"),
+    })
+}
+
+fn survey(file: &hdf5::File, path: &Path) -> Result<Vec<Found>> {
     let bad = |problem: String| Error::BadFile {
         path: path.to_owned(),
         problem,
     };
-    let mut report = Vec::new();
     let mut names = file
         .member_names()
         .map_err(|e| bad(format!("listing groups: {e}")))?;
     names.sort();
+    let mut found = Vec::new();
     for name in names {
         let Some(snapshot) = layout::parse_snapshot_group(&name) else {
             continue;
@@ -81,31 +117,135 @@ pub fn recover(path: impl AsRef<Path>) -> Result<Vec<RecoveredSnapshot>> {
             .map(|member| group.dataset(member))
             .collect::<hdf5::Result<Vec<_>>>()
             .map_err(|e| bad(format!("opening the datasets of {name}: {e}")))?;
-        let lengths: Vec<u64> = datasets
+        let longest = datasets.iter().map(length).max().unwrap_or(0);
+        let rows = datasets
             .iter()
-            .map(|d| d.shape().first().copied().unwrap_or(0) as u64)
-            .collect();
-        let rows = lengths.iter().copied().min().unwrap_or(0);
-        let longest = lengths.iter().copied().max().unwrap_or(0);
-        for dataset in datasets
-            .iter()
-            .filter(|d| d.shape().first().copied().unwrap_or(0) as u64 > rows)
-        {
-            let mut shape = dataset.shape();
-            shape[0] = rows as usize;
-            dataset
-                .resize(shape)
-                .map_err(|e| Error::hdf5(format!("cutting {name}/{}", dataset.name()), e))?;
-        }
-        super::output::write_num_gals(&group, rows)?;
-        report.push(RecoveredSnapshot {
+            .map(readable_rows)
+            .collect::<Result<Vec<u64>>>()?
+            .into_iter()
+            .min()
+            .unwrap_or(0);
+        found.push(Found {
             snapshot,
+            datasets,
             rows,
-            dropped: longest - rows,
+            longest,
         });
     }
-    raw::flush_file(file.id())?;
-    Ok(report)
+    Ok(found)
+}
+
+fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
+    for snapshot in found {
+        for dataset in snapshot
+            .datasets
+            .iter()
+            .filter(|d| length(d) > snapshot.rows)
+        {
+            let mut shape = dataset.shape();
+            shape[0] = snapshot.rows as usize;
+            dataset
+                .resize(shape)
+                .map_err(|e| Error::hdf5(format!("cutting {}", dataset.name()), e))?;
+        }
+        let group = file
+            .group(&layout::snapshot_group(snapshot.snapshot))
+            .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
+        write_num_gals(&group, snapshot.rows)?;
+    }
+    raw::flush_file(file.id())
+}
+
+/// Copies the readable rows of every snapshot into a new file that then replaces `path`.
+fn salvage(file: &hdf5::File, found: &[Found], path: &Path) -> Result<()> {
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    let mut fields = Vec::new();
+    let mut offset = 0;
+    for dataset in &first.datasets {
+        let dtype = dataset
+            .dtype()
+            .ok()
+            .as_ref()
+            .and_then(layout::dtype_of)
+            .ok_or_else(|| Error::BadFile {
+                path: path.to_owned(),
+                problem: format!("{} has a type galaxy-io does not write", dataset.name()),
+            })?;
+        let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
+        let field = Field {
+            name: dataset
+                .name()
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            offset,
+            dtype,
+            shape: dataset.shape().get(1..).unwrap_or_default().to_vec(),
+            units: attr("Units"),
+            description: attr("Description"),
+        };
+        offset += field.size();
+        fields.push(field);
+    }
+    let schema = Schema::new(fields, offset)?;
+    let target = with_suffix(path, ".recovering");
+    let options = Hdf5Options {
+        overwrite: true,
+        header: Header::read(file).unwrap_or_default(),
+        ..Hdf5Options::default()
+    };
+    let snapshots: Vec<u32> = found.iter().map(|f| f.snapshot).collect();
+    let mut output = SchemaOutput::create(&target, schema.clone(), &snapshots, options)?;
+    let types = Types::new()?;
+    let record_size = schema.record_size();
+    for snapshot in found {
+        let mut start = 0;
+        while start < snapshot.rows {
+            let rows = SALVAGE_ROWS.min(snapshot.rows - start);
+            let mut records = vec![0u8; rows as usize * record_size];
+            for field in schema.fields() {
+                let dataset = snapshot
+                    .datasets
+                    .iter()
+                    .find(|d| d.name().ends_with(&format!("/{}", field.name)))
+                    .ok_or_else(|| Error::BadFile {
+                        path: path.to_owned(),
+                        problem: format!("Snap_{} has no {}", snapshot.snapshot, field.name),
+                    })?;
+                let mut column = vec![0u8; rows as usize * field.size()];
+                raw::read_rows(
+                    dataset.id(),
+                    types.get(field.dtype).id(),
+                    start,
+                    rows,
+                    &mut column,
+                )?;
+                for (record, value) in records
+                    .chunks_exact_mut(record_size)
+                    .zip(column.chunks_exact(field.size()))
+                {
+                    record[field.offset..field.offset + field.size()].copy_from_slice(value);
+                }
+            }
+            output.write_rows(snapshot.snapshot, &records)?;
+            start += rows;
+        }
+    }
+    output.finish()?;
+    std::fs::rename(&target, path).map_err(|e| Error::io("replacing the recovered file", path, e))
+}
+
+fn length(dataset: &hdf5::Dataset) -> u64 {
+    dataset.shape().first().copied().unwrap_or(0) as u64
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 /// The end of file the superblock records, from HDF5's "truncated file: eof = ..., stored_eof =
@@ -116,4 +256,36 @@ fn stored_end_of_file(message: &str) -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// Rows of `dataset` that can be read back, checked chunk by chunk from the end. A writer
+/// killed inside `H5Fflush` can leave index entries for chunks past the recorded end of the
+/// file; those rows were never reported as flushed.
+fn readable_rows(dataset: &hdf5::Dataset) -> Result<u64> {
+    let mut rows = length(dataset);
+    let chunk = dataset
+        .chunk()
+        .and_then(|c| c.first().copied())
+        .unwrap_or(1)
+        .max(1) as u64;
+    let Some(dtype) = dataset.dtype().ok().as_ref().and_then(layout::dtype_of) else {
+        return Ok(rows);
+    };
+    let types = Types::new()?;
+    let row_bytes = dataset.shape().iter().skip(1).product::<usize>() * dtype.size();
+    while rows > 0 {
+        let start = (rows - 1) / chunk * chunk;
+        let mut bytes = vec![0u8; (rows - start) as usize * row_bytes];
+        match raw::read_rows(
+            dataset.id(),
+            types.get(dtype).id(),
+            start,
+            rows - start,
+            &mut bytes,
+        ) {
+            Ok(()) => break,
+            Err(_) => rows = start,
+        }
+    }
+    Ok(rows)
 }
