@@ -67,12 +67,14 @@ impl SchemaOutput {
         options.buffer.validate()?;
         prepare_path(&path, options.overwrite)?;
         let display = path.display().to_string();
-        let swmr = options.durability == Durability::Swmr;
+        // The v110 format (checksummed metadata, newer chunk indexes) is what makes a killed
+        // writer's file recoverable without loss; see RELIABILITY.md.
+        let latest_format = options.durability != Durability::Default;
         let file = raw::no_inherit(|| {
             hdf5::File::with_options()
                 .with_fapl(|fapl| {
                     let fapl = fapl.mdc_config(&metadata_cache(options.durability));
-                    if swmr {
+                    if latest_format {
                         fapl.libver_v110()
                     } else {
                         fapl
