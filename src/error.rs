@@ -77,6 +77,10 @@ pub enum Error {
     #[error("extended property `{name}`: {problem}")]
     Property { name: String, problem: String },
 
+    /// The I/O thread of a background output stopped or could not start.
+    #[error("background writer: {0}")]
+    Background(String),
+
     /// Galaxies were given with data that does not fit the output (e.g. wrong row count).
     #[error("snapshot {snapshot}: {problem}")]
     BadInput { snapshot: u32, problem: String },

@@ -67,7 +67,8 @@
 //! - [`Schema`], [`Field`], [`Dtype`]: the layout of a record, from the derive or built at run time.
 //! - [`Buffer`], [`BufferConfig`], [`WriteCallback`], [`ReadBuffer`]: the buffer manager.
 //! - [`BinaryFile`]: a positioned-write file sink (SAGE's binary output, the speed baseline).
-//! - [`Hdf5Output`], [`SchemaOutput`], [`Hdf5Options`], [`Durability`]: the HDF5 output handler.
+//! - [`Hdf5Output`], [`SchemaOutput`], [`Hdf5Options`], [`Durability`]: the HDF5 output handler;
+//!   [`BackgroundOutput`] runs it on an I/O thread so that computing and writing overlap.
 //! - [`Catalogue`], [`read_snapshot`]: reading back, checked against a record's schema.
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
@@ -82,9 +83,9 @@ pub mod sage;
 mod schema;
 mod sink;
 pub use crate::hdf5::{
-    read_snapshot, recover, write_master, AttrValue, Catalogue, Durability, FlushHook, Hdf5Options,
-    Hdf5Output, Header, HeaderGroup, OutputSummary, RecoveredSnapshot, SchemaOutput, Storage,
-    SAGE_DATA_VERSION,
+    read_snapshot, recover, write_master, AttrValue, BackgroundOutput, Catalogue, Durability,
+    FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup, OutputSummary, RecoveredSnapshot,
+    SchemaOutput, Storage, SAGE_DATA_VERSION,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};

@@ -2,7 +2,8 @@
 
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
-    BinaryFile, Buffer, BufferConfig, Durability, Hdf5Options, Hdf5Output, Result, Schema, Storage,
+    BackgroundOutput, BinaryFile, Buffer, BufferConfig, Durability, Hdf5Options, Hdf5Output,
+    Result, Schema, Storage,
 };
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -220,5 +221,52 @@ pub fn sage_reopen(workload: &Workload, path: &Path) -> hdf5::Result<Duration> {
     }
     drop(pending);
     file.close()?;
+    Ok(started.elapsed())
+}
+
+/// Busy work standing in for a model computing `galaxies` galaxies at `per_galaxy` each.
+fn compute(galaxies: usize, per_galaxy: Duration) {
+    let until = Instant::now() + per_galaxy * galaxies as u32;
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// A model that computes each tree and then outputs it: with no output (`None`), with the
+/// foreground output, or with the background writer.
+pub fn model(
+    workload: &Workload,
+    path: &Path,
+    per_galaxy: Duration,
+    output: Option<bool>,
+) -> Result<Duration> {
+    let options = Hdf5Options {
+        overwrite: true,
+        ..Hdf5Options::default()
+    };
+    let started = Instant::now();
+    match output {
+        None => workload
+            .groups
+            .iter()
+            .for_each(|(_, g)| compute(g.len(), per_galaxy)),
+        Some(false) => {
+            let mut out = Hdf5Output::<SageGalaxy>::create(path, &workload.snapshots, options)?;
+            for (snapshot, galaxies) in &workload.groups {
+                compute(galaxies.len(), per_galaxy);
+                out.write_galaxies(*snapshot, galaxies)?;
+            }
+            out.finish()?;
+        }
+        Some(true) => {
+            let mut out =
+                BackgroundOutput::<SageGalaxy>::create(path, &workload.snapshots, options)?;
+            for (snapshot, galaxies) in &workload.groups {
+                compute(galaxies.len(), per_galaxy);
+                out.write_galaxies(*snapshot, galaxies)?;
+            }
+            out.finish()?;
+        }
+    }
     Ok(started.elapsed())
 }

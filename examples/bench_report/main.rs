@@ -195,6 +195,7 @@ fn main() {
     }
 
     per_galaxy(&workload, dir, ours);
+    overlap(&workload, dir, ours);
     sweeps(&workload, dir);
     memory::report();
     let _ = std::fs::remove_dir_all(dir);
@@ -223,6 +224,34 @@ fn per_galaxy(workload: &Workload, dir: &Path, ours: Duration) {
         1.0 / per_galaxy,
         ours_rate * per_galaxy
     );
+}
+
+/// A model whose computing takes as long as its output: the background writer should cost about
+/// the larger of the two, the foreground output their sum.
+fn overlap(workload: &Workload, dir: &Path, io: Duration) {
+    let per_galaxy = io / workload.galaxies as u32;
+    let path = dir.join("model.hdf5");
+    let mut runs: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..3 {
+        for (slot, output) in [None, Some(false), Some(true)].into_iter().enumerate() {
+            runs[slot].push(contenders::model(workload, &path, per_galaxy, output).unwrap());
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    let [compute, foreground, background] = runs.map(|mut times| median(&mut times));
+    println!("\n| model computing {:.0} ns per galaxy (compute alone {:.3} s, output alone {:.3} s) | median time | ÷ max(compute, output) | ÷ compute + output |", per_galaxy.as_nanos(), compute.as_secs_f64(), io.as_secs_f64());
+    println!("|---|---:|---:|---:|");
+    for (name, time) in [
+        ("foreground output", foreground),
+        ("background writer", background),
+    ] {
+        println!(
+            "| {name} | {:.3} s | {:.2} | {:.2} |",
+            time.as_secs_f64(),
+            time.as_secs_f64() / compute.max(io).as_secs_f64(),
+            time.as_secs_f64() / (compute + io).as_secs_f64()
+        );
+    }
 }
 
 /// galaxy-io with other buffer and chunk sizes (median of two runs each).

@@ -1,10 +1,11 @@
 //! The HDF5 side: SAGE's file layout, the write callback, the output handler and the reader.
 //!
 //! `layout` says where things live, `sink` is the write callback, `output` the handler's
-//! lifecycle and `options` its configuration; `header` and `tree_info` write SAGE's metadata;
+//! lifecycle, `options` its configuration and `background` runs it on an I/O thread; `header` and `tree_info` write SAGE's metadata;
 //! `reader`, `master` and `recover` read, link and repair files; `raw` holds the few direct
 //! HDF5 calls.
 
+mod background;
 mod header;
 mod layout;
 mod master;
@@ -16,6 +17,7 @@ mod recover;
 mod sink;
 mod tree_info;
 
+pub use background::BackgroundOutput;
 pub use header::{AttrValue, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use layout::Storage;
 pub use master::write_master;
