@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Dtype, Field, Schema};
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5::{Datatype, Extent, Extents, SimpleExtents};
+use std::path::Path;
 
 /// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
 pub fn snapshot_group(snapshot: u32) -> String {
@@ -166,4 +167,51 @@ pub fn create_snapshot(
         })
         .collect::<Result<_>>()?;
     Ok((group, columns))
+}
+
+/// The datasets of a snapshot group, in name order.
+pub fn datasets_of(group: &hdf5::Group) -> hdf5::Result<Vec<hdf5::Dataset>> {
+    group
+        .member_names()?
+        .iter()
+        .map(|name| group.dataset(name))
+        .collect()
+}
+
+/// The fields of a snapshot's datasets as a schema of tightly packed records, read back from
+/// the file: name, element type, per-row shape, `Units` and `Description`.
+pub fn packed_schema(datasets: &[hdf5::Dataset], path: &Path, snapshot: u32) -> Result<Schema> {
+    let mut fields = Vec::new();
+    let mut offset = 0;
+    for dataset in datasets {
+        let name = dataset
+            .name()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let dtype = dataset
+            .dtype()
+            .ok()
+            .as_ref()
+            .and_then(dtype_of)
+            .ok_or_else(|| Error::SchemaMismatch {
+                path: path.to_owned(),
+                snapshot,
+                field: name.clone(),
+                problem: "has an element type galaxy-io does not read".into(),
+            })?;
+        let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
+        let field = Field {
+            name,
+            offset,
+            dtype,
+            shape: dataset.shape().get(1..).unwrap_or_default().to_vec(),
+            units: attr("Units"),
+            description: attr("Description"),
+        };
+        offset += field.size();
+        fields.push(field);
+    }
+    Schema::new(fields, offset)
 }

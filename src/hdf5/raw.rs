@@ -72,32 +72,11 @@ pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) ->
         // SAFETY: the ids are valid for the call; `extent`, `start` and `count` have the
         // dataset's rank and `bytes` holds exactly the selected elements (checked above).
         unsafe {
-            use hdf5_sys::{h5d, h5s};
+            use hdf5_sys::h5d;
             check(h5d::H5Dset_extent(dataset, extent.as_ptr()), || {
                 format!("extending {} to {} rows", context(), extent[0])
             })?;
-            let file_space = Owned(
-                check_id(h5d::H5Dget_space(dataset), &context)?,
-                h5s::H5Sclose,
-            );
-            check(
-                h5s::H5Sselect_hyperslab(
-                    file_space.0,
-                    h5s::H5S_seloper_t::H5S_SELECT_SET,
-                    start.as_ptr(),
-                    std::ptr::null(),
-                    count.as_ptr(),
-                    std::ptr::null(),
-                ),
-                &context,
-            )?;
-            let memory = Owned(
-                check_id(
-                    h5s::H5Screate_simple(count.len() as i32, count.as_ptr(), std::ptr::null()),
-                    &context,
-                )?,
-                h5s::H5Sclose,
-            );
+            let (file_space, memory) = select_rows(dataset, &start, &count, &context)?;
             check(
                 h5d::H5Dwrite(
                     dataset,
@@ -134,23 +113,17 @@ pub fn read_rows(
         // SAFETY: valid ids; the selection has the dataset's rank and `out` is checked to hold
         // exactly the selected elements.
         use hdf5_sys::{h5d, h5s, h5t};
-        let file_space = Owned(
+        let space = Owned(
             check_id(h5d::H5Dget_space(dataset), context)?,
             h5s::H5Sclose,
         );
-        let rank = check_id(
-            h5s::H5Sget_simple_extent_ndims(file_space.0).into(),
-            context,
-        )? as usize;
-        let mut dims = vec![0; rank];
-        check(
-            h5s::H5Sget_simple_extent_dims(file_space.0, dims.as_mut_ptr(), std::ptr::null_mut())
-                .max(0),
-            context,
-        )?;
+        let rank = check_id(h5s::H5Sget_simple_extent_ndims(space.0).into(), context)? as usize;
+        let mut count = vec![0; rank];
+        let found =
+            h5s::H5Sget_simple_extent_dims(space.0, count.as_mut_ptr(), std::ptr::null_mut());
+        check(found.min(0), context)?;
         let mut start = vec![0; rank];
         start[0] = first;
-        let mut count = dims.clone();
         count[0] = rows;
         let elements: u64 = count.iter().product();
         if elements as usize * h5t::H5Tget_size(mem_type) != out.len() {
@@ -159,24 +132,7 @@ pub fn read_rows(
                 "the output does not match the selection",
             ));
         }
-        check(
-            h5s::H5Sselect_hyperslab(
-                file_space.0,
-                h5s::H5S_seloper_t::H5S_SELECT_SET,
-                start.as_ptr(),
-                std::ptr::null(),
-                count.as_ptr(),
-                std::ptr::null(),
-            ),
-            context,
-        )?;
-        let memory = Owned(
-            check_id(
-                h5s::H5Screate_simple(rank as i32, count.as_ptr(), std::ptr::null()),
-                context,
-            )?,
-            h5s::H5Sclose,
-        );
+        let (file_space, memory) = select_rows(dataset, &start, &count, context)?;
         check(
             h5d::H5Dread(
                 dataset,
@@ -189,6 +145,43 @@ pub fn read_rows(
             context,
         )
     })
+}
+
+/// The dataset's space with the rows `start..start + count` selected, and a memory space of
+/// that shape.
+///
+/// # Safety
+/// `dataset` must be a valid dataset id and `start`/`count` have its rank; call under [`locked`].
+unsafe fn select_rows(
+    dataset: hid_t,
+    start: &[hsize_t],
+    count: &[hsize_t],
+    context: impl Fn() -> String,
+) -> Result<(Owned, Owned)> {
+    use hdf5_sys::{h5d, h5s};
+    let file_space = Owned(
+        check_id(h5d::H5Dget_space(dataset), &context)?,
+        h5s::H5Sclose,
+    );
+    check(
+        h5s::H5Sselect_hyperslab(
+            file_space.0,
+            h5s::H5S_seloper_t::H5S_SELECT_SET,
+            start.as_ptr(),
+            std::ptr::null(),
+            count.as_ptr(),
+            std::ptr::null(),
+        ),
+        &context,
+    )?;
+    let memory = Owned(
+        check_id(
+            h5s::H5Screate_simple(count.len() as i32, count.as_ptr(), std::ptr::null()),
+            &context,
+        )?,
+        h5s::H5Sclose,
+    );
+    Ok((file_space, memory))
 }
 
 /// Reads all of `dataset` as `mem_type` elements into `out`, which must hold exactly that many

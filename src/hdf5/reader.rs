@@ -107,39 +107,7 @@ impl Catalogue {
     /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
     pub fn schema(&self, snapshot: u32) -> Result<Schema> {
         let group = self.snapshot_groups(snapshot)?.remove(0);
-        let mut fields = Vec::new();
-        let mut offset = 0;
-        for name in group
-            .member_names()
-            .map_err(|e| self.bad(format!("listing Snap_{snapshot}: {e}")))?
-        {
-            let dataset = group
-                .dataset(&name)
-                .map_err(|e| self.bad(format!("opening Snap_{snapshot}/{name}: {e}")))?;
-            let datatype = dataset
-                .dtype()
-                .map_err(|e| self.bad(format!("Snap_{snapshot}/{name}: {e}")))?;
-            let dtype = layout::dtype_of(&datatype).ok_or_else(|| {
-                self.mismatch(
-                    snapshot,
-                    &name,
-                    "has an element type galaxy-io does not read".into(),
-                )
-            })?;
-            let shape = dataset.shape().get(1..).unwrap_or_default().to_vec();
-            let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
-            let field = Field {
-                name: name.clone(),
-                offset,
-                dtype,
-                shape,
-                units: attr("Units"),
-                description: attr("Description"),
-            };
-            offset += field.size();
-            fields.push(field);
-        }
-        Schema::new(fields, offset)
+        layout::packed_schema(&self.datasets(&group, snapshot)?, &self.path, snapshot)
     }
 
     /// One column, checked against `T`'s element type and shape.
@@ -259,16 +227,11 @@ impl Catalogue {
 
     /// Rows of one snapshot group: the common length of its datasets.
     fn rows_of(&self, group: &hdf5::Group, snapshot: u32) -> Result<u64> {
-        let mut lengths = Vec::new();
-        for name in group
-            .member_names()
-            .map_err(|e| self.bad(format!("listing Snap_{snapshot}: {e}")))?
-        {
-            let dataset = group
-                .dataset(&name)
-                .map_err(|e| self.bad(format!("opening Snap_{snapshot}/{name}: {e}")))?;
-            lengths.push((dataset.shape().first().copied().unwrap_or(0) as u64, name));
-        }
+        let lengths: Vec<(u64, String)> = self
+            .datasets(group, snapshot)?
+            .iter()
+            .map(|d| (d.shape().first().copied().unwrap_or(0) as u64, d.name()))
+            .collect();
         let Some((first, _)) = lengths.first() else {
             return Ok(0);
         };
@@ -279,6 +242,11 @@ impl Catalogue {
             )));
         }
         Ok(*first)
+    }
+
+    fn datasets(&self, group: &hdf5::Group, snapshot: u32) -> Result<Vec<hdf5::Dataset>> {
+        layout::datasets_of(group)
+            .map_err(|e| self.bad(format!("opening the datasets of Snap_{snapshot}: {e}")))
     }
 
     fn bad(&self, problem: String) -> Error {

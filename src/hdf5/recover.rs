@@ -6,7 +6,6 @@ use super::options::Hdf5Options;
 use super::output::{write_num_gals, SchemaOutput};
 use super::raw;
 use crate::error::{Error, Result};
-use crate::schema::{Field, Schema};
 use std::path::{Path, PathBuf};
 
 /// Rows copied per step when a file has to be rewritten.
@@ -110,12 +109,7 @@ fn survey(file: &hdf5::File, path: &Path) -> Result<Vec<Found>> {
         let group = file
             .group(&name)
             .map_err(|e| bad(format!("opening {name}: {e}")))?;
-        let datasets = group
-            .member_names()
-            .map_err(|e| bad(format!("listing {name}: {e}")))?
-            .iter()
-            .map(|member| group.dataset(member))
-            .collect::<hdf5::Result<Vec<_>>>()
+        let datasets = layout::datasets_of(&group)
             .map_err(|e| bad(format!("opening the datasets of {name}: {e}")))?;
         let longest = datasets.iter().map(length).max().unwrap_or(0);
         let rows = datasets
@@ -161,36 +155,7 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path) -> Result<()> {
     let Some(first) = found.first() else {
         return Ok(());
     };
-    let mut fields = Vec::new();
-    let mut offset = 0;
-    for dataset in &first.datasets {
-        let dtype = dataset
-            .dtype()
-            .ok()
-            .as_ref()
-            .and_then(layout::dtype_of)
-            .ok_or_else(|| Error::BadFile {
-                path: path.to_owned(),
-                problem: format!("{} has a type galaxy-io does not write", dataset.name()),
-            })?;
-        let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
-        let field = Field {
-            name: dataset
-                .name()
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-            offset,
-            dtype,
-            shape: dataset.shape().get(1..).unwrap_or_default().to_vec(),
-            units: attr("Units"),
-            description: attr("Description"),
-        };
-        offset += field.size();
-        fields.push(field);
-    }
-    let schema = Schema::new(fields, offset)?;
+    let schema = layout::packed_schema(&first.datasets, path, first.snapshot)?;
     let target = with_suffix(path, ".recovering");
     let options = Hdf5Options {
         overwrite: true,
