@@ -67,14 +67,15 @@ impl BinaryReader {
             problem,
         };
         let mut reader = ReadBuffer::new(1 << 20, file);
-        let mut counts = [0u8; 8];
-        reader.read_exact(&mut counts).map_err(|_| {
-            bad(format!(
-                "only {length} bytes: too short for a SAGE binary galaxy header"
-            ))
-        })?;
-        let num_trees = i32::from_ne_bytes(counts[..4].try_into().expect("4 bytes"));
-        let num_galaxies = i32::from_ne_bytes(counts[4..].try_into().expect("4 bytes"));
+        let mut counts = [0i32; 2];
+        reader
+            .read_exact(bytemuck::cast_slice_mut(&mut counts))
+            .map_err(|_| {
+                bad(format!(
+                    "only {length} bytes: too short for a SAGE binary galaxy header"
+                ))
+            })?;
+        let [num_trees, num_galaxies] = counts;
         if num_trees < 0 || num_galaxies < 0 {
             return Err(bad(format!(
                 "not a SAGE binary galaxy file: the header says {num_trees} trees and {num_galaxies} galaxies"

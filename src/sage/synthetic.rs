@@ -25,6 +25,9 @@ pub struct Synthetic {
     box_size: f32,
     file: i64,
     members: Poisson<f64>,
+    halo_mass: LogNormal<f32>,
+    scatter: LogNormal<f32>,
+    unit: Normal<f32>,
 }
 
 impl Synthetic {
@@ -34,7 +37,11 @@ impl Synthetic {
             rng: SmallRng::seed_from_u64(seed),
             box_size,
             file: 0,
+            // Constant, valid parameters: these constructors cannot fail.
             members: Poisson::new(3.0).expect("a positive mean"),
+            halo_mass: LogNormal::new(0.0, 1.2).expect("a positive sigma"),
+            scatter: LogNormal::new(0.0, 0.3).expect("a positive sigma"),
+            unit: Normal::new(0.0, 1.0).expect("a positive sigma"),
         }
     }
 
@@ -50,10 +57,9 @@ impl Synthetic {
         let count = 1 + self.members.sample(&mut self.rng) as usize;
         let central_pos: [f32; 3] =
             std::array::from_fn(|_| self.rng.random_range(0.0..self.box_size));
-        let central_mvir = LogNormal::new(0.0f32, 1.2)
-            .expect("valid")
-            .sample(&mut self.rng)
-            * 10.0;
+        // Haloes grow towards late times (snapshot 63 is z = 0 in SAGE's usual simulations).
+        let growth = ((snapshot as f32 + 1.0) / 64.0).powf(1.5);
+        let central_mvir = self.halo_mass.sample(&mut self.rng) * 10.0 * growth;
         let base_index = i64::from(tree) * TREE_MUL_FAC + self.file * FILE_MUL_FAC;
         (0..count)
             .map(|number| {
@@ -69,10 +75,7 @@ impl Synthetic {
                 };
                 let offset = if number == 0 { 0.0 } else { 0.3 };
                 let pos = central_pos.map(|x| {
-                    let shifted = x + offset
-                        * Normal::new(0.0f32, 1.0)
-                            .expect("valid")
-                            .sample(&mut self.rng);
+                    let shifted = x + offset * self.unit.sample(&mut self.rng);
                     shifted
                         .rem_euclid(self.box_size)
                         .min(self.box_size.next_down())
@@ -125,7 +128,7 @@ impl Synthetic {
         pos: [f32; 3],
     ) -> SageGalaxy {
         let rng = &mut self.rng;
-        let scatter = LogNormal::new(0.0f32, 0.3).expect("valid");
+        let scatter = self.scatter;
         let stellar_mass = 0.02 * mvir * scatter.sample(rng);
         let bulge_mass = stellar_mass * rng.random_range(0.0f32..0.8);
         let cold_gas = 0.5 * stellar_mass * scatter.sample(rng);
@@ -138,8 +141,7 @@ impl Synthetic {
         };
         let vvir = 200.0 * (mvir / 100.0).cbrt();
         let metallicity = 0.02 * scatter.sample(rng);
-        let velocity = Normal::new(0.0f32, 300.0).expect("valid");
-        let spin = Normal::new(0.0f32, 0.03).expect("valid");
+        let unit = self.unit;
         let sfr = 2.0 * cold_gas * scatter.sample(rng);
         let infall = galaxy_type != 0;
         SageGalaxy {
@@ -155,8 +157,8 @@ impl Synthetic {
             merge_into_snap_num: -1,
             dt: rng.random_range(10.0f32..300.0),
             pos,
-            vel: std::array::from_fn(|_| velocity.sample(rng)),
-            spin: std::array::from_fn(|_| spin.sample(rng)),
+            vel: std::array::from_fn(|_| 300.0 * unit.sample(rng)),
+            spin: std::array::from_fn(|_| 0.03 * unit.sample(rng)),
             len: (mvir / 0.086).max(20.0) as i32,
             mvir,
             central_mvir,
