@@ -17,6 +17,14 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// Where `snapshot` is in `snapshots`.
+    pub fn index(&self, snapshot: u32) -> usize {
+        self.snapshots
+            .iter()
+            .position(|&s| s == snapshot)
+            .expect("every group's snapshot is declared")
+    }
+
     pub fn bytes(&self) -> u64 {
         (self.galaxies * std::mem::size_of::<SageGalaxy>()) as u64
     }
@@ -56,11 +64,7 @@ pub fn binary(workload: &Workload, dir: &Path, buffer: BufferConfig) -> Result<D
         .map(|s| Buffer::new(buffer, BinaryFile::create(dir.join(format!("binary_{s}")))?))
         .collect::<Result<Vec<_>>>()?;
     for (snapshot, galaxies) in &workload.groups {
-        let index = workload
-            .snapshots
-            .iter()
-            .position(|s| s == snapshot)
-            .expect("declared");
+        let index = workload.index(*snapshot);
         buffers[index].write(bytemuck::cast_slice(galaxies))?;
     }
     for buffer in buffers {
@@ -91,11 +95,7 @@ pub fn compound(workload: &Workload, path: &Path, batch: usize) -> hdf5::Result<
         Ok(())
     };
     for (snapshot, galaxies) in &workload.groups {
-        let index = workload
-            .snapshots
-            .iter()
-            .position(|s| s == snapshot)
-            .expect("declared");
+        let index = workload.index(*snapshot);
         let entry = &mut datasets[index];
         entry.1.extend_from_slice(galaxies);
         if entry.1.len() >= batch {
@@ -204,11 +204,7 @@ pub fn sage_reopen(workload: &Workload, path: &Path) -> hdf5::Result<Duration> {
             Ok(())
         };
     for (snapshot, galaxies) in &workload.groups {
-        let index = workload
-            .snapshots
-            .iter()
-            .position(|s| s == snapshot)
-            .expect("declared");
+        let index = workload.index(*snapshot);
         for galaxy in galaxies {
             pending[index].1.push(*galaxy);
             if pending[index].1.len() == NUM_GALS_PER_BUFFER {
