@@ -16,22 +16,33 @@ pub enum Error {
     /// An operating-system I/O error on a file.
     #[error("{action} {path}: {source}")]
     Io {
+        /// What was being done ("creating", "writing", ...).
         action: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
 
     /// An HDF5 library call failed; `message` holds the HDF5 error stack.
     #[error("HDF5 error while {context}: {message}")]
-    Hdf5 { context: String, message: String },
+    Hdf5 {
+        /// What was being done, with the file, snapshot and dataset.
+        context: String,
+        /// HDF5's error stack, on one line.
+        message: String,
+    },
 
     /// The write callback failed for the bytes at `offset..offset + len` of the stream; they stay
     /// in the buffer so that a retry writes them exactly once.
     #[error("write of {len} bytes at stream offset {offset} failed: {source}")]
     Flush {
+        /// Stream offset of the first byte that was not written.
         offset: u64,
+        /// Bytes that were handed to the callback.
         len: usize,
+        /// The callback's error.
         #[source]
         source: Box<Error>,
     },
@@ -39,14 +50,22 @@ pub enum Error {
     /// A stream ended in the middle of a record.
     #[error("{bytes} trailing bytes at stream offset {offset} are not a whole record of {record_size} bytes")]
     PartialRecord {
+        /// The bytes left over.
         bytes: usize,
+        /// Stream offset where they start.
         offset: u64,
+        /// The record size.
         record_size: usize,
     },
 
     /// A stream ended before the bytes that were asked for.
     #[error("the stream ended at offset {offset}, {wanted} bytes short")]
-    UnexpectedEnd { offset: u64, wanted: usize },
+    UnexpectedEnd {
+        /// Where the stream ended.
+        offset: u64,
+        /// Bytes still wanted.
+        wanted: usize,
+    },
 
     /// The output file exists and overwriting was not requested.
     #[error("{0} already exists; remove it or ask for overwrite")]
@@ -55,27 +74,44 @@ pub enum Error {
     /// A snapshot that the file (or the output) does not have.
     #[error("{path}: there is no snapshot {snapshot} (known: {known:?})")]
     UnknownSnapshot {
+        /// The file.
         path: PathBuf,
+        /// The snapshot asked for.
         snapshot: u32,
+        /// The snapshots there are.
         known: Vec<u32>,
     },
 
     /// A field that the file does not have, or has with another type or shape.
     #[error("{path}, snapshot {snapshot}, field `{field}`: {problem}")]
     SchemaMismatch {
+        /// The file.
         path: PathBuf,
+        /// The snapshot.
         snapshot: u32,
+        /// The dataset name.
         field: String,
+        /// What does not match.
         problem: String,
     },
 
     /// A file that is not what it claims to be (truncated, corrupted, foreign).
     #[error("{path}: {problem}")]
-    BadFile { path: PathBuf, problem: String },
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 
     /// A run-time property registration or lookup that cannot be honoured.
     #[error("extended property `{name}`: {problem}")]
-    Property { name: String, problem: String },
+    Property {
+        /// The property's name (or `#index` for a handle).
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
 
     /// The I/O thread of a background output stopped or could not start.
     #[error("background writer: {0}")]
@@ -83,7 +119,12 @@ pub enum Error {
 
     /// Galaxies were given with data that does not fit the output (e.g. wrong row count).
     #[error("snapshot {snapshot}: {problem}")]
-    BadInput { snapshot: u32, problem: String },
+    BadInput {
+        /// The snapshot written to.
+        snapshot: u32,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// `Result` with [`Error`].

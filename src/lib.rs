@@ -73,6 +73,8 @@
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
 //! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
+#![warn(missing_docs)]
+
 extern crate self as galaxy_io;
 
 mod buffer;

@@ -8,15 +8,25 @@ use std::collections::HashMap;
 /// The element type of a field: the fixed-width numbers HDF5 and numpy share.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Dtype {
+    /// 8-bit signed integer.
     I8,
+    /// 16-bit signed integer.
     I16,
+    /// 32-bit signed integer.
     I32,
+    /// 64-bit signed integer.
     I64,
+    /// 8-bit unsigned integer.
     U8,
+    /// 16-bit unsigned integer.
     U16,
+    /// 32-bit unsigned integer.
     U32,
+    /// 64-bit unsigned integer.
     U64,
+    /// 32-bit float.
     F32,
+    /// 64-bit float.
     F64,
 }
 
@@ -210,8 +220,11 @@ pub enum Member {
     Field(FieldLayout),
     /// A `#[galaxy(flatten)]` field: its record's members, at `offset`, names prefixed.
     Flatten {
+        /// Put before each of the nested record's dataset names.
         prefix: &'static str,
+        /// Byte offset of the nested record inside this one.
         offset: usize,
+        /// The nested record's members.
         members: &'static [Member],
     },
 }

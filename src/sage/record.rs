@@ -19,281 +19,154 @@ use crate::GalaxyRecord;
 #[derive(Clone, Copy, Debug, Default, PartialEq, GalaxyRecord, hdf5::H5Type)]
 #[repr(C)]
 pub struct SageGalaxy {
-    #[galaxy(
-        name = "SnapNum",
-        units = "Unitless",
-        description = "Snapshot the galaxy is located at."
-    )]
+    /// Snapshot the galaxy is located at.
+    #[galaxy(name = "SnapNum", units = "Unitless")]
     pub snap_num: i32,
-    #[galaxy(
-        name = "Type",
-        units = "Unitless",
-        description = "0: Central galaxy of the main FoF halo. 1: Central of a sub-halo. 2: Orphan galaxy that will merge within the current timestep."
-    )]
+    /// 0: Central galaxy of the main FoF halo. 1: Central of a sub-halo. 2: Orphan galaxy that will
+    /// merge within the current timestep.
+    #[galaxy(name = "Type", units = "Unitless")]
     pub galaxy_type: i32,
-    #[galaxy(
-        name = "GalaxyIndex",
-        units = "Unitless",
-        description = "Galaxy ID, unique across all trees and files. Calculated as local galaxy number + tree number * factor + file number * factor."
-    )]
+    /// Galaxy ID, unique across all trees and files. Calculated as local galaxy number + tree
+    /// number * factor + file number * factor.
+    #[galaxy(name = "GalaxyIndex", units = "Unitless")]
     pub galaxy_index: i64,
-    #[galaxy(
-        name = "CentralGalaxyIndex",
-        units = "Unitless",
-        description = "GalaxyIndex of the central galaxy within this galaxy's FoF group. Calculated the same as 'GalaxyIndex'."
-    )]
+    /// GalaxyIndex of the central galaxy within this galaxy's FoF group. Calculated the same as
+    /// 'GalaxyIndex'.
+    #[galaxy(name = "CentralGalaxyIndex", units = "Unitless")]
     pub central_galaxy_index: i64,
-    #[galaxy(
-        name = "SAGEHaloIndex",
-        units = "Unitless",
-        description = "Halo number from the restructured trees (the host halo, not necessarily the main FoF halo)."
-    )]
+    /// Halo number from the restructured trees (the host halo, not necessarily the main FoF halo).
+    #[galaxy(name = "SAGEHaloIndex", units = "Unitless")]
     pub sage_halo_index: i32,
-    #[galaxy(
-        name = "SAGETreeIndex",
-        units = "Unitless",
-        description = "Tree number this galaxy belongs to."
-    )]
+    /// Tree number this galaxy belongs to.
+    #[galaxy(name = "SAGETreeIndex", units = "Unitless")]
     pub sage_tree_index: i32,
-    #[galaxy(
-        name = "SimulationHaloIndex",
-        units = "Unitless",
-        description = "Most bound particle ID from the tree files."
-    )]
+    /// Most bound particle ID from the tree files.
+    #[galaxy(name = "SimulationHaloIndex", units = "Unitless")]
     pub simulation_halo_index: i64,
-    #[galaxy(
-        name = "mergeType",
-        units = "Unitless",
-        description = "Denotes how this galaxy underwent a merger. 0: None. 1: Minor merger. 2: Major merger. 3: Disk instability. 4: Disrupt to intra-cluster stars."
-    )]
+    /// Denotes how this galaxy underwent a merger. 0: None. 1: Minor merger. 2: Major merger. 3:
+    /// Disk instability. 4: Disrupt to intra-cluster stars.
+    #[galaxy(name = "mergeType", units = "Unitless")]
     pub merge_type: i32,
-    #[galaxy(
-        name = "mergeIntoID",
-        units = "Unitless",
-        description = "Galaxy ID this galaxy is merging into."
-    )]
+    /// Galaxy ID this galaxy is merging into.
+    #[galaxy(name = "mergeIntoID", units = "Unitless")]
     pub merge_into_id: i32,
-    #[galaxy(
-        name = "mergeIntoSnapNum",
-        units = "Unitless",
-        description = "Snapshot number of the galaxy this galaxy is merging into."
-    )]
+    /// Snapshot number of the galaxy this galaxy is merging into.
+    #[galaxy(name = "mergeIntoSnapNum", units = "Unitless")]
     pub merge_into_snap_num: i32,
-    #[galaxy(
-        name = "dT",
-        units = "Myr",
-        description = "Time between this snapshot and when the galaxy was last evolved."
-    )]
+    /// Time between this snapshot and when the galaxy was last evolved.
+    #[galaxy(name = "dT", units = "Myr")]
     pub dt: f32,
-    #[galaxy(split = ["Posx", "Posy", "Posz"], units = "Mpc/h", description = "Galaxy spatial position.")]
+    /// Galaxy spatial position.
+    #[galaxy(split = ["Posx", "Posy", "Posz"], units = "Mpc/h")]
     pub pos: [f32; 3],
-    #[galaxy(split = ["Velx", "Vely", "Velz"], units = "km/s", description = "Galaxy velocity.")]
+    /// Galaxy velocity.
+    #[galaxy(split = ["Velx", "Vely", "Velz"], units = "km/s")]
     pub vel: [f32; 3],
-    #[galaxy(split = ["Spinx", "Spiny", "Spinz"], units = "Unitless", description = "Halo spin.")]
+    /// Halo spin.
+    #[galaxy(split = ["Spinx", "Spiny", "Spinz"], units = "Unitless")]
     pub spin: [f32; 3],
-    #[galaxy(
-        name = "Len",
-        units = "Unitless",
-        description = "Number of particles in this galaxy's halo."
-    )]
+    /// Number of particles in this galaxy's halo.
+    #[galaxy(name = "Len", units = "Unitless")]
     pub len: i32,
-    #[galaxy(
-        name = "Mvir",
-        units = "1.0e10 Msun/h",
-        description = "Virial mass of this galaxy's halo."
-    )]
+    /// Virial mass of this galaxy's halo.
+    #[galaxy(name = "Mvir", units = "1.0e10 Msun/h")]
     pub mvir: f32,
-    #[galaxy(
-        name = "CentralMvir",
-        units = "1.0e10 Msun/h",
-        description = "Virial mass of the main FoF halo."
-    )]
+    /// Virial mass of the main FoF halo.
+    #[galaxy(name = "CentralMvir", units = "1.0e10 Msun/h")]
     pub central_mvir: f32,
-    #[galaxy(
-        name = "Rvir",
-        units = "Mpc/h",
-        description = "Virial radius of this galaxy's halo."
-    )]
+    /// Virial radius of this galaxy's halo.
+    #[galaxy(name = "Rvir", units = "Mpc/h")]
     pub rvir: f32,
-    #[galaxy(
-        name = "Vvir",
-        units = "km/s",
-        description = "Virial velocity of this galaxy's halo."
-    )]
+    /// Virial velocity of this galaxy's halo.
+    #[galaxy(name = "Vvir", units = "km/s")]
     pub vvir: f32,
-    #[galaxy(
-        name = "Vmax",
-        units = "km/s",
-        description = "Maximum circular velocity of this galaxy's halo."
-    )]
+    /// Maximum circular velocity of this galaxy's halo.
+    #[galaxy(name = "Vmax", units = "km/s")]
     pub vmax: f32,
-    #[galaxy(
-        name = "VelDisp",
-        units = "km/s",
-        description = "Velocity dispersion of this galaxy's halo."
-    )]
+    /// Velocity dispersion of this galaxy's halo.
+    #[galaxy(name = "VelDisp", units = "km/s")]
     pub vel_disp: f32,
-    #[galaxy(
-        name = "ColdGas",
-        units = "1.0e10 Msun/h",
-        description = "Mass of gas in the cold reservoir."
-    )]
+    /// Mass of gas in the cold reservoir.
+    #[galaxy(name = "ColdGas", units = "1.0e10 Msun/h")]
     pub cold_gas: f32,
-    #[galaxy(
-        name = "StellarMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of stars."
-    )]
+    /// Mass of stars.
+    #[galaxy(name = "StellarMass", units = "1.0e10 Msun/h")]
     pub stellar_mass: f32,
-    #[galaxy(
-        name = "BulgeMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of stars in the bulge. Bulge stars are added either through disk instabilities or mergers."
-    )]
+    /// Mass of stars in the bulge. Bulge stars are added either through disk instabilities or
+    /// mergers.
+    #[galaxy(name = "BulgeMass", units = "1.0e10 Msun/h")]
     pub bulge_mass: f32,
-    #[galaxy(
-        name = "HotGas",
-        units = "1.0e10 Msun/h",
-        description = "Mass of gas in the hot reservoir."
-    )]
+    /// Mass of gas in the hot reservoir.
+    #[galaxy(name = "HotGas", units = "1.0e10 Msun/h")]
     pub hot_gas: f32,
-    #[galaxy(
-        name = "EjectedMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of gas in the ejected reservoir."
-    )]
+    /// Mass of gas in the ejected reservoir.
+    #[galaxy(name = "EjectedMass", units = "1.0e10 Msun/h")]
     pub ejected_mass: f32,
-    #[galaxy(
-        name = "BlackHoleMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of this galaxy's black hole."
-    )]
+    /// Mass of this galaxy's black hole.
+    #[galaxy(name = "BlackHoleMass", units = "1.0e10 Msun/h")]
     pub black_hole_mass: f32,
-    #[galaxy(
-        name = "IntraClusterStars",
-        units = "1.0e10 Msun/h",
-        description = "Mass of intra-cluster stars."
-    )]
+    /// Mass of intra-cluster stars.
+    #[galaxy(name = "IntraClusterStars", units = "1.0e10 Msun/h")]
     pub ics: f32,
-    #[galaxy(
-        name = "MetalsColdGas",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in the cold reservoir."
-    )]
+    /// Mass of metals in the cold reservoir.
+    #[galaxy(name = "MetalsColdGas", units = "1.0e10 Msun/h")]
     pub metals_cold_gas: f32,
-    #[galaxy(
-        name = "MetalsStellarMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in stars."
-    )]
+    /// Mass of metals in stars.
+    #[galaxy(name = "MetalsStellarMass", units = "1.0e10 Msun/h")]
     pub metals_stellar_mass: f32,
-    #[galaxy(
-        name = "MetalsBulgeMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in the bulge."
-    )]
+    /// Mass of metals in the bulge.
+    #[galaxy(name = "MetalsBulgeMass", units = "1.0e10 Msun/h")]
     pub metals_bulge_mass: f32,
-    #[galaxy(
-        name = "MetalsHotGas",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in the hot reservoir."
-    )]
+    /// Mass of metals in the hot reservoir.
+    #[galaxy(name = "MetalsHotGas", units = "1.0e10 Msun/h")]
     pub metals_hot_gas: f32,
-    #[galaxy(
-        name = "MetalsEjectedMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in the ejected reservoir."
-    )]
+    /// Mass of metals in the ejected reservoir.
+    #[galaxy(name = "MetalsEjectedMass", units = "1.0e10 Msun/h")]
     pub metals_ejected_mass: f32,
-    #[galaxy(
-        name = "MetalsIntraClusterStars",
-        units = "1.0e10 Msun/h",
-        description = "Mass of metals in intra-cluster stars."
-    )]
+    /// Mass of metals in intra-cluster stars.
+    #[galaxy(name = "MetalsIntraClusterStars", units = "1.0e10 Msun/h")]
     pub metals_ics: f32,
-    #[galaxy(
-        name = "SfrDisk",
-        units = "Msun/yr",
-        description = "Star formation rate within the disk."
-    )]
+    /// Star formation rate within the disk.
+    #[galaxy(name = "SfrDisk", units = "Msun/yr")]
     pub sfr_disk: f32,
-    #[galaxy(
-        name = "SfrBulge",
-        units = "Msun/yr",
-        description = "Star formation rate within the bulge."
-    )]
+    /// Star formation rate within the bulge.
+    #[galaxy(name = "SfrBulge", units = "Msun/yr")]
     pub sfr_bulge: f32,
-    #[galaxy(
-        name = "SfrDiskZ",
-        units = "Unitless",
-        description = "Metallicity of star-forming gas in the disk."
-    )]
+    /// Metallicity of star-forming gas in the disk.
+    #[galaxy(name = "SfrDiskZ", units = "Unitless")]
     pub sfr_disk_z: f32,
-    #[galaxy(
-        name = "SfrBulgeZ",
-        units = "Unitless",
-        description = "Metallicity of star-forming gas in the bulge."
-    )]
+    /// Metallicity of star-forming gas in the bulge.
+    #[galaxy(name = "SfrBulgeZ", units = "Unitless")]
     pub sfr_bulge_z: f32,
-    #[galaxy(
-        name = "DiskRadius",
-        units = "Mpc/h",
-        description = "Disk scale radius based on Mo, Shude & White (1998)."
-    )]
+    /// Disk scale radius based on Mo, Shude & White (1998).
+    #[galaxy(name = "DiskRadius", units = "Mpc/h")]
     pub disk_scale_radius: f32,
-    #[galaxy(
-        name = "Cooling",
-        units = "log10(erg/s)",
-        description = "Energy rate for gas cooling in the galaxy."
-    )]
+    /// Energy rate for gas cooling in the galaxy.
+    #[galaxy(name = "Cooling", units = "log10(erg/s)")]
     pub cooling: f32,
-    #[galaxy(
-        name = "Heating",
-        units = "log10(erg/s)",
-        description = "Energy rate for gas heating in the galaxy."
-    )]
+    /// Energy rate for gas heating in the galaxy.
+    #[galaxy(name = "Heating", units = "log10(erg/s)")]
     pub heating: f32,
-    #[galaxy(
-        name = "QuasarModeBHaccretionMass",
-        units = "1.0e10 Msun/h",
-        description = "Mass that this galaxy's black hole accreted during the last time step."
-    )]
+    /// Mass that this galaxy's black hole accreted during the last time step.
+    #[galaxy(name = "QuasarModeBHaccretionMass", units = "1.0e10 Msun/h")]
     pub quasar_mode_bh_accretion_mass: f32,
-    #[galaxy(
-        name = "TimeOfLastMajorMerger",
-        units = "Myr",
-        description = "Time since this galaxy had a major merger."
-    )]
+    /// Time since this galaxy had a major merger.
+    #[galaxy(name = "TimeOfLastMajorMerger", units = "Myr")]
     pub time_of_last_major_merger: f32,
-    #[galaxy(
-        name = "TimeOfLastMinorMerger",
-        units = "Myr",
-        description = "Time since this galaxy had a minor merger."
-    )]
+    /// Time since this galaxy had a minor merger.
+    #[galaxy(name = "TimeOfLastMinorMerger", units = "Myr")]
     pub time_of_last_minor_merger: f32,
-    #[galaxy(
-        name = "OutflowRate",
-        units = "Msun/yr",
-        description = "Rate at which cold gas is reheated to hot gas."
-    )]
+    /// Rate at which cold gas is reheated to hot gas.
+    #[galaxy(name = "OutflowRate", units = "Msun/yr")]
     pub outflow_rate: f32,
-    #[galaxy(
-        name = "infallMvir",
-        units = "1.0e10 Msun/h",
-        description = "Virial mass of this galaxy's halo at infall."
-    )]
+    /// Virial mass of this galaxy's halo at infall.
+    #[galaxy(name = "infallMvir", units = "1.0e10 Msun/h")]
     pub infall_mvir: f32,
-    #[galaxy(
-        name = "infallVvir",
-        units = "km/s",
-        description = "Virial velocity of this galaxy's halo at infall."
-    )]
+    /// Virial velocity of this galaxy's halo at infall.
+    #[galaxy(name = "infallVvir", units = "km/s")]
     pub infall_vvir: f32,
-    #[galaxy(
-        name = "infallVmax",
-        units = "km/s",
-        description = "Maximum circular velocity of this galaxy's halo at infall."
-    )]
+    /// Maximum circular velocity of this galaxy's halo at infall.
+    #[galaxy(name = "infallVmax", units = "km/s")]
     pub infall_vmax: f32,
     /// The 4 bytes C puts after the last field to align the 8-byte-aligned struct; kept so that
     /// the record is byte-for-byte SAGE's binary record.
