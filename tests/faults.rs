@@ -506,3 +506,35 @@ fn truncated_and_bit_flipped_sage_binary_files_give_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn an_output_file_removed_while_writing_is_an_error_not_silent_loss() {
+    let galaxies = vec![SageGalaxy::default(); 5000];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vanishing.hdf5");
+    let mut output =
+        Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default()).unwrap();
+    output.write_galaxies(63, &galaxies).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let error = output.finish().unwrap_err().to_string();
+    assert!(
+        error.contains("vanishing.hdf5") && error.contains("was removed"),
+        "{error}"
+    );
+
+    // In a durable mode the next flush already says so.
+    let options = Hdf5Options {
+        buffer: BufferConfig::fixed(64 * 1024),
+        durability: Durability::FlushEachBuffer,
+        ..Hdf5Options::default()
+    };
+    let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
+    output.write_galaxies(63, &galaxies[..100]).unwrap();
+    std::fs::rename(&path, dir.path().join("moved.hdf5")).unwrap();
+    std::fs::write(&path, b"someone else's file").unwrap();
+    let error = output
+        .write_galaxies(63, &galaxies)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("was replaced"), "{error}");
+}

@@ -51,6 +51,7 @@ pub struct SchemaOutput {
     durability: Durability,
     header: Header,
     snapshots: Vec<SnapshotOutput>,
+    place: FilePlace,
     // Keeps the native types alive as long as the datasets use their ids.
     _types: Types,
 }
@@ -84,6 +85,7 @@ impl SchemaOutput {
                 .map_err(|e| Error::hdf5(format!("creating {display}"), e))
         })?;
 
+        let place = FilePlace::of(&file, &path)?;
         let types = Types::new()?;
         // A chunk must fit in the buffer for flushes to cover whole chunks; partial chunks
         // would be read back and rewritten, as the datasets have no chunk cache.
@@ -118,6 +120,7 @@ impl SchemaOutput {
                 snapshot,
                 options.durability,
                 &options.on_flush,
+                &place,
             ) {
                 sink.set_after_write(hook);
             }
@@ -143,6 +146,7 @@ impl SchemaOutput {
             durability: options.durability,
             header: options.header,
             snapshots: outputs,
+            place,
             _types: types,
         })
     }
@@ -220,6 +224,7 @@ impl SchemaOutput {
             galaxies.push((output.snapshot, sink.rows()));
             trees.push((output.snapshot, output.galaxies_per_tree));
         }
+        self.place.check()?;
         let declared: Vec<u32> = galaxies.iter().map(|(s, _)| *s).collect();
         // SWMR files cannot take new objects; reopening ends SWMR mode for the final touches.
         let file = if self.durability == Durability::Swmr {
@@ -381,6 +386,40 @@ fn reopen(path: &Path) -> Result<hdf5::File> {
     })
 }
 
+/// Where the output file lives: its path and the device and inode it had when created, to
+/// notice when the path is removed or replaced while galaxies are still being written to it
+/// (writes to an unlinked file succeed and are lost when it is closed).
+#[derive(Clone)]
+struct FilePlace {
+    path: PathBuf,
+    identity: (u64, u64),
+}
+
+impl FilePlace {
+    fn of(file: &hdf5::File, path: &Path) -> Result<Self> {
+        Ok(FilePlace {
+            path: path.to_owned(),
+            identity: raw::identity(file.id())?,
+        })
+    }
+
+    fn check(&self) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let lost = |what: &str| Error::BadFile {
+            path: self.path.clone(),
+            problem: format!(
+                "was {what} while galaxies were being written to it; what was written is lost \
+                 with the old file"
+            ),
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(metadata) if (metadata.dev(), metadata.ino()) == self.identity => Ok(()),
+            Ok(_) => Err(lost("replaced")),
+            Err(_) => Err(lost("removed")),
+        }
+    }
+}
+
 fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
     let name = layout::snapshot_group(snapshot);
     file.group(&name)
@@ -409,6 +448,7 @@ fn after_write_hook(
     snapshot: u32,
     durability: Durability,
     on_flush: &Option<FlushHook>,
+    place: &FilePlace,
 ) -> Option<super::sink::AfterWrite> {
     if durability == Durability::Default && on_flush.is_none() {
         return None;
@@ -416,12 +456,15 @@ fn after_write_hook(
     let file = file.clone();
     let group = (durability == Durability::FlushEachBuffer).then_some(group);
     let on_flush = on_flush.clone();
+    let place = place.clone();
     Some(Box::new(move |rows| {
         if let Some(group) = &group {
             write_num_gals(group, rows)?;
         }
         if durability != Durability::Default {
             raw::flush_file(file.id())?;
+            // A durable flush into a file that no longer has a name would be lost all the same.
+            place.check()?;
         }
         match &on_flush {
             Some(hook) => hook.call(snapshot, rows),

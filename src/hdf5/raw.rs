@@ -334,22 +334,50 @@ pub fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> R
 /// process started while a file is open (h5dump, a Python script, a plotting tool) would inherit
 /// the descriptor and its `flock` lock, and keep the file locked after we close it.
 pub fn close_on_exec(file: hid_t) -> Result<()> {
+    let fd = descriptor(file)?;
+    // SAFETY: fcntl on a descriptor HDF5 keeps open for the file.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFD);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+        }
+    }
+    Ok(())
+}
+
+/// The device and inode of the open file, to notice when its path is removed or replaced.
+pub fn identity(file: hid_t) -> Result<(u64, u64)> {
+    let fd = descriptor(file)?;
+    // SAFETY: fstat on a descriptor HDF5 keeps open, into a zeroed stat buffer.
+    unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut stat) != 0 {
+            return Err(Error::hdf5(
+                "checking the open file",
+                std::io::Error::last_os_error(),
+            ));
+        }
+        Ok((stat.st_dev, stat.st_ino))
+    }
+}
+
+/// The operating-system descriptor of an HDF5 file opened with the default (sec2) driver.
+fn descriptor(file: hid_t) -> Result<std::ffi::c_int> {
     locked(|| unsafe {
-        // SAFETY: a valid file id; with the default (sec2) driver the handle is a pointer to the
-        // file descriptor, which stays valid while the file is open.
+        // SAFETY: a valid file id; with the sec2 driver the handle points to the descriptor,
+        // which stays valid while the file is open.
         let mut handle: *mut std::ffi::c_void = std::ptr::null_mut();
         check(
             hdf5_sys::h5f::H5Fget_vfd_handle(file, H5P_DEFAULT, &mut handle),
             || "getting the file descriptor".to_owned(),
         )?;
-        if !handle.is_null() {
-            let fd = *handle.cast::<std::ffi::c_int>();
-            let flags = libc::fcntl(fd, libc::F_GETFD);
-            if flags >= 0 {
-                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
-            }
+        if handle.is_null() {
+            return Err(Error::hdf5(
+                "getting the file descriptor",
+                "HDF5 returned none",
+            ));
         }
-        Ok(())
+        Ok(*handle.cast::<std::ffi::c_int>())
     })
 }
 
