@@ -118,11 +118,10 @@ fn spawn_child(mode: &str, limit: Option<u64>, path: &Path) -> Child {
 
 /// Reads the child's reports until it ends: the last flushed row count per snapshot, and the
 /// lines that were not flush reports.
-fn collect_reports(
-    child: &mut Child,
-) -> std::thread::JoinHandle<(BTreeMap<u32, u64>, Vec<String>)> {
+fn collect_reports(child: &mut Child) -> Reports {
     let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
+    let (writing, started) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
         let mut flushed = BTreeMap::new();
         let mut other = Vec::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -130,12 +129,32 @@ fn collect_reports(
             match words.as_slice() {
                 ["flushed", snapshot, rows] => {
                     flushed.insert(snapshot.parse().unwrap(), rows.parse().unwrap());
+                    let _ = writing.send(());
                 }
                 _ => other.push(line),
             }
         }
         (flushed, other)
-    })
+    });
+    Reports { thread, started }
+}
+
+/// The reader of a child's reports, and a signal of its first flush.
+struct Reports {
+    thread: std::thread::JoinHandle<(BTreeMap<u32, u64>, Vec<String>)>,
+    started: std::sync::mpsc::Receiver<()>,
+}
+
+impl Reports {
+    /// Waits until the writer has flushed once: from then on it is writing steadily, and a kill
+    /// lands somewhere in the run rather than in process start-up.
+    fn wait_for_first_flush(&self) {
+        let _ = self.started.recv_timeout(Duration::from_secs(30));
+    }
+
+    fn join(self) -> (BTreeMap<u32, u64>, Vec<String>) {
+        self.thread.join().unwrap()
+    }
 }
 
 /// After recovery: every snapshot present, its datasets of one length, every flushed row there
@@ -192,10 +211,11 @@ fn crash_runs(mode: &str, kills: u32, seed: u64) -> CrashSummary {
         let path = dir.path().join(format!("{mode}_{kill}.hdf5"));
         let mut child = spawn_child(mode, None, &path);
         let reports = collect_reports(&mut child);
-        std::thread::sleep(Duration::from_millis(rng.random_range(30..600)));
+        reports.wait_for_first_flush();
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..500)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let (flushed, _) = reports.join().unwrap();
+        let (flushed, _) = reports.join();
         summary.kills += 1;
         summary.flushed_galaxies += flushed.values().sum::<u64>();
         let direct = Catalogue::open(&path).and_then(|c| {
@@ -257,7 +277,7 @@ fn a_full_disk_is_a_clear_error_and_what_was_flushed_stays() {
         child.wait().unwrap().success(),
         "the writer reports the error instead of dying"
     );
-    let (flushed, lines) = reports.join().unwrap();
+    let (flushed, lines) = reports.join();
     let error = lines
         .iter()
         .find(|l| l.starts_with("error"))
