@@ -60,6 +60,17 @@ impl AttrValue {
     }
 }
 
+impl std::fmt::Display for AttrValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AttrValue::I32(v) => write!(f, "{v}"),
+            AttrValue::I64(v) => write!(f, "{v}"),
+            AttrValue::F64(v) => write!(f, "{v}"),
+            AttrValue::Text(v) => f.write_str(v),
+        }
+    }
+}
+
 /// The run's metadata, written to `Header/*`. [`Header::default`] has what every reader needs
 /// (`sage_version`, `sage_data_version`, `num_cores`, `frac_volume_processed`); SAGE's
 /// cosmology goes in with [`Header::set`] or [`Header::sage`].

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<()> {
             (HeaderGroup::Runtime, "frac_volume_processed"),
         ] {
             if let Some(value) = header.get(group, name) {
-                println!("  {name:<22} {value:?}");
+                println!("  {name:<22} {value}");
             }
         }
     }
