@@ -4,7 +4,9 @@
 use super::raw;
 use crate::error::{Error, Result};
 use crate::schema::{Dtype, Field, Schema};
+use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
+use hdf5::{IndexType, IterationOrder};
 use hdf5::{Datatype, Extent, Extents, SimpleExtents};
 use std::path::Path;
 
@@ -123,8 +125,11 @@ pub fn create_snapshot(
     types: &Types,
 ) -> Result<(hdf5::Group, Vec<Column>)> {
     let group_name = snapshot_group(snapshot);
+    // Tracking creation order lets readers list the datasets in record order, as SAGE wrote them.
     let group = file
-        .create_group(&group_name)
+        .create_group_builder()
+        .with_create_plist(|plist| plist.link_creation_order(LinkCreationOrder::Indexed))
+        .create(group_name.as_str())
         .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
     let columns = schema
         .fields()
@@ -169,13 +174,13 @@ pub fn create_snapshot(
     Ok((group, columns))
 }
 
-/// The datasets of a snapshot group, in name order.
+/// The datasets of a snapshot group, in creation (record) order where the file tracks it, else
+/// in name order.
 pub fn datasets_of(group: &hdf5::Group) -> hdf5::Result<Vec<hdf5::Dataset>> {
-    group
-        .member_names()?
-        .iter()
-        .map(|name| group.dataset(name))
-        .collect()
+    let names = group
+        .member_names_by(IndexType::CreationOrder, IterationOrder::Increasing)
+        .or_else(|_| group.member_names())?;
+    names.iter().map(|name| group.dataset(name)).collect()
 }
 
 /// The fields of a snapshot's datasets as a schema of tightly packed records, read back from
