@@ -390,3 +390,65 @@ fn millions_of_galaxies() {
         assert_eq!(stellar[row], galaxy.stellar_mass);
     }
 }
+
+#[test]
+fn compression_can_be_limited_to_some_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("some_compressed.hdf5");
+    let storage = Storage {
+        deflate: Some(6),
+        shuffle: true,
+        compressed: Some(vec!["StellarMass".into(), "Mvir".into()]),
+        ..Storage::default()
+    };
+    let options = Hdf5Options {
+        storage: storage.clone(),
+        ..Hdf5Options::default()
+    };
+    let (galaxies, _) = Synthetic::new(12, 62.5).galaxies(63, 0, 2000);
+    let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
+    output.write_galaxies(63, &galaxies).unwrap();
+    output.finish().unwrap();
+
+    let file = hdf5::File::open(&path).unwrap();
+    let filters = |name: &str| {
+        file.dataset(&format!("Snap_63/{name}"))
+            .unwrap()
+            .filters()
+            .len()
+    };
+    assert_eq!(filters("StellarMass"), 2, "shuffle and deflate");
+    assert_eq!(filters("Mvir"), 2);
+    assert_eq!(filters("Posx"), 0);
+    drop(file);
+    assert_eq!(
+        Catalogue::open(&path)
+            .unwrap()
+            .read_records::<SageGalaxy>(63)
+            .unwrap(),
+        galaxies
+    );
+
+    let unknown = Storage {
+        compressed: Some(vec!["StelarMass".into()]),
+        ..storage
+    };
+    let options = Hdf5Options {
+        storage: unknown,
+        ..Hdf5Options::default()
+    };
+    let other = dir.path().join("typo.hdf5");
+    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], options)
+        .err()
+        .unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("`StelarMass` is listed for compression"),
+        "{error}"
+    );
+    assert!(
+        !other.exists(),
+        "nothing is created for an invalid configuration"
+    );
+}

@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::schema::{Dtype, Field, Schema};
 use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
-use hdf5::{IndexType, IterationOrder};
 use hdf5::{Datatype, Extent, Extents, SimpleExtents};
+use hdf5::{IndexType, IterationOrder};
 use std::path::Path;
 
 /// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
@@ -86,7 +86,19 @@ pub fn dtype_of(datatype: &Datatype) -> Option<Dtype> {
 const MAX_CHUNK_BYTES: usize = 1 << 20;
 
 /// Chunking and compression of the datasets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// ```
+/// use galaxy_io::Storage;
+/// // Deflate (with shuffle) only the two mass columns.
+/// let storage = Storage {
+///     deflate: Some(4),
+///     shuffle: true,
+///     compressed: Some(vec!["StellarMass".into(), "Mvir".into()]),
+///     ..Storage::default()
+/// };
+/// assert!(storage.compresses("Mvir") && !storage.compresses("Posx"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Storage {
     /// Rows per chunk, the same for every dataset so that buffer flushes can end on chunk
     /// boundaries (fields so wide that this many rows exceed 1 MiB get fewer rows per chunk).
@@ -97,6 +109,18 @@ pub struct Storage {
     pub deflate: Option<u8>,
     /// Byte-shuffle before compressing (helps deflate on floats).
     pub shuffle: bool,
+    /// The datasets `deflate` and `shuffle` apply to; `None` means all of them. A name that is
+    /// not a field is an error when the output is created.
+    pub compressed: Option<Vec<String>>,
+}
+
+impl Storage {
+    /// Whether the dataset `name` is compressed and shuffled as configured.
+    pub fn compresses(&self, name: &str) -> bool {
+        self.compressed
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    }
 }
 
 impl Default for Storage {
@@ -105,6 +129,7 @@ impl Default for Storage {
             chunk_rows: 16384,
             deflate: None,
             shuffle: false,
+            compressed: None,
         }
     }
 }
@@ -121,7 +146,7 @@ pub fn create_snapshot(
     file: &hdf5::File,
     snapshot: u32,
     schema: &Schema,
-    storage: Storage,
+    storage: &Storage,
     types: &Types,
 ) -> Result<(hdf5::Group, Vec<Column>)> {
     let group_name = snapshot_group(snapshot);
@@ -153,10 +178,11 @@ pub fn create_snapshot(
                 // of each new chunk.
                 .fill_time(hdf5::dataset::FillTime::Never)
                 .chunk_cache(0, 0, 1.0);
-            if storage.shuffle {
+            let compress = storage.compresses(&field.name);
+            if compress && storage.shuffle {
                 builder = builder.shuffle();
             }
-            if let Some(level) = storage.deflate {
+            if let Some(level) = storage.deflate.filter(|_| compress) {
                 builder = builder.deflate(level);
             }
             let dataset = builder

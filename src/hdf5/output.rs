@@ -66,6 +66,17 @@ impl SchemaOutput {
     ) -> Result<Self> {
         let path = path.as_ref().to_owned();
         options.buffer.validate()?;
+        if let Some(unknown) = options
+            .storage
+            .compressed
+            .iter()
+            .flatten()
+            .find(|name| schema.field(name).is_none())
+        {
+            return Err(Error::Schema(format!(
+                "`{unknown}` is listed for compression but is not a field of the record"
+            )));
+        }
         prepare_path(&path, options.overwrite)?;
         let display = path.display().to_string();
         // The v110 format (checksummed metadata, newer chunk indexes) is what makes a killed
@@ -96,7 +107,7 @@ impl SchemaOutput {
             .max(1);
         let storage = Storage {
             chunk_rows,
-            ..options.storage
+            ..options.storage.clone()
         };
         let mut numbers = snapshots.to_vec();
         numbers.sort_unstable();
@@ -105,7 +116,7 @@ impl SchemaOutput {
         let scratch = super::sink::Scratch::default();
         for snapshot in numbers {
             let (group, columns) =
-                layout::create_snapshot(&file, snapshot, &schema, storage, &types)?;
+                layout::create_snapshot(&file, snapshot, &schema, &storage, &types)?;
             write_num_gals(&group, 0)?;
             let mut sink = SnapshotSink::new(
                 snapshot,
