@@ -263,7 +263,7 @@ fn sweeps(workload: &Workload, dir: &Path) {
                     workload,
                     &dir.join(format!("sweep{i}.hdf5")),
                     buffer,
-                    storage,
+                    storage.clone(),
                     Durability::Default,
                 )
                 .unwrap()
