@@ -121,6 +121,8 @@ fn spawn_child(mode: &str, limit: Option<u64>, path: &Path) -> Child {
 fn collect_reports(child: &mut Child) -> Reports {
     let stdout = child.stdout.take().unwrap();
     let (writing, started) = std::sync::mpsc::channel();
+    let latest = Arc::new(Mutex::new(BTreeMap::new()));
+    let shared = latest.clone();
     let thread = std::thread::spawn(move || {
         let mut flushed = BTreeMap::new();
         let mut other = Vec::new();
@@ -129,6 +131,7 @@ fn collect_reports(child: &mut Child) -> Reports {
             match words.as_slice() {
                 ["flushed", snapshot, rows] => {
                     flushed.insert(snapshot.parse().unwrap(), rows.parse().unwrap());
+                    *shared.lock().unwrap() = flushed.clone();
                     let _ = writing.send(());
                 }
                 _ => other.push(line),
@@ -136,13 +139,19 @@ fn collect_reports(child: &mut Child) -> Reports {
         }
         (flushed, other)
     });
-    Reports { thread, started }
+    Reports {
+        thread,
+        started,
+        latest,
+    }
 }
 
 /// The reader of a child's reports, and a signal of its first flush.
 struct Reports {
     thread: std::thread::JoinHandle<(BTreeMap<u32, u64>, Vec<String>)>,
     started: std::sync::mpsc::Receiver<()>,
+    /// The flushes reported so far, while the writer runs.
+    latest: Arc<Mutex<BTreeMap<u32, u64>>>,
 }
 
 impl Reports {
@@ -557,4 +566,39 @@ fn an_output_file_removed_while_writing_is_an_error_not_silent_loss() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("was replaced"), "{error}");
+}
+
+#[test]
+fn a_reader_follows_a_running_swmr_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.hdf5");
+    let mut child = spawn_child("swmr", None, &path);
+    let reports = collect_reports(&mut child);
+    reports.wait_for_first_flush();
+    let mut seen = BTreeMap::new();
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(100));
+        let flushed = reports.latest.lock().unwrap().clone();
+        let live = Catalogue::open_live(&path).unwrap();
+        for snapshot in SNAPSHOTS {
+            let rows = live.num_galaxies(snapshot).unwrap();
+            assert!(
+                rows >= flushed.get(&snapshot).copied().unwrap_or(0),
+                "Snap_{snapshot}: every flushed row is visible"
+            );
+            let index = live.read_column::<i64>(snapshot, "GalaxyIndex").unwrap();
+            assert!(
+                index.iter().enumerate().all(|(row, &i)| i == row as i64),
+                "rows in order"
+            );
+            seen.insert(snapshot, rows);
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    reports.join();
+    assert!(
+        seen.values().sum::<u64>() > 0,
+        "the reader saw the catalogue grow: {seen:?}"
+    );
 }

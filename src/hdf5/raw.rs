@@ -184,44 +184,6 @@ unsafe fn select_rows(
     Ok((file_space, memory))
 }
 
-/// Reads all of `dataset` as `mem_type` elements into `out`, which must hold exactly that many
-/// bytes.
-pub fn read_all(
-    dataset: hid_t,
-    mem_type: hid_t,
-    out: &mut [u8],
-    context: impl Fn() -> String,
-) -> Result<()> {
-    locked(|| unsafe {
-        // SAFETY: valid ids; the size of `out` is checked against the dataset's extent below.
-        use hdf5_sys::{h5d, h5s, h5t};
-        let space = Owned(
-            check_id(h5d::H5Dget_space(dataset), &context)?,
-            h5s::H5Sclose,
-        );
-        let points = hdf5::h5check(h5s::H5Sget_simple_extent_npoints(space.0))
-            .map_err(|e| Error::hdf5(context(), e))?;
-        let wanted = points as usize * h5t::H5Tget_size(mem_type);
-        if wanted != out.len() {
-            return Err(Error::hdf5(
-                context(),
-                format!("{} bytes expected, {} given", wanted, out.len()),
-            ));
-        }
-        check(
-            h5d::H5Dread(
-                dataset,
-                mem_type,
-                h5s::H5S_ALL,
-                h5s::H5S_ALL,
-                H5P_DEFAULT,
-                out.as_mut_ptr().cast(),
-            ),
-            || format!("reading {}", context()),
-        )
-    })
-}
-
 /// Writes `value` as a fixed-length ASCII string attribute, as SAGE does (h5py then returns
 /// `bytes`, which sage-model's reader decodes). An existing attribute of that name is replaced.
 pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()> {
@@ -431,6 +393,31 @@ pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
         )
     })?;
     no_inherit(|| {
+        // SAFETY: `id` is a valid, newly opened file id whose ownership passes to the handle.
+        unsafe { hdf5::from_id::<hdf5::File>(id) }.map_err(|e| Error::hdf5(context(), e))
+    })
+}
+
+/// Opens `path` as a single-writer/multiple-reader reader, while a writer in SWMR mode may
+/// still be appending to it.
+pub fn open_swmr_read(path: &std::path::Path) -> Result<hdf5::File> {
+    let display = path.display().to_string();
+    let c_path = c_string(&display)?;
+    let context = || format!("opening {display} to follow its writer");
+    no_inherit(|| {
+        let id = locked(|| unsafe {
+            // SAFETY: a NUL-terminated path and valid flags.
+            use hdf5_sys::h5f;
+            check(hdf5_sys::h5::H5open(), context)?;
+            check_id(
+                h5f::H5Fopen(
+                    c_path.as_ptr(),
+                    h5f::H5F_ACC_RDONLY | h5f::H5F_ACC_SWMR_READ,
+                    H5P_DEFAULT,
+                ),
+                context,
+            )
+        })?;
         // SAFETY: `id` is a valid, newly opened file id whose ownership passes to the handle.
         unsafe { hdf5::from_id::<hdf5::File>(id) }.map_err(|e| Error::hdf5(context(), e))
     })

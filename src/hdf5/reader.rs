@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 /// ```
 pub struct Catalogue {
     path: PathBuf,
+    /// Opened while a writer may still be appending (SWMR): rows count up to the shortest
+    /// dataset instead of requiring equal lengths.
+    live: bool,
     /// The file's root, or its `Core_<i>` groups in order.
     parts: Vec<hdf5::Group>,
     types: Types,
@@ -54,6 +57,26 @@ impl Catalogue {
                 }
             })
         })?;
+        Self::from_file(path, file, false)
+    }
+
+    /// Opens a file that a writer in [`Durability::Swmr`](crate::Durability::Swmr) mode is still
+    /// writing: reads see every row flushed so far (a snapshot's rows are those all of its
+    /// datasets have); open it again to see more.
+    ///
+    /// ```no_run
+    /// let live = galaxy_io::Catalogue::open_live("model_0.hdf5")?;
+    /// println!("{} galaxies so far", live.num_galaxies(63)?);
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn open_live(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_owned();
+        std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
+        let file = raw::open_swmr_read(&path)?;
+        Self::from_file(path, file, true)
+    }
+
+    fn from_file(path: PathBuf, file: hdf5::File, live: bool) -> Result<Self> {
         let mut parts = Vec::new();
         while let Ok(core) = file.group(&format!("Core_{}", parts.len())) {
             parts.push(core);
@@ -66,6 +89,7 @@ impl Catalogue {
         }
         Ok(Catalogue {
             path,
+            live,
             parts,
             types: Types::new()?,
             _file: file,
@@ -197,13 +221,9 @@ impl Catalogue {
             }
             let start = all.len();
             all.resize(start + rows * field.size(), 0);
-            let context = || format!("{} Snap_{snapshot}/{}", self.path.display(), field.name);
-            raw::read_all(
-                dataset.id(),
-                self.types.get(field.dtype).id(),
-                &mut all[start..],
-                context,
-            )?;
+            let mem_type = self.types.get(field.dtype).id();
+            raw::read_rows(dataset.id(), mem_type, 0, rows as u64, &mut all[start..])
+                .map_err(|e| self.bad(format!("Snap_{snapshot}/{}: {e}", field.name)))?;
         }
         Ok(all)
     }
@@ -235,6 +255,10 @@ impl Catalogue {
         let Some((first, _)) = lengths.first() else {
             return Ok(0);
         };
+        if self.live {
+            // A flush in progress has extended some datasets and not yet others.
+            return Ok(lengths.iter().map(|(len, _)| *len).min().unwrap_or(0));
+        }
         if let Some((other, name)) = lengths.iter().find(|(len, _)| len != first) {
             return Err(self.bad(format!(
                 "the datasets of Snap_{snapshot} disagree on length ({first} rows, but {name} has {other}); \

@@ -17,10 +17,17 @@ pub struct Args {
     /// Draw the stellar mass function of every snapshot into this PNG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// The file is still being written by a model in SWMR mode: show what it has flushed so far.
+    #[arg(long)]
+    live: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let catalogue = Catalogue::open(&args.file)?;
+    let catalogue = if args.live {
+        Catalogue::open_live(&args.file)?
+    } else {
+        Catalogue::open(&args.file)?
+    };
     let snapshots = match args.snapshot {
         Some(snapshot) => {
             catalogue.num_galaxies(snapshot)?;
