@@ -4,7 +4,8 @@
 
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::{
-    BufferConfig, Catalogue, Error, GalaxyRecord, Hdf5Options, Hdf5Output, Schema, Storage,
+    BufferConfig, Catalogue, Durability, Error, GalaxyRecord, Hdf5Options, Hdf5Output, Schema,
+    Storage,
 };
 use std::path::Path;
 
@@ -451,4 +452,34 @@ fn compression_can_be_limited_to_some_datasets() {
         !other.exists(),
         "nothing is created for an invalid configuration"
     );
+}
+
+#[test]
+fn durable_modes_finish_into_the_same_catalogue() {
+    let data = catalogue(6);
+    for durability in [Durability::FlushEachBuffer, Durability::Swmr] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("durable.hdf5");
+        let options = Hdf5Options {
+            durability,
+            buffer: BufferConfig::fixed(64 * 1024),
+            ..Hdf5Options::default()
+        };
+        // `write` adds tree counts, which an SWMR writer may only add after leaving SWMR mode.
+        write(&path, options, &data);
+        let catalogue = Catalogue::open(&path).unwrap();
+        for (snapshot, trees) in &data {
+            let expected: Vec<SageGalaxy> = trees.iter().flat_map(|(_, g)| g.clone()).collect();
+            assert_eq!(
+                catalogue.read_records::<SageGalaxy>(*snapshot).unwrap(),
+                expected,
+                "{durability:?}"
+            );
+            let stored = catalogue.galaxies_per_tree(*snapshot).unwrap().unwrap();
+            assert_eq!(
+                stored.iter().map(|&n| n as usize).sum::<usize>(),
+                expected.len()
+            );
+        }
+    }
 }

@@ -45,7 +45,8 @@ struct SnapshotOutput {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SchemaOutput {
-    file: hdf5::File,
+    /// `None` only inside `finish`, which may have to close and reopen it.
+    file: Option<hdf5::File>,
     path: PathBuf,
     schema: Schema,
     durability: Durability,
@@ -151,7 +152,7 @@ impl SchemaOutput {
             raw::start_swmr_write(file.id())?;
         }
         Ok(SchemaOutput {
-            file,
+            file: Some(file),
             path,
             schema,
             durability: options.durability,
@@ -237,14 +238,15 @@ impl SchemaOutput {
         }
         self.place.check()?;
         let declared: Vec<u32> = galaxies.iter().map(|(s, _)| *s).collect();
-        // SWMR files cannot take new objects; reopening ends SWMR mode for the final touches.
-        let file = if self.durability == Durability::Swmr {
-            let path = self.path.clone();
-            drop(std::mem::replace(&mut self.file, reopen(&path)?));
-            &self.file
-        } else {
-            &self.file
-        };
+        let mut file = self.file.take().expect("the file is open until finish");
+        if self.durability == Durability::Swmr {
+            // An SWMR writer may not add objects (TreeInfo, attributes). Closing the file ends
+            // SWMR mode; every other handle to it went with the buffers above. Reopening it
+            // while still open would only share the same SWMR-mode file.
+            drop(file);
+            file = reopen(&self.path)?;
+        }
+        let file = &file;
         for (snapshot, rows) in &galaxies {
             write_num_gals(&open_snapshot(file, *snapshot)?, *rows)?;
         }
@@ -292,6 +294,8 @@ impl Drop for SchemaOutput {
     /// Without `finish`: every buffer is flushed best-effort (its own Drop) and `num_gals`
     /// updated, so what was written is readable; failures are logged.
     fn drop(&mut self) {
+        // After `finish` has started, there is nothing left to do here.
+        let Some(file) = self.file.take() else { return };
         for output in std::mem::take(&mut self.snapshots) {
             let SnapshotOutput {
                 mut buffer,
@@ -308,7 +312,7 @@ impl Drop for SchemaOutput {
             drop(buffer);
             if self.durability != Durability::Swmr {
                 if let Err(error) =
-                    open_snapshot(&self.file, snapshot).and_then(|g| write_num_gals(&g, rows))
+                    open_snapshot(&file, snapshot).and_then(|g| write_num_gals(&g, rows))
                 {
                     log::error!("{}: snapshot {snapshot}: {error}", self.path.display());
                 }
