@@ -162,8 +162,8 @@ impl<W: WriteCallback> Buffer<W> {
         }
         // It does not fit. When what is held ends on an alignment boundary, it is handed over
         // as it is; then `bytes` is held if it fits, or else its aligned part goes straight to
-        // the callback, uncopied, and only the tail is kept. Otherwise the two are joined so that the hand-over can end on
-        // a boundary.
+        // the callback, uncopied, and only the tail is kept. Otherwise the two are joined so
+        // that the hand-over can end on a boundary.
         let held = self.data.len();
         if (self.offset + held as u64).is_multiple_of(self.alignment as u64) {
             self.flush_whole_records()?;

@@ -121,11 +121,7 @@ impl Catalogue {
 
     /// Galaxies in a snapshot, over all parts.
     pub fn num_galaxies(&self, snapshot: u32) -> Result<u64> {
-        let mut total = 0;
-        for group in self.snapshot_groups(snapshot)? {
-            total += self.rows_of(&group, snapshot)?;
-        }
-        Ok(total)
+        Ok(self.parts_of(snapshot)?.iter().map(|(_, rows)| rows).sum())
     }
 
     /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
@@ -144,7 +140,7 @@ impl Catalogue {
             units: String::new(),
             description: String::new(),
         };
-        let bytes = self.read_field(snapshot, &field)?;
+        let bytes = self.read_field(snapshot, &self.parts_of(snapshot)?, &field)?;
         let mut values = vec![T::zeroed(); bytes.len() / std::mem::size_of::<T>()];
         bytemuck::cast_slice_mut(&mut values).copy_from_slice(&bytes);
         Ok(values)
@@ -153,11 +149,12 @@ impl Catalogue {
     /// The records of a snapshot as bytes laid out by `schema`, every field checked by name,
     /// type and shape. Bytes the schema does not cover are zero.
     pub fn read_rows(&self, snapshot: u32, schema: &Schema) -> Result<Vec<u8>> {
-        let rows = self.num_galaxies(snapshot)? as usize;
+        let parts = self.parts_of(snapshot)?;
+        let rows: u64 = parts.iter().map(|(_, rows)| rows).sum();
         let record_size = schema.record_size();
-        let mut records = vec![0u8; rows * record_size];
+        let mut records = vec![0u8; rows as usize * record_size];
         for field in schema.fields() {
-            let column = self.read_field(snapshot, field)?;
+            let column = self.read_field(snapshot, &parts, field)?;
             let size = field.size();
             for (record, value) in records
                 .chunks_exact_mut(record_size)
@@ -187,11 +184,17 @@ impl Catalogue {
         self.parts.len()
     }
 
-    /// One field's values over all parts, as bytes of `field.dtype`.
-    fn read_field(&self, snapshot: u32, field: &Field) -> Result<Vec<u8>> {
+    /// One field's values over all parts (each part's snapshot group and rows, as
+    /// [`parts_of`](Self::parts_of) gives them), as bytes of `field.dtype`.
+    fn read_field(
+        &self,
+        snapshot: u32,
+        parts: &[(hdf5::Group, u64)],
+        field: &Field,
+    ) -> Result<Vec<u8>> {
         let mut all = Vec::new();
-        for group in self.snapshot_groups(snapshot)? {
-            let rows = self.rows_of(&group, snapshot)? as usize;
+        for (group, rows) in parts {
+            let rows = *rows as usize;
             let dataset = group
                 .dataset(&field.name)
                 .map_err(|_| self.mismatch(snapshot, &field.name, "is not in the file".into()))?;
@@ -226,6 +229,16 @@ impl Catalogue {
                 .map_err(|e| self.bad(format!("Snap_{snapshot}/{}: {e}", field.name)))?;
         }
         Ok(all)
+    }
+
+    /// Each part's group of a snapshot with its rows, found once per read.
+    fn parts_of(&self, snapshot: u32) -> Result<Vec<(hdf5::Group, u64)>> {
+        let mut parts = Vec::new();
+        for group in self.snapshot_groups(snapshot)? {
+            let rows = self.rows_of(&group, snapshot)?;
+            parts.push((group, rows));
+        }
+        Ok(parts)
     }
 
     fn snapshot_groups(&self, snapshot: u32) -> Result<Vec<hdf5::Group>> {
