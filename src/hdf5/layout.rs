@@ -246,3 +246,15 @@ pub fn packed_schema(datasets: &[hdf5::Dataset], path: &Path, snapshot: u32) -> 
     }
     Schema::new(fields, offset)
 }
+
+/// Copies `column` (one field's values, back to back) into that field's bytes of each record:
+/// the inverse of the write callback's transpose, used when reading and when salvaging.
+pub fn scatter(column: &[u8], field: &Field, records: &mut [u8], record_size: usize) {
+    let size = field.size();
+    for (record, value) in records
+        .chunks_exact_mut(record_size)
+        .zip(column.chunks_exact(size))
+    {
+        record[field.offset..field.offset + size].copy_from_slice(value);
+    }
+}

@@ -155,13 +155,7 @@ impl Catalogue {
         let mut records = vec![0u8; rows as usize * record_size];
         for field in schema.fields() {
             let column = self.read_field(snapshot, &parts, field)?;
-            let size = field.size();
-            for (record, value) in records
-                .chunks_exact_mut(record_size)
-                .zip(column.chunks_exact(size))
-            {
-                record[field.offset..field.offset + size].copy_from_slice(value);
-            }
+            layout::scatter(&column, field, &mut records, record_size);
         }
         Ok(records)
     }

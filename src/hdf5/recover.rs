@@ -93,6 +93,7 @@ fn open_for_recovery(path: &Path) -> Result<hdf5::File> {
 }
 
 fn survey(file: &hdf5::File, path: &Path) -> Result<Vec<Found>> {
+    let types = Types::new()?;
     let bad = |problem: String| Error::BadFile {
         path: path.to_owned(),
         problem,
@@ -114,7 +115,7 @@ fn survey(file: &hdf5::File, path: &Path) -> Result<Vec<Found>> {
         let longest = datasets.iter().map(length).max().unwrap_or(0);
         let rows = datasets
             .iter()
-            .map(readable_rows)
+            .map(|dataset| readable_rows(dataset, &types))
             .collect::<Result<Vec<u64>>>()?
             .into_iter()
             .min()
@@ -188,12 +189,7 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path) -> Result<()> {
                     rows,
                     &mut column,
                 )?;
-                for (record, value) in records
-                    .chunks_exact_mut(record_size)
-                    .zip(column.chunks_exact(field.size()))
-                {
-                    record[field.offset..field.offset + field.size()].copy_from_slice(value);
-                }
+                layout::scatter(&column, field, &mut records, record_size);
             }
             output.write_rows(snapshot.snapshot, &records)?;
             start += rows;
@@ -226,7 +222,7 @@ fn stored_end_of_file(message: &str) -> Option<u64> {
 /// Rows of `dataset` that can be read back, checked chunk by chunk from the end. A writer
 /// killed inside `H5Fflush` can leave index entries for chunks past the recorded end of the
 /// file; those rows were never reported as flushed.
-fn readable_rows(dataset: &hdf5::Dataset) -> Result<u64> {
+fn readable_rows(dataset: &hdf5::Dataset, types: &Types) -> Result<u64> {
     let mut rows = length(dataset);
     let chunk = dataset
         .chunk()
@@ -236,7 +232,6 @@ fn readable_rows(dataset: &hdf5::Dataset) -> Result<u64> {
     let Some(dtype) = dataset.dtype().ok().as_ref().and_then(layout::dtype_of) else {
         return Ok(rows);
     };
-    let types = Types::new()?;
     let row_bytes = dataset.shape().iter().skip(1).product::<usize>() * dtype.size();
     while rows > 0 {
         let start = (rows - 1) / chunk * chunk;
