@@ -40,6 +40,19 @@ pub struct Prop<T> {
     value: PhantomData<fn(T) -> T>,
 }
 
+impl<T> Prop<T> {
+    /// An error unless the handle was made by registry `id`.
+    fn belongs_to(self, id: u32) -> Result<()> {
+        if self.registry == id {
+            return Ok(());
+        }
+        Err(Error::Property {
+            name: format!("#{}", self.index),
+            problem: "the handle belongs to another registry".into(),
+        })
+    }
+}
+
 impl<T> Clone for Prop<T> {
     fn clone(&self) -> Self {
         *self
@@ -200,13 +213,7 @@ impl PropertyRegistry {
     }
 
     fn check<T>(&self, prop: Prop<T>) -> Result<()> {
-        if prop.registry != self.id {
-            return Err(Error::Property {
-                name: format!("#{}", prop.index),
-                problem: "the handle belongs to another registry".into(),
-            });
-        }
-        Ok(())
+        prop.belongs_to(self.id)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -228,12 +235,7 @@ pub struct Row<'a> {
 impl Row<'_> {
     /// Sets a property of this row. Fails only for a handle of another registry.
     pub fn set<T: FieldType>(&mut self, prop: Prop<T>, value: T) -> Result<()> {
-        if prop.registry != self.registry {
-            return Err(Error::Property {
-                name: format!("#{}", prop.index),
-                problem: "the handle belongs to another registry".into(),
-            });
-        }
+        prop.belongs_to(self.registry)?;
         let size = std::mem::size_of::<T>();
         self.bytes[prop.offset..prop.offset + size].copy_from_slice(bytemuck::bytes_of(&value));
         Ok(())
