@@ -68,7 +68,7 @@ pub enum Error {
     },
 
     /// The output file exists and overwriting was not requested.
-    #[error("{0} already exists; remove it or ask for overwrite")]
+    #[error("{0} already exists")]
     FileExists(PathBuf),
 
     /// A snapshot that the file (or the output) does not have.
@@ -101,6 +101,57 @@ pub enum Error {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
+        problem: String,
+    },
+
+    /// A read whose size, claimed by a file, does not fit in memory: it is refused instead of
+    /// aborting the process.
+    #[error("{path}: {what} needs {bytes} bytes, more than the {limit} bytes this machine can give; read it in parts")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What was to be read (`Snap_63/StellarMass`).
+        what: String,
+        /// Bytes it needs.
+        bytes: u64,
+        /// Bytes of memory available (the machine's physical memory), or what could not be
+        /// allocated.
+        limit: u64,
+    },
+
+    /// A file that a running writer still holds: recovering it would cut rows under the writer.
+    #[error("{path} is still being written by a running program; recover it after that program has ended (or, if it is stuck, pass --force)")]
+    WriterRunning {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// Two paths that name the same file where different files are needed.
+    #[error("{first} and {second} are the same file")]
+    SameFile {
+        /// The first path.
+        first: PathBuf,
+        /// The path that names the same file again.
+        second: PathBuf,
+    },
+
+    /// An output path that names one of the inputs: writing it would destroy that input.
+    #[error("the output {output} is the input {input}; choose another output name")]
+    OutputIsInput {
+        /// The output path asked for.
+        output: PathBuf,
+        /// The input it names.
+        input: PathBuf,
+    },
+
+    /// Outputs whose galaxies overlap, so a catalogue linking them would count some twice.
+    #[error("{first} and {second} overlap: {problem}")]
+    Overlap {
+        /// One output.
+        first: PathBuf,
+        /// Another.
+        second: PathBuf,
+        /// What they share.
         problem: String,
     },
 

@@ -84,10 +84,12 @@ mod hdf5;
 pub mod sage;
 mod schema;
 mod sink;
+pub mod staged;
 pub use crate::hdf5::{
-    read_snapshot, recover, write_master, AttrValue, BackgroundOutput, Catalogue, Durability,
-    FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup, OutputSummary, RecoveredSnapshot,
-    SchemaOutput, Storage, SAGE_DATA_VERSION,
+    read_snapshot, recover, recover_with, write_master, AttrValue, BackgroundOutput, Catalogue,
+    Durability, FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup, MasterOptions,
+    OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery, SchemaOutput, Storage,
+    SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};

@@ -61,6 +61,11 @@ impl Dtype {
         }
     }
 
+    /// Whether this is an integer type (signed or not).
+    pub const fn is_integer(self) -> bool {
+        !matches!(self, Dtype::F32 | Dtype::F64)
+    }
+
     /// Parses the names printed by [`Dtype::name`].
     ///
     /// ```
@@ -294,14 +299,18 @@ impl Field {
         }
     }
 
-    /// Elements per record (the product of the shape).
+    /// Elements per record (the product of the shape), saturating at `usize::MAX` for shapes
+    /// too large to address (which [`Schema::new`] refuses).
     pub fn elements(&self) -> usize {
-        self.shape.iter().product()
+        self.shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .unwrap_or(usize::MAX)
     }
 
-    /// Bytes per record.
+    /// Bytes per record, saturating like [`elements`](Self::elements).
     pub fn size(&self) -> usize {
-        self.elements() * self.dtype.size()
+        self.elements().saturating_mul(self.dtype.size())
     }
 }
 
@@ -340,12 +349,13 @@ impl Schema {
                     field.name
                 )));
             }
-            if field.size() == 0 || field.offset + field.size() > record_size {
+            let end = field.offset.checked_add(field.size());
+            if field.size() == 0 || end.is_none_or(|end| end > record_size) {
                 return Err(Error::Schema(format!(
-                    "field `{}` (bytes {}..{}) does not fit in a record of {record_size} bytes",
+                    "field `{}` ({} bytes at offset {}) does not fit in a record of {record_size} bytes",
                     field.name,
+                    field.size(),
                     field.offset,
-                    field.offset + field.size()
                 )));
             }
         }

@@ -179,13 +179,17 @@ fn a_truncated_input_is_reported_and_leaves_no_output() {
 #[test]
 fn merge_two_outputs_into_one_catalogue() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, galaxies) in [("a.hdf5", "1200"), ("b.hdf5", "800")] {
+    for (task, name, galaxies) in [("0", "a.hdf5", "1200"), ("1", "b.hdf5", "800")] {
         stdout(&galaxy_io(
             &[
                 "demo",
                 "--galaxies",
                 galaxies,
                 "--snapshots",
+                "2",
+                "--task",
+                task,
+                "--tasks",
                 "2",
                 "-o",
                 name,

@@ -177,6 +177,7 @@ fn check_recovered(path: &Path, flushed: &BTreeMap<u32, u64>) -> Result<u64, Str
             .num_galaxies(snapshot)
             .map_err(|e| format!("Snap_{snapshot}: {e}"))?;
         let recovered = report
+            .snapshots
             .iter()
             .find(|r| r.snapshot == snapshot)
             .map(|r| r.rows);

@@ -7,6 +7,7 @@ mod common;
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
     write_master, AttrValue, GalaxyRecord, Hdf5Options, Hdf5Output, Header, HeaderGroup,
+    MasterOptions,
 };
 use std::path::Path;
 use std::process::Command;
@@ -52,7 +53,7 @@ fn write_outputs(dir: &Path, counts: [usize; 2]) {
         output.finish().unwrap();
     }
     let outputs = [dir.join("model_0.hdf5"), dir.join("model_1.hdf5")];
-    write_master(dir.join("model.hdf5"), &outputs, false).unwrap();
+    write_master(dir.join("model.hdf5"), &outputs, &MasterOptions::default()).unwrap();
 
     let mut rich =
         Hdf5Output::<WithHistory>::create(dir.join("rich.hdf5"), &[7], Hdf5Options::default())

@@ -1,9 +1,8 @@
 //! The `Header` group: `Misc`, `Simulation` and `Runtime` attributes as SAGE writes them, plus
 //! the `snapshot_redshifts` and `output_snapshots` datasets.
 
-use super::raw;
+use super::{checked, raw};
 use crate::error::{Error, Result};
-use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 
 /// The data version sage-model's reader checks (`sage_data_version`).
 pub const SAGE_DATA_VERSION: &str = "1.00";
@@ -46,6 +45,12 @@ pub enum AttrValue {
     F64(f64),
     /// A fixed-length ASCII string (h5py returns `bytes`).
     Text(String),
+    /// A 1-D array of `H5T_NATIVE_INT`.
+    I32Array(Vec<i32>),
+    /// A 1-D array of `H5T_NATIVE_LLONG`.
+    I64Array(Vec<i64>),
+    /// A 1-D array of `H5T_NATIVE_DOUBLE`.
+    F64Array(Vec<f64>),
 }
 
 impl AttrValue {
@@ -55,7 +60,20 @@ impl AttrValue {
             AttrValue::I32(v) => Some(f64::from(v)),
             AttrValue::I64(v) => Some(v as f64),
             AttrValue::F64(v) => Some(v),
-            AttrValue::Text(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The type, for messages: `int32`, `string`, `array of 3 float64`.
+    pub fn kind(&self) -> String {
+        match self {
+            AttrValue::I32(_) => "int32".into(),
+            AttrValue::I64(_) => "int64".into(),
+            AttrValue::F64(_) => "float64".into(),
+            AttrValue::Text(_) => "string".into(),
+            AttrValue::I32Array(v) => format!("array of {} int32", v.len()),
+            AttrValue::I64Array(v) => format!("array of {} int64", v.len()),
+            AttrValue::F64Array(v) => format!("array of {} float64", v.len()),
         }
     }
 }
@@ -67,8 +85,22 @@ impl std::fmt::Display for AttrValue {
             AttrValue::I64(v) => write!(f, "{v}"),
             AttrValue::F64(v) => write!(f, "{v}"),
             AttrValue::Text(v) => f.write_str(v),
+            AttrValue::I32Array(v) => list(f, v),
+            AttrValue::I64Array(v) => list(f, v),
+            AttrValue::F64Array(v) => list(f, v),
         }
     }
+}
+
+fn list<T: std::fmt::Display>(f: &mut std::fmt::Formatter<'_>, values: &[T]) -> std::fmt::Result {
+    f.write_str("[")?;
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{value}")?;
+    }
+    f.write_str("]")
 }
 
 /// The run's metadata, written to `Header/*`. [`Header::default`] has what every reader needs
@@ -85,14 +117,13 @@ pub struct Header {
     attrs: Vec<(HeaderGroup, String, AttrValue)>,
     /// Redshift of every snapshot of the simulation (`Header/snapshot_redshifts`), if known.
     pub snapshot_redshifts: Vec<f64>,
+    /// What [`Header::read`] found but could not read: the path and why.
+    unreadable: Vec<(String, String)>,
 }
 
 impl Default for Header {
     fn default() -> Self {
-        let mut header = Header {
-            attrs: Vec::new(),
-            snapshot_redshifts: Vec::new(),
-        };
+        let mut header = Header::empty();
         let version = format!("galaxy-io {}", env!("CARGO_PKG_VERSION"));
         header.set(HeaderGroup::Misc, "sage_version", AttrValue::Text(version));
         header.set(
@@ -158,6 +189,20 @@ impl Header {
         self.attrs.iter().map(|(g, n, v)| (*g, n.as_str(), v))
     }
 
+    /// What a file's header holds that could not be read (an array where a string belongs, a
+    /// type galaxy-io does not read...): the path (`Header/Misc/num_cores`) and why.
+    pub fn unreadable(&self) -> &[(String, String)] {
+        &self.unreadable
+    }
+
+    fn empty() -> Self {
+        Header {
+            attrs: Vec::new(),
+            snapshot_redshifts: Vec::new(),
+            unreadable: Vec::new(),
+        }
+    }
+
     /// Writes `Header/...` into `root` (a file or a group), replacing what is there.
     pub(crate) fn write(&self, root: &hdf5::Group, output_snapshots: &[u32]) -> Result<()> {
         let context = |what: &str| format!("writing Header/{what}");
@@ -180,41 +225,65 @@ impl Header {
         Ok(())
     }
 
-    /// Reads `Header/...` from `root`; attributes of other types than galaxy-io writes are
-    /// skipped.
+    /// Reads `Header/...` from `root`, every attribute and dataset checked before it is read;
+    /// what cannot be read is listed in [`unreadable`](Self::unreadable), not returned.
     pub fn read(root: &hdf5::Group) -> Result<Header> {
-        let mut header = Header {
-            attrs: Vec::new(),
-            snapshot_redshifts: Vec::new(),
-        };
-        let context = || "reading Header".to_owned();
-        let group = root
-            .group("Header")
-            .map_err(|e| Error::hdf5(context(), e))?;
+        let mut header = Header::empty();
+        let group = checked::group(root, "Header").map_err(|why| Error::BadFile {
+            path: root.filename().into(),
+            problem: format!("Header {why}"),
+        })?;
         for which in HeaderGroup::ALL {
-            let Ok(location) = group.group(which.name()) else {
+            let path = format!("Header/{}", which.name());
+            if !group.link_exists(which.name()) {
                 continue;
+            }
+            let location = match checked::group(&group, which.name()) {
+                Ok(location) => location,
+                Err(why) => {
+                    header.unreadable.push((path, why.0));
+                    continue;
+                }
             };
-            for name in location
-                .attr_names()
-                .map_err(|e| Error::hdf5(context(), e))?
-            {
-                let attr = location
-                    .attr(&name)
-                    .map_err(|e| Error::hdf5(context(), e))?;
-                if let Some(value) = read_attr(&attr) {
-                    header.set(which, &name, value);
+            for (name, value) in checked::attrs(&location) {
+                match value {
+                    Ok(value) => {
+                        header.set(which, &name, value);
+                    }
+                    Err(why) => header.unreadable.push((format!("{path}/{name}"), why.0)),
                 }
             }
         }
-        if let Ok(redshifts) = group.dataset("snapshot_redshifts") {
-            header.snapshot_redshifts = redshifts
-                .read_raw::<f64>()
-                .map_err(|e| Error::hdf5(context(), e))?;
+        if group.link_exists("snapshot_redshifts") {
+            match read_redshifts(&group) {
+                Ok(redshifts) => header.snapshot_redshifts = redshifts,
+                Err(why) => header
+                    .unreadable
+                    .push(("Header/snapshot_redshifts".into(), why.0)),
+            }
         }
         Ok(header)
     }
 }
+
+/// `Header/snapshot_redshifts`, checked to be a 1-D column of floats of a sane length.
+fn read_redshifts(header: &hdf5::Group) -> Result<Vec<f64>, checked::Unreadable> {
+    let dataset = checked::dataset(header, "snapshot_redshifts")?;
+    let column = checked::column(&dataset)?;
+    if !column.inner.is_empty() || column.rows > MAX_SNAPSHOTS {
+        return Err(checked::Unreadable(format!(
+            "has shape {:?}; expected one redshift per snapshot",
+            dataset.shape()
+        )));
+    }
+    checked::check_stored(&dataset, &column)?;
+    dataset
+        .read_raw::<f64>()
+        .map_err(|e| checked::Unreadable(format!("cannot be read ({})", checked::one_line(&e))))
+}
+
+/// More snapshots than any simulation has; a longer redshift list is not one.
+const MAX_SNAPSHOTS: u64 = 1 << 20;
 
 fn open_or_create(parent: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Group> {
     if parent.link_exists(name) {
@@ -225,40 +294,36 @@ fn open_or_create(parent: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Group>
 }
 
 fn write_attr(location: &hdf5::Group, name: &str, value: &AttrValue) -> Result<()> {
-    if let AttrValue::Text(text) = value {
-        return raw::write_string_attr(location.id(), name, text);
-    }
     raw::delete_attr(location.id(), name)?;
-    let written = match *value {
-        AttrValue::I32(v) => location
-            .new_attr::<i32>()
-            .create(name)
-            .and_then(|a| a.write_scalar(&v)),
-        AttrValue::I64(v) => location
-            .new_attr::<i64>()
-            .create(name)
-            .and_then(|a| a.write_scalar(&v)),
-        AttrValue::F64(v) => location
-            .new_attr::<f64>()
-            .create(name)
-            .and_then(|a| a.write_scalar(&v)),
-        AttrValue::Text(_) => unreachable!("handled above"),
+    let written = match value {
+        AttrValue::Text(text) => return raw::write_string_attr(location.id(), name, text),
+        AttrValue::I32(v) => scalar_attr(location, name, v),
+        AttrValue::I64(v) => scalar_attr(location, name, v),
+        AttrValue::F64(v) => scalar_attr(location, name, v),
+        AttrValue::I32Array(v) => array_attr(location, name, v),
+        AttrValue::I64Array(v) => array_attr(location, name, v),
+        AttrValue::F64Array(v) => array_attr(location, name, v),
     };
     written.map_err(|e| Error::hdf5(format!("writing attribute {name}"), e))
 }
 
-fn read_attr(attr: &hdf5::Attribute) -> Option<AttrValue> {
-    Some(match attr.dtype().ok()?.to_descriptor().ok()? {
-        TypeDescriptor::Integer(IntSize::U4) => AttrValue::I32(attr.read_scalar().ok()?),
-        TypeDescriptor::Integer(_) => AttrValue::I64(attr.read_scalar().ok()?),
-        TypeDescriptor::Float(FloatSize::U8 | FloatSize::U4) => {
-            AttrValue::F64(attr.read_scalar().ok()?)
-        }
-        TypeDescriptor::FixedAscii(_) | TypeDescriptor::FixedUnicode(_) => {
-            AttrValue::Text(raw::read_string_attr(attr.id()).ok()?)
-        }
-        _ => return None,
-    })
+fn scalar_attr<T: hdf5::H5Type>(location: &hdf5::Group, name: &str, value: &T) -> hdf5::Result<()> {
+    location
+        .new_attr::<T>()
+        .create(name)
+        .and_then(|a| a.write_scalar(value))
+}
+
+fn array_attr<T: hdf5::H5Type>(
+    location: &hdf5::Group,
+    name: &str,
+    values: &[T],
+) -> hdf5::Result<()> {
+    location
+        .new_attr::<T>()
+        .shape(values.len())
+        .create(name)
+        .and_then(|a| a.write_raw(values))
 }
 
 fn replace_dataset<T: hdf5::H5Type>(

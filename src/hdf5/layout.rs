@@ -1,6 +1,7 @@
 //! Where things live in a file: `Snap_<N>` groups, one extendable chunked dataset per field with
 //! `Description` and `Units` attributes, and the HDF5 types that match [`Dtype`].
 
+use super::checked::{self, ColumnShape};
 use super::raw;
 use crate::error::{Error, Result};
 use crate::schema::{Dtype, Field, Schema};
@@ -200,48 +201,78 @@ pub fn create_snapshot(
     Ok((group, columns))
 }
 
-/// The datasets of a snapshot group, in creation (record) order where the file tracks it, else
-/// in name order.
-pub fn datasets_of(group: &hdf5::Group) -> hdf5::Result<Vec<hdf5::Dataset>> {
-    let names = group
-        .member_names_by(IndexType::CreationOrder, IterationOrder::Increasing)
-        .or_else(|_| group.member_names())?;
-    names.iter().map(|name| group.dataset(name)).collect()
+/// One dataset of a snapshot group as found in a file, checked to be a column of galaxies.
+pub struct FoundColumn {
+    /// The dataset's name in its group.
+    pub name: String,
+    pub dataset: hdf5::Dataset,
+    pub column: ColumnShape,
 }
 
-/// The fields of a snapshot's datasets as a schema of tightly packed records, read back from
-/// the file: name, element type, per-row shape, `Units` and `Description`.
-pub fn packed_schema(datasets: &[hdf5::Dataset], path: &Path, snapshot: u32) -> Result<Schema> {
-    let mut fields = Vec::new();
-    let mut offset = 0;
-    for dataset in datasets {
-        let name = dataset
-            .name()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let dtype = dataset
-            .dtype()
-            .ok()
-            .as_ref()
-            .and_then(dtype_of)
-            .ok_or_else(|| Error::SchemaMismatch {
+/// The datasets of a snapshot group, in creation (record) order where the file tracks it, else
+/// in name order, each checked to be a column galaxy-io can read; the first that is not is an
+/// error naming it.
+pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec<FoundColumn>> {
+    let names = group
+        .member_names_by(IndexType::CreationOrder, IterationOrder::Increasing)
+        .or_else(|_| group.member_names())
+        .map_err(|e| Error::BadFile {
+            path: path.to_owned(),
+            problem: format!(
+                "the members of {} cannot be listed ({})",
+                snapshot_group(snapshot),
+                checked::one_line(&e)
+            ),
+        })?;
+    names
+        .into_iter()
+        .map(|name| {
+            let mismatch = |why: checked::Unreadable| Error::SchemaMismatch {
                 path: path.to_owned(),
                 snapshot,
                 field: name.clone(),
-                problem: "has an element type galaxy-io does not read".into(),
-            })?;
-        let attr = |key| raw::read_string_attr_of(dataset.id(), key).unwrap_or_default();
-        let field = Field {
-            name,
-            offset,
-            dtype,
-            shape: dataset.shape().get(1..).unwrap_or_default().to_vec(),
-            units: attr("Units"),
-            description: attr("Description"),
+                problem: why.0,
+            };
+            let dataset = checked::dataset(group, &name).map_err(mismatch)?;
+            let column = checked::column(&dataset).map_err(mismatch)?;
+            Ok(FoundColumn {
+                name,
+                dataset,
+                column,
+            })
+        })
+        .collect()
+}
+
+/// The fields of a snapshot's columns as a schema of tightly packed records: name, element
+/// type, per-row shape, and `Units` and `Description` where they are readable strings.
+pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Result<Schema> {
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut offset = 0usize;
+    for found in columns {
+        let text = |key| {
+            checked::text_attr(&found.dataset, key)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
         };
-        offset += field.size();
+        let field = Field {
+            name: found.name.clone(),
+            offset,
+            dtype: found.column.dtype,
+            shape: found.column.inner.clone(),
+            units: text("Units"),
+            description: text("Description"),
+        };
+        offset = offset
+            .checked_add(found.column.row_bytes)
+            .ok_or_else(|| Error::BadFile {
+                path: path.to_owned(),
+                problem: format!(
+                    "the rows of {} are too large to address",
+                    snapshot_group(snapshot)
+                ),
+            })?;
         fields.push(field);
     }
     Schema::new(fields, offset)

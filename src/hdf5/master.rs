@@ -3,30 +3,83 @@
 
 use super::header::{AttrValue, Header, HeaderGroup};
 use super::raw;
+use super::Catalogue;
 use crate::error::{Error, Result};
+use crate::staged::{self, Staged};
 use std::path::{Path, PathBuf};
 
-/// Writes `master` linking `outputs` as `Core_0`, `Core_1`, ... in order. The header is the first
-/// output's, with `num_cores` set to the number of outputs and `frac_volume_processed` summed.
-/// Links are relative to the master's directory when the outputs are below it (HDF5 resolves
-/// them against the master file's directory), so the set can be moved together.
+/// The header attribute in which an output records the simulation's tree files it processed
+/// (galaxy-io's own; SAGE's readers ignore it). `merge` refuses two outputs that share one.
+pub const TREE_FILES_PROCESSED: &str = "tree_files_processed";
+
+/// The simulation parameters that outputs of one catalogue must share.
+const SAME_SIMULATION: [&str; 5] = [
+    "hubble_h",
+    "box_size",
+    "omega_matter",
+    "omega_lambda",
+    "particle_mass",
+];
+
+/// How [`write_master`] writes the master file.
 ///
 /// ```
-/// use galaxy_io::{sage::SageGalaxy, write_master, Catalogue, Hdf5Options, Hdf5Output};
+/// let options = galaxy_io::MasterOptions::default().replace(true);
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MasterOptions {
+    replace: bool,
+    allow_overlap: bool,
+}
+
+impl MasterOptions {
+    /// Replace an existing master file (never one of the outputs). Off by default.
+    pub fn replace(mut self, replace: bool) -> Self {
+        self.replace = replace;
+        self
+    }
+
+    /// Link outputs even when their volume fractions add up to more than 1 or two of them
+    /// processed the same tree files (the same galaxies would be counted twice). Off by
+    /// default.
+    pub fn allow_overlap(mut self, allow: bool) -> Self {
+        self.allow_overlap = allow;
+        self
+    }
+}
+
+/// Writes `master` linking `outputs` as `Core_0`, `Core_1`, ... in order. The header is the
+/// first output's, with `num_cores` set to the number of outputs and `frac_volume_processed`
+/// their sum, which sage-model's analysis divides by; outputs whose fractions add up to more
+/// than 1, that processed the same tree files, that come from different simulations, that are
+/// themselves masters, or that are the master file itself are refused. Links are relative to the
+/// master's directory when the outputs are below it (HDF5 resolves them against the master
+/// file's directory), so the set can be moved together. The master is written under a
+/// temporary name and renamed when complete.
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, write_master, AttrValue, Catalogue, Hdf5Options, Hdf5Output, HeaderGroup, MasterOptions};
 /// let dir = tempfile::tempdir()?;
 /// let mut outputs = Vec::new();
 /// for core in 0..2 {
 ///     let path = dir.path().join(format!("model_{core}.hdf5"));
-///     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
+///     let mut options = Hdf5Options::default();
+///     options.header.set(HeaderGroup::Runtime, "frac_volume_processed", AttrValue::F64(0.5));
+///     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options)?;
 ///     output.write_galaxies(63, &[SageGalaxy::default(); 3])?;
 ///     output.finish()?;
 ///     outputs.push(path);
 /// }
-/// write_master(dir.path().join("model.hdf5"), &outputs, false)?;
+/// write_master(dir.path().join("model.hdf5"), &outputs, &MasterOptions::default())?;
 /// assert_eq!(Catalogue::open(dir.path().join("model.hdf5"))?.num_galaxies(63)?, 6);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bool) -> Result<()> {
+pub fn write_master(
+    master: impl AsRef<Path>,
+    outputs: &[PathBuf],
+    options: &MasterOptions,
+) -> Result<()> {
     let master = master.as_ref();
     if outputs.is_empty() {
         return Err(Error::BadFile {
@@ -34,35 +87,103 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
             problem: "a master file needs at least one output to link".into(),
         });
     }
-    if master.exists() && !overwrite {
-        return Err(Error::FileExists(master.to_owned()));
-    }
-    let mut header = None;
-    let mut volume = 0.0;
+    staged::not_an_input(master, outputs)?;
+    staged::distinct(outputs)?;
+    let staged = Staged::new(master, options.replace)?;
+    let header = merged_header(outputs, options)?;
     let mut snapshots = Vec::new();
     for output in outputs {
-        let file = raw::no_inherit(|| {
-            hdf5::File::open(output).map_err(|e| Error::BadFile {
-                path: output.clone(),
-                problem: format!("cannot be linked: not a readable HDF5 file ({e})"),
-            })
+        snapshots.extend(Catalogue::open(output)?.snapshots()?);
+    }
+    snapshots.sort_unstable();
+    snapshots.dedup();
+
+    let file = raw::no_inherit(|| {
+        hdf5::File::create(staged.path())
+            .map_err(|e| Error::hdf5(format!("creating {}", master.display()), e))
+    })?;
+    let base = absolute(staged::directory_of(master));
+    for (core, output) in outputs.iter().enumerate() {
+        let target = absolute(output);
+        let link = match target.strip_prefix(&base) {
+            Ok(relative) => Path::new(".").join(relative),
+            Err(_) => target.clone(),
+        };
+        raw::external_link(
+            file.id(),
+            &format!("Core_{core}"),
+            &link.to_string_lossy(),
+            "/",
+        )?;
+    }
+    header.write(&file, &snapshots)?;
+    raw::flush_file(file.id())?;
+    drop(file);
+    staged.commit()
+}
+
+/// The first output's header, with the counts of all: `num_cores` and the summed
+/// `frac_volume_processed`, checked to describe one simulation without overlaps.
+fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<Header> {
+    let mut merged: Option<Header> = None;
+    let mut volume = 0.0;
+    let mut tree_files: Vec<(i32, &Path)> = Vec::new();
+    let refuse = |path: &Path, problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("cannot be linked: {problem}"),
+    };
+    for output in outputs {
+        let catalogue = Catalogue::open(output)?;
+        if catalogue.parts() > 1 {
+            return Err(refuse(
+                output,
+                "it is itself a master file; link the outputs it links".into(),
+            ));
+        }
+        let header = catalogue.header().map_err(|e| {
+            refuse(
+                output,
+                format!("its header cannot be read (was it finished?): {e}"),
+            )
         })?;
-        let this = Header::read(&file).map_err(|_| Error::BadFile {
-            path: output.clone(),
-            problem: "cannot be linked: it has no Header group (was it finished?)".into(),
-        })?;
-        volume += this
+        let fraction = header
             .get(HeaderGroup::Runtime, "frac_volume_processed")
             .and_then(AttrValue::as_f64)
-            .unwrap_or(0.0);
-        for name in file.member_names().unwrap_or_default() {
-            if let Some(snapshot) = super::layout::parse_snapshot_group(&name) {
-                snapshots.push(snapshot);
+            .ok_or_else(|| refuse(output, "its header has no frac_volume_processed".into()))?;
+        volume += fraction;
+        let files = match header.get(HeaderGroup::Runtime, TREE_FILES_PROCESSED) {
+            Some(AttrValue::I32(file)) => vec![*file],
+            Some(AttrValue::I32Array(files)) => files.clone(),
+            _ => Vec::new(),
+        };
+        for file in files {
+            match tree_files.iter().find(|(f, _)| *f == file) {
+                Some((_, other)) if !options.allow_overlap => {
+                    return Err(Error::Overlap {
+                        first: other.to_path_buf(),
+                        second: output.clone(),
+                        problem: format!("both processed tree file {file}"),
+                    })
+                }
+                _ => tree_files.push((file, output)),
             }
         }
-        header.get_or_insert(this);
+        match &merged {
+            None => merged = Some(header),
+            Some(first) => same_simulation(first, &header, &outputs[0], output)?,
+        }
     }
-    let mut header = header.unwrap_or_default();
+    if volume > 1.0 + 1e-9 && !options.allow_overlap {
+        return Err(Error::Overlap {
+            first: outputs[0].clone(),
+            second: outputs[outputs.len() - 1].clone(),
+            problem: format!(
+                "the {} outputs processed fractions of the volume that add up to {volume}, more than the whole simulation",
+                outputs.len()
+            ),
+        });
+    }
+    let mut header = merged.unwrap_or_default();
     header.set(
         HeaderGroup::Misc,
         "num_cores",
@@ -78,28 +199,29 @@ pub fn write_master(master: impl AsRef<Path>, outputs: &[PathBuf], overwrite: bo
         "num_trees_this_file",
         AttrValue::I64(0),
     );
-    snapshots.sort_unstable();
-    snapshots.dedup();
+    Ok(header)
+}
 
-    let display = master.display();
-    let file = raw::no_inherit(|| {
-        hdf5::File::create(master).map_err(|e| Error::hdf5(format!("creating {display}"), e))
-    })?;
-    let base = master.parent().map(absolute).unwrap_or_default();
-    for (core, output) in outputs.iter().enumerate() {
-        let target = absolute(output);
-        let link = match target.strip_prefix(&base) {
-            Ok(relative) => Path::new(".").join(relative),
-            Err(_) => target.clone(),
-        };
-        raw::external_link(
-            file.id(),
-            &format!("Core_{core}"),
-            &link.to_string_lossy(),
-            "/",
-        )?;
+fn same_simulation(first: &Header, other: &Header, first_path: &Path, path: &Path) -> Result<()> {
+    for name in SAME_SIMULATION {
+        let (a, b) = (
+            first.get(HeaderGroup::Simulation, name),
+            other.get(HeaderGroup::Simulation, name),
+        );
+        if a != b {
+            let show = |v: Option<&AttrValue>| v.map_or("nothing".to_owned(), |v| v.to_string());
+            return Err(Error::BadFile {
+                path: path.to_owned(),
+                problem: format!(
+                    "cannot be linked with {}: it is from another simulation ({name} is {} there and {} here)",
+                    first_path.display(),
+                    show(a),
+                    show(b)
+                ),
+            });
+        }
     }
-    header.write(&file, &snapshots)
+    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -6,6 +6,7 @@
 //! HDF5 calls.
 
 mod background;
+mod checked;
 mod header;
 mod layout;
 mod master;
@@ -15,13 +16,15 @@ mod raw;
 mod reader;
 mod recover;
 mod sink;
+mod superblock;
 mod tree_info;
+mod writer_lock;
 
 pub use background::BackgroundOutput;
 pub use header::{AttrValue, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use layout::Storage;
-pub use master::write_master;
+pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
 pub use options::{Durability, FlushHook, Hdf5Options};
 pub use output::{Hdf5Output, OutputSummary, SchemaOutput};
 pub use reader::{read_snapshot, Catalogue};
-pub use recover::{recover, RecoveredSnapshot};
+pub use recover::{recover, recover_with, RecoverOptions, RecoveredSnapshot, Recovery};

@@ -9,6 +9,7 @@ use super::options::{metadata_cache, Durability, FlushHook, Hdf5Options};
 use super::raw;
 use super::sink::SnapshotSink;
 use super::tree_info;
+use super::writer_lock::WriterLock;
 use crate::buffer::{Buffer, BufferStats};
 use crate::error::{Error, Result};
 use crate::schema::{GalaxyRecord, Schema};
@@ -53,6 +54,8 @@ pub struct SchemaOutput {
     header: Header,
     snapshots: Vec<SnapshotOutput>,
     place: FilePlace,
+    /// Held for the life of the output, so that `recover` refuses to cut rows under it.
+    _writer: Option<WriterLock>,
     // Keeps the native types alive as long as the datasets use their ids.
     _types: Types,
 }
@@ -98,6 +101,7 @@ impl SchemaOutput {
         })?;
 
         let place = FilePlace::of(&file, &path)?;
+        let writer = WriterLock::acquire(&path);
         let types = Types::new()?;
         // A chunk must fit in the buffer for flushes to cover whole chunks; partial chunks
         // would be read back and rewritten, as the datasets have no chunk cache.
@@ -159,6 +163,7 @@ impl SchemaOutput {
             header: options.header,
             snapshots: outputs,
             place,
+            _writer: writer,
             _types: types,
         })
     }

@@ -8,10 +8,10 @@ use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
 use std::ffi::CString;
 
-/// Runs `f` holding the lock that serialises all HDF5 calls of the process.
+/// Runs `f` holding the lock that serialises all HDF5 calls of the process, with the library
+/// initialised (and its error printing silenced) by the binding itself.
 pub fn locked<T>(f: impl FnOnce() -> T) -> T {
-    let _guard = hdf5_sys::LOCK.lock();
-    f()
+    hdf5::sync::sync(f)
 }
 
 fn check(status: herr_t, context: impl FnOnce() -> String) -> Result<()> {
@@ -193,8 +193,6 @@ pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()>
         // SAFETY: `location` is a valid object id; the type, space and attribute are closed by
         // their guards; the buffer holds `size` bytes.
         use hdf5_sys::{h5a, h5s, h5t};
-        // H5T_C_S1 is a library global, set only once the library is initialised.
-        check(hdf5_sys::h5::H5open(), context)?;
         delete_attr(location, name)?;
         let mut bytes = value.as_bytes().to_vec();
         bytes.push(0);
@@ -242,35 +240,45 @@ pub fn delete_attr(location: hid_t, name: &str) -> Result<()> {
     })
 }
 
-/// Reads a fixed-length string attribute, without its NUL padding.
-pub fn read_string_attr(attr: hid_t) -> Result<String> {
-    let context = || "reading a string attribute".to_owned();
+/// Reads the value of attribute `name` of `location` if it is one fixed-length string of `size`
+/// bytes: the type and the dataspace are checked here again, and the value is read with a copy
+/// of the stored type as the memory type, so nothing is converted and exactly `size` bytes are
+/// written.
+pub fn read_fixed_string_attr(location: hid_t, name: &str, size: usize) -> Result<Vec<u8>> {
+    let c_name = c_string(name)?;
+    let context = || format!("reading the string attribute `{name}`");
     locked(|| unsafe {
-        // SAFETY: a valid attribute id; the buffer has the type's size.
-        use hdf5_sys::{h5a, h5t};
-        let string = Owned(check_id(h5a::H5Aget_type(attr), context)?, h5t::H5Tclose);
-        let mut bytes = vec![0u8; h5t::H5Tget_size(string.0)];
+        // SAFETY: valid ids closed by their guards; the buffer holds `size` bytes, which is the
+        // stored type's size, and the dataspace is checked to hold exactly one element.
+        use hdf5_sys::{h5a, h5s, h5t};
+        let attr = Owned(
+            check_id(
+                h5a::H5Aopen(location, c_name.as_ptr(), H5P_DEFAULT),
+                context,
+            )?,
+            h5a::H5Aclose,
+        );
+        let stored = Owned(check_id(h5a::H5Aget_type(attr.0), context)?, h5t::H5Tclose);
+        let is_fixed_string = h5t::H5Tget_class(stored.0) == h5t::H5T_class_t::H5T_STRING
+            && h5t::H5Tis_variable_str(stored.0) == 0;
+        if !is_fixed_string || h5t::H5Tget_size(stored.0) != size {
+            return Err(Error::hdf5(
+                context(),
+                "not a fixed-length string of that size",
+            ));
+        }
+        let space = Owned(check_id(h5a::H5Aget_space(attr.0), context)?, h5s::H5Sclose);
+        if h5s::H5Sget_simple_extent_npoints(space.0) != 1 {
+            return Err(Error::hdf5(context(), "not a single value"));
+        }
+        let memory = Owned(check_id(h5t::H5Tcopy(stored.0), context)?, h5t::H5Tclose);
+        let mut bytes = vec![0u8; size];
         check(
-            h5a::H5Aread(attr, string.0, bytes.as_mut_ptr().cast()),
+            h5a::H5Aread(attr.0, memory.0, bytes.as_mut_ptr().cast()),
             context,
         )?;
-        let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-        Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
+        Ok(bytes)
     })
-}
-
-/// Reads the fixed-length string attribute `name` of object `location`.
-pub fn read_string_attr_of(location: hid_t, name: &str) -> Result<String> {
-    let c_name = c_string(name)?;
-    let attr = locked(|| unsafe {
-        // SAFETY: a valid object id and a NUL-terminated name.
-        check_id(
-            hdf5_sys::h5a::H5Aopen(location, c_name.as_ptr(), H5P_DEFAULT),
-            || format!("opening the attribute `{name}`"),
-        )
-    })?;
-    let attr = Owned(attr, hdf5_sys::h5a::H5Aclose);
-    read_string_attr(attr.0)
 }
 
 /// Creates `link` in `location` as an external link to `object` in `file`.
@@ -366,8 +374,6 @@ pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
         // SAFETY: the property list is closed by its guard; the value buffer has the size HDF5
         // reports for the property (a C bool).
         use hdf5_sys::{h5f, h5p};
-        // The class id below is a library global, set only once the library is initialised.
-        check(hdf5_sys::h5::H5open(), context)?;
         let fapl = Owned(
             check_id(h5p::H5Pcreate(*h5p::H5P_CLS_FILE_ACCESS), context)?,
             h5p::H5Pclose,
@@ -408,7 +414,6 @@ pub fn open_swmr_read(path: &std::path::Path) -> Result<hdf5::File> {
         let id = locked(|| unsafe {
             // SAFETY: a NUL-terminated path and valid flags.
             use hdf5_sys::h5f;
-            check(hdf5_sys::h5::H5open(), context)?;
             check_id(
                 h5f::H5Fopen(
                     c_path.as_ptr(),
@@ -441,5 +446,82 @@ pub fn start_swmr_write(file: hid_t) -> Result<()> {
         check(hdf5_sys::h5f::H5Fstart_swmr_write(file), || {
             "starting SWMR writing".to_owned()
         })
+    })
+}
+
+/// Where the chunk that starts at `coords` is stored: its address and size in bytes, or `None`
+/// when it was never allocated.
+pub fn chunk_location(dataset: hid_t, coords: &[hsize_t]) -> Result<Option<(u64, u64)>> {
+    let context = || format!("locating the chunk at {coords:?}");
+    locked(|| unsafe {
+        // SAFETY: a valid dataset id; `coords` has the dataset's rank (checked by HDF5 against
+        // the dataspace, and by the caller), and the outputs are plain integers.
+        use hdf5_sys::{h5d, h5s};
+        let space = Owned(
+            check_id(h5d::H5Dget_space(dataset), context)?,
+            h5s::H5Sclose,
+        );
+        let rank = h5s::H5Sget_simple_extent_ndims(space.0);
+        if usize::try_from(rank).ok() != Some(coords.len()) {
+            return Err(Error::hdf5(
+                context(),
+                "the coordinates do not have the dataset's rank",
+            ));
+        }
+        let (mut mask, mut address, mut size) = (0, 0, 0);
+        check(
+            h5d::H5Dget_chunk_info_by_coord(
+                dataset,
+                coords.as_ptr(),
+                &mut mask,
+                &mut address,
+                &mut size,
+            ),
+            context,
+        )?;
+        Ok((address != hdf5_sys::h5::HADDR_UNDEF).then_some((address, size)))
+    })
+}
+
+/// The filters of a dataset's pipeline that this build of HDF5 cannot apply, by name (or
+/// number, for a filter without one).
+pub fn missing_filters(dataset: hid_t) -> Result<Vec<String>> {
+    let context = || "listing the filters of a dataset".to_owned();
+    locked(|| unsafe {
+        // SAFETY: a valid dataset id; the property list is closed by its guard; the name buffer
+        // has the size passed and HDF5 NUL-terminates what it writes into it.
+        use hdf5_sys::{h5d, h5p, h5z};
+        let plist = Owned(
+            check_id(h5d::H5Dget_create_plist(dataset), context)?,
+            h5p::H5Pclose,
+        );
+        let count = h5p::H5Pget_nfilters(plist.0);
+        let mut missing = Vec::new();
+        for index in 0..count.max(0) as u32 {
+            let (mut flags, mut values, mut config) = (0, 0usize, 0);
+            let mut name = [0 as std::ffi::c_char; 256];
+            let filter = h5p::H5Pget_filter2(
+                plist.0,
+                index,
+                &mut flags,
+                &mut values,
+                std::ptr::null_mut(),
+                name.len(),
+                name.as_mut_ptr(),
+                &mut config,
+            );
+            if filter < 0 {
+                return Err(Error::hdf5(context(), "a filter cannot be read"));
+            }
+            if h5z::H5Zfilter_avail(filter) <= 0 {
+                let name = std::ffi::CStr::from_ptr(name.as_ptr()).to_string_lossy();
+                missing.push(if name.is_empty() {
+                    format!("filter {filter}")
+                } else {
+                    format!("{name} (filter {filter})")
+                });
+            }
+        }
+        Ok(missing)
     })
 }

@@ -1,11 +1,14 @@
 //! Reading catalogues back: columns by name, or whole records checked against a schema. A master
-//! file (`Core_<i>` links) reads as the concatenation of its outputs.
+//! file (`Core_<i>` links) reads as the concatenation of its outputs. Every object of the file is
+//! checked (see `checked`) before it is read: a file may come from anywhere.
 
-use super::header::Header;
-use super::layout::{self, Types};
+use super::checked;
+use super::header::{AttrValue, Header};
+use super::layout::{self, FoundColumn, Types};
 use super::{raw, tree_info};
 use crate::error::{Error, Result};
 use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// An open galaxy catalogue (one output file, or a master file over several).
@@ -32,7 +35,13 @@ pub struct Catalogue {
     /// The file's root, or its `Core_<i>` groups in order.
     parts: Vec<hdf5::Group>,
     types: Types,
-    _file: hdf5::File,
+    file: hdf5::File,
+}
+
+/// One part's snapshot group: its columns, checked, and the rows they have in common.
+struct PartSnapshot {
+    columns: Vec<FoundColumn>,
+    rows: u64,
 }
 
 impl Catalogue {
@@ -42,7 +51,7 @@ impl Catalogue {
         std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
         let file = raw::no_inherit(|| {
             hdf5::File::open(&path).map_err(|e| {
-                let message = e.to_string();
+                let message = checked::one_line(&e);
                 let hint = if message.contains("truncated file") || message.contains("h5clear") {
                     "; if a writer died while writing it, `galaxy-io recover` can repair it"
                 } else {
@@ -50,10 +59,7 @@ impl Catalogue {
                 };
                 Error::BadFile {
                     path: path.clone(),
-                    problem: format!(
-                        "not a readable HDF5 file ({}){hint}",
-                        message.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ),
+                    problem: format!("not a readable HDF5 file ({message}){hint}"),
                 }
             })
         })?;
@@ -77,32 +83,57 @@ impl Catalogue {
     }
 
     fn from_file(path: PathBuf, file: hdf5::File, live: bool) -> Result<Self> {
+        let bad = |problem: String| Error::BadFile {
+            path: path.clone(),
+            problem,
+        };
+        let root = file.as_group().map_err(|e| {
+            bad(format!(
+                "the root group cannot be opened ({})",
+                checked::one_line(&e)
+            ))
+        })?;
         let mut parts = Vec::new();
-        while let Ok(core) = file.group(&format!("Core_{}", parts.len())) {
+        loop {
+            let name = format!("Core_{}", parts.len());
+            if !root.link_exists(&name) {
+                break;
+            }
+            let core = checked::group(&root, &name).map_err(|why| bad(format!("{name} {why}")))?;
+            if same_file(&core, &root) {
+                return Err(bad(format!(
+                    "{name} links back into this file itself, not to an output"
+                )));
+            }
             parts.push(core);
         }
         if parts.is_empty() {
-            parts.push(
-                file.as_group()
-                    .map_err(|e| Error::hdf5("opening the root group", e))?,
-            );
+            parts.push(root);
         }
         Ok(Catalogue {
             path,
             live,
             parts,
             types: Types::new()?,
-            _file: file,
+            file,
         })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The output snapshots, ascending.
     pub fn snapshots(&self) -> Result<Vec<u32>> {
         let mut snapshots = Vec::new();
         for part in &self.parts {
-            let names = part
-                .member_names()
-                .map_err(|e| self.bad(format!("listing groups: {e}")))?;
+            let names = part.member_names().map_err(|e| {
+                self.bad(format!(
+                    "its groups cannot be listed ({})",
+                    checked::one_line(&e)
+                ))
+            })?;
             snapshots.extend(
                 names
                     .iter()
@@ -116,18 +147,39 @@ impl Catalogue {
 
     /// The header (of the master file, for a master file).
     pub fn header(&self) -> Result<Header> {
-        Header::read(&self._file)
+        Header::read(&self.file)
+    }
+
+    /// The redshift of a snapshot: its group's `redshift` attribute, as SAGE writes it, or else
+    /// its entry in `Header/snapshot_redshifts`; `None` when the file has neither.
+    pub fn redshift(&self, snapshot: u32) -> Result<Option<f64>> {
+        let name = layout::snapshot_group(snapshot);
+        for part in &self.parts {
+            if !part.link_exists(&name) {
+                continue;
+            }
+            let group =
+                checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
+            if let Ok(Some(z)) = checked::attr(&group, "redshift") {
+                return Ok(z.as_f64());
+            }
+        }
+        Ok(self
+            .header()?
+            .snapshot_redshifts
+            .get(snapshot as usize)
+            .copied())
     }
 
     /// Galaxies in a snapshot, over all parts.
     pub fn num_galaxies(&self, snapshot: u32) -> Result<u64> {
-        Ok(self.parts_of(snapshot)?.iter().map(|(_, rows)| rows).sum())
+        Ok(self.snapshot_parts(snapshot)?.iter().map(|p| p.rows).sum())
     }
 
     /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
     pub fn schema(&self, snapshot: u32) -> Result<Schema> {
-        let group = self.snapshot_groups(snapshot)?.remove(0);
-        layout::packed_schema(&self.datasets(&group, snapshot)?, &self.path, snapshot)
+        let first = self.snapshot_parts(snapshot)?.remove(0);
+        layout::packed_schema(&first.columns, &self.path, snapshot)
     }
 
     /// One column, checked against `T`'s element type and shape.
@@ -140,21 +192,72 @@ impl Catalogue {
             units: String::new(),
             description: String::new(),
         };
-        let bytes = self.read_field(snapshot, &self.parts_of(snapshot)?, &field)?;
-        let mut values = vec![T::zeroed(); bytes.len() / std::mem::size_of::<T>()];
-        bytemuck::cast_slice_mut(&mut values).copy_from_slice(&bytes);
-        Ok(values)
+        let parts = self.snapshot_parts(snapshot)?;
+        let rows = parts.iter().map(|p| p.rows).sum();
+        self.read_field(snapshot, &parts, &field, 0..rows)
+    }
+
+    /// Rows `rows` (counted over all parts) of one field as it is stored, with the field's
+    /// description (element type, shape, units): an untyped read, e.g. to walk a column too
+    /// large for memory in slabs.
+    pub fn read_field_rows(
+        &self,
+        snapshot: u32,
+        name: &str,
+        rows: Range<u64>,
+    ) -> Result<(Field, Vec<u8>)> {
+        let schema = self.schema(snapshot)?;
+        let field = schema
+            .field(name)
+            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?
+            .clone();
+        let parts = self.snapshot_parts(snapshot)?;
+        let total: u64 = parts.iter().map(|p| p.rows).sum();
+        if rows.start > rows.end || rows.end > total {
+            return Err(self.mismatch(
+                snapshot,
+                name,
+                format!(
+                    "has {total} rows; rows {}..{} were asked for",
+                    rows.start, rows.end
+                ),
+            ));
+        }
+        let bytes = self.read_field(snapshot, &parts, &field, rows)?;
+        Ok((Field { offset: 0, ..field }, bytes))
+    }
+
+    /// Every attribute of one field's dataset (of the first part that has the snapshot), each
+    /// with its value or why it cannot be read: `Units`, `Description`, and whatever else a
+    /// tool put there.
+    pub fn field_attributes(
+        &self,
+        snapshot: u32,
+        name: &str,
+    ) -> Result<Vec<(String, std::result::Result<AttrValue, String>)>> {
+        let parts = self.snapshot_parts(snapshot)?;
+        let found = parts[0]
+            .columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?;
+        Ok(checked::attrs(&found.dataset)
+            .into_iter()
+            .map(|(key, value)| (key, value.map_err(|why| why.0)))
+            .collect())
     }
 
     /// The records of a snapshot as bytes laid out by `schema`, every field checked by name,
     /// type and shape. Bytes the schema does not cover are zero.
     pub fn read_rows(&self, snapshot: u32, schema: &Schema) -> Result<Vec<u8>> {
-        let parts = self.parts_of(snapshot)?;
-        let rows: u64 = parts.iter().map(|(_, rows)| rows).sum();
+        let parts = self.snapshot_parts(snapshot)?;
+        let rows: u64 = parts.iter().map(|p| p.rows).sum();
         let record_size = schema.record_size();
-        let mut records = vec![0u8; rows as usize * record_size];
+        let what = || format!("the {rows} records of {}", layout::snapshot_group(snapshot));
+        let mut records =
+            checked::zeroed::<u8>(rows.saturating_mul(record_size as u64), &self.path, what)?;
         for field in schema.fields() {
-            let column = self.read_field(snapshot, &parts, field)?;
+            let column: Vec<u8> = self.read_field(snapshot, &parts, field, 0..rows)?;
             layout::scatter(&column, field, &mut records, record_size);
         }
         Ok(records)
@@ -163,14 +266,18 @@ impl Catalogue {
     /// The galaxies of a snapshot as records of type `G`, checked against `G`'s schema.
     pub fn read_records<G: GalaxyRecord>(&self, snapshot: u32) -> Result<Vec<G>> {
         let bytes = self.read_rows(snapshot, &Schema::of::<G>()?)?;
-        let mut records = vec![G::zeroed(); bytes.len() / std::mem::size_of::<G>()];
+        let mut records = checked::zeroed::<G>(
+            (bytes.len() / std::mem::size_of::<G>().max(1)) as u64,
+            &self.path,
+            || format!("the records of {}", layout::snapshot_group(snapshot)),
+        )?;
         bytemuck::cast_slice_mut(&mut records).copy_from_slice(&bytes);
         Ok(records)
     }
 
     /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the first part, if present.
     pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
-        tree_info::read(&self.parts[0], snapshot)
+        tree_info::read(&self.parts[0], &self.path, snapshot)
     }
 
     /// Number of parts (`Core_<i>` outputs of a master file, or 1).
@@ -178,106 +285,127 @@ impl Catalogue {
         self.parts.len()
     }
 
-    /// One field's values over all parts (each part's snapshot group and rows, as
-    /// [`parts_of`](Self::parts_of) gives them), as bytes of `field.dtype`.
-    fn read_field(
+    /// Rows `rows` (over all parts) of `field`, checked against what the file stores, as
+    /// elements `T` (a field type, or bytes).
+    fn read_field<T: bytemuck::Pod>(
         &self,
         snapshot: u32,
-        parts: &[(hdf5::Group, u64)],
+        parts: &[PartSnapshot],
         field: &Field,
-    ) -> Result<Vec<u8>> {
-        let mut all = Vec::new();
-        for (group, rows) in parts {
-            let rows = *rows as usize;
-            let dataset = group
-                .dataset(&field.name)
-                .map_err(|_| self.mismatch(snapshot, &field.name, "is not in the file".into()))?;
-            let datatype = dataset
-                .dtype()
-                .map_err(|e| self.bad(format!("Snap_{snapshot}/{}: {e}", field.name)))?;
-            let found = layout::dtype_of(&datatype);
-            if found != Some(field.dtype) {
-                let found = found.map_or_else(|| "another type".to_owned(), |d| d.to_string());
-                return Err(self.mismatch(
-                    snapshot,
-                    &field.name,
-                    format!("is {found} in the file but {} in the record", field.dtype),
-                ));
+        rows: Range<u64>,
+    ) -> Result<Vec<T>> {
+        let what = || format!("{}/{}", layout::snapshot_group(snapshot), field.name);
+        let row_bytes = field.size() as u64;
+        let element = std::mem::size_of::<T>() as u64;
+        let elements = (rows.end - rows.start).saturating_mul(row_bytes) / element.max(1);
+        let mut values = checked::zeroed::<T>(elements, &self.path, what)?;
+        let out: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
+        let mut part_start = 0u64;
+        let mut written = 0usize;
+        for part in parts {
+            let part_rows = part_start..part_start + part.rows;
+            part_start = part_rows.end;
+            let first = rows.start.max(part_rows.start);
+            let last = rows.end.min(part_rows.end);
+            let found = self.checked_column(snapshot, part, field)?;
+            if first >= last {
+                continue;
             }
-            let shape = dataset.shape();
-            if shape.get(1..).unwrap_or_default() != field.shape.as_slice() {
-                return Err(self.mismatch(
-                    snapshot,
-                    &field.name,
-                    format!(
-                        "has per-galaxy shape {:?} in the file but {:?} in the record",
-                        &shape.get(1..).unwrap_or_default(),
-                        field.shape
-                    ),
-                ));
-            }
-            let start = all.len();
-            all.resize(start + rows * field.size(), 0);
-            let mem_type = self.types.get(field.dtype).id();
-            raw::read_rows(dataset.id(), mem_type, 0, rows as u64, &mut all[start..])
-                .map_err(|e| self.bad(format!("Snap_{snapshot}/{}: {e}", field.name)))?;
+            let bytes = ((last - first) * row_bytes) as usize;
+            raw::read_rows(
+                found.dataset.id(),
+                self.types.get(field.dtype).id(),
+                first - part_rows.start,
+                last - first,
+                &mut out[written..written + bytes],
+            )
+            .map_err(|e| self.bad(format!("{}: {e}", what())))?;
+            written += bytes;
         }
-        Ok(all)
+        Ok(values)
     }
 
-    /// Each part's group of a snapshot with its rows, found once per read.
-    fn parts_of(&self, snapshot: u32) -> Result<Vec<(hdf5::Group, u64)>> {
-        let mut parts = Vec::new();
-        for group in self.snapshot_groups(snapshot)? {
-            let rows = self.rows_of(&group, snapshot)?;
-            parts.push((group, rows));
-        }
-        Ok(parts)
-    }
-
-    fn snapshot_groups(&self, snapshot: u32) -> Result<Vec<hdf5::Group>> {
-        let name = layout::snapshot_group(snapshot);
-        let groups: Vec<hdf5::Group> = self
-            .parts
+    /// The column of `field` in one part, checked to have the field's type and shape and to
+    /// store the rows it claims.
+    fn checked_column<'p>(
+        &self,
+        snapshot: u32,
+        part: &'p PartSnapshot,
+        field: &Field,
+    ) -> Result<&'p FoundColumn> {
+        let found = part
+            .columns
             .iter()
-            .filter_map(|part| part.group(&name).ok())
-            .collect();
-        if groups.is_empty() {
+            .find(|c| c.name == field.name)
+            .ok_or_else(|| self.mismatch(snapshot, &field.name, "is not in the file".into()))?;
+        if found.column.dtype != field.dtype {
+            return Err(self.mismatch(
+                snapshot,
+                &field.name,
+                format!(
+                    "is {} in the file but {} in the record",
+                    found.column.dtype, field.dtype
+                ),
+            ));
+        }
+        if found.column.inner != field.shape {
+            return Err(self.mismatch(
+                snapshot,
+                &field.name,
+                format!(
+                    "has per-galaxy shape {:?} in the file but {:?} in the record",
+                    found.column.inner, field.shape
+                ),
+            ));
+        }
+        if !self.live {
+            checked::check_stored(&found.dataset, &found.column)
+                .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
+        }
+        Ok(found)
+    }
+
+    /// Each part's group of a snapshot with its checked columns and rows, found once per read.
+    fn snapshot_parts(&self, snapshot: u32) -> Result<Vec<PartSnapshot>> {
+        let name = layout::snapshot_group(snapshot);
+        let mut parts = Vec::new();
+        for part in &self.parts {
+            if !part.link_exists(&name) {
+                continue;
+            }
+            let group =
+                checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
+            let columns = layout::columns_of(&group, &self.path, snapshot)?;
+            let rows = self.rows_of(&columns, snapshot)?;
+            parts.push(PartSnapshot { columns, rows });
+        }
+        if parts.is_empty() {
             return Err(Error::UnknownSnapshot {
                 path: self.path.clone(),
                 snapshot,
                 known: self.snapshots()?,
             });
         }
-        Ok(groups)
+        Ok(parts)
     }
 
-    /// Rows of one snapshot group: the common length of its datasets.
-    fn rows_of(&self, group: &hdf5::Group, snapshot: u32) -> Result<u64> {
-        let lengths: Vec<(u64, String)> = self
-            .datasets(group, snapshot)?
-            .iter()
-            .map(|d| (d.shape().first().copied().unwrap_or(0) as u64, d.name()))
-            .collect();
-        let Some((first, _)) = lengths.first() else {
+    /// Rows of one snapshot group: the common length of its columns.
+    fn rows_of(&self, columns: &[FoundColumn], snapshot: u32) -> Result<u64> {
+        let Some(first) = columns.first() else {
             return Ok(0);
         };
         if self.live {
             // A flush in progress has extended some datasets and not yet others.
-            return Ok(lengths.iter().map(|(len, _)| *len).min().unwrap_or(0));
+            return Ok(columns.iter().map(|c| c.column.rows).min().unwrap_or(0));
         }
-        if let Some((other, name)) = lengths.iter().find(|(len, _)| len != first) {
+        if let Some(other) = columns.iter().find(|c| c.column.rows != first.column.rows) {
             return Err(self.bad(format!(
-                "the datasets of Snap_{snapshot} disagree on length ({first} rows, but {name} has {other}); \
-                 the writer probably died: run `galaxy-io recover` on the file"
+                "the datasets of Snap_{snapshot} disagree on length ({} has {} rows, but {} has {}); \
+                 the writer probably died: run `galaxy-io recover` on the file",
+                first.name, first.column.rows, other.name, other.column.rows
             )));
         }
-        Ok(*first)
-    }
-
-    fn datasets(&self, group: &hdf5::Group, snapshot: u32) -> Result<Vec<hdf5::Dataset>> {
-        layout::datasets_of(group)
-            .map_err(|e| self.bad(format!("opening the datasets of Snap_{snapshot}: {e}")))
+        Ok(first.column.rows)
     }
 
     fn bad(&self, problem: String) -> Error {
@@ -295,6 +423,11 @@ impl Catalogue {
             problem,
         }
     }
+}
+
+/// Whether two objects live in the same open file (an external link back into the master).
+fn same_file(a: &hdf5::Group, b: &hdf5::Group) -> bool {
+    matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno)
 }
 
 /// The galaxies of one snapshot of a file, checked against `G`.

@@ -1,17 +1,26 @@
-//! Making a file that a crashed writer left behind whole again.
+//! Making a file that a crashed writer left behind whole again, without risking it: a file that
+//! is consistent is left as it is, byte for byte; any repair is made on a copy, which replaces
+//! the file only once the reader has read it back whole, and only if the file did not change in
+//! the meantime. A file that is still being written, or that cannot be read for any reason but a
+//! crash, is refused and left untouched.
 
+use super::checked;
 use super::header::Header;
-use super::layout::{self, Types};
+use super::layout::{self, FoundColumn, Types};
 use super::options::Hdf5Options;
 use super::output::{write_num_gals, SchemaOutput};
 use super::raw;
+use super::superblock::Superblock;
+use super::writer_lock;
+use super::Catalogue;
 use crate::error::{Error, Result};
-use std::path::{Path, PathBuf};
+use crate::staged::Staged;
+use std::path::Path;
 
 /// Rows copied per step when a file has to be rewritten.
 const SALVAGE_ROWS: u64 = 65_536;
 
-/// What [`recover`] did to one snapshot.
+/// What [`recover`] found in one snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecoveredSnapshot {
     /// The snapshot number.
@@ -22,21 +31,74 @@ pub struct RecoveredSnapshot {
     pub dropped: u64,
 }
 
+/// What [`recover`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recovery {
+    /// Every snapshot, ascending.
+    pub snapshots: Vec<RecoveredSnapshot>,
+    /// What was repaired, in order; empty when the file was consistent and was not changed.
+    pub repairs: Vec<String>,
+}
+
+impl Recovery {
+    /// Whether the file was replaced by a repaired copy.
+    pub fn repaired(&self) -> bool {
+        !self.repairs.is_empty()
+    }
+}
+
+/// How [`recover_with`] treats a file that a running writer still holds.
+///
+/// ```
+/// let options = galaxy_io::RecoverOptions::default().even_if_a_writer_is_running(true);
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct RecoverOptions {
+    force: bool,
+}
+
+impl RecoverOptions {
+    /// Recover although a running galaxy-io writer holds the file (it will go on writing into
+    /// the file that is replaced, and what it writes afterwards is lost): for a writer that is
+    /// known to be stuck. Off by default.
+    pub fn even_if_a_writer_is_running(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+}
+
 /// One snapshot group as found, with the rows every dataset can give back.
 struct Found {
     snapshot: u32,
-    datasets: Vec<hdf5::Dataset>,
+    columns: Vec<FoundColumn>,
     rows: u64,
     longest: u64,
+    num_gals: Option<i64>,
 }
 
-/// Makes a file left by a writer that died readable and consistent: clears the SWMR status
-/// flags (as `h5clear --status` does), cuts every dataset of a snapshot to the rows all of them
-/// can give back (a flush interrupted half-way extends some datasets and not others, and a
-/// writer killed inside `H5Fflush` can leave index entries past the recorded end of file), and
-/// sets `num_gals`. When HDF5 cannot cut a dataset in place, the readable rows are copied into a
-/// new file that replaces the old one. Every row the writer reported as flushed is kept: a flush
-/// is reported only after all of its datasets were written and made durable.
+impl Found {
+    fn consistent(&self) -> bool {
+        self.rows == self.longest
+            && self.columns.iter().all(|c| c.column.rows == self.rows)
+            && self
+                .num_gals
+                .is_none_or(|n| u64::try_from(n) == Ok(self.rows))
+    }
+}
+
+/// Makes a file left by a writer that died readable and consistent: clears the status flags
+/// that HDF5 leaves in a file open for writing (as `h5clear --status` does), supplies the end of
+/// the file a full disk kept from being written, cuts every dataset of a snapshot to the rows
+/// all of them can give back (a flush interrupted half-way extends some datasets and not
+/// others, and a writer killed inside `H5Fflush` can leave chunks past the end of the file), and
+/// sets `num_gals`. Every row the writer reported as flushed is kept: a flush is reported only
+/// after all of its datasets were written and made durable.
+///
+/// A consistent file is not changed. Otherwise the repair is made on a copy next to the file,
+/// which replaces it once it reads back whole. A file a running writer holds, a file that is not
+/// HDF5, and any read error that a crash does not explain (a compression filter this build
+/// lacks, a damaged chunk) are errors, and the file is left as it was.
 ///
 /// ```
 /// use galaxy_io::{recover, sage::SageGalaxy, Hdf5Options, Hdf5Output};
@@ -45,103 +107,280 @@ struct Found {
 /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
 /// output.write_galaxies(63, &[SageGalaxy::default(); 10])?;
 /// output.finish()?;
-/// let report = recover(&path)?;
-/// assert_eq!((report[0].rows, report[0].dropped), (10, 0));
+/// let recovery = recover(&path)?;
+/// assert!(!recovery.repaired(), "a finished file is consistent");
+/// assert_eq!((recovery.snapshots[0].rows, recovery.snapshots[0].dropped), (10, 0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn recover(path: impl AsRef<Path>) -> Result<Vec<RecoveredSnapshot>> {
+pub fn recover(path: impl AsRef<Path>) -> Result<Recovery> {
+    recover_with(path, &RecoverOptions::default())
+}
+
+/// [`recover`] with options.
+pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<Recovery> {
     let path = path.as_ref();
-    std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
-    let file = open_for_recovery(path)?;
-    let found = survey(&file, path)?;
-    let report: Vec<RecoveredSnapshot> = found
+    let before = FileState::of(path)?;
+    let superblock = Superblock::read(path)?;
+    if writer_lock::writer_running(path)? {
+        if !options.force {
+            return Err(Error::WriterRunning {
+                path: path.to_owned(),
+            });
+        }
+        log::warn!(
+            "{}: a writer is still running; recovering anyway, as asked",
+            path.display()
+        );
+    }
+    if superblock.status_flags == 0 && before.length >= superblock.end_of_file {
+        let file = raw::no_inherit(|| {
+            hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
+        })?;
+        let found = survey(&file, path, before.length)?;
+        if found.iter().all(Found::consistent) {
+            return Ok(Recovery {
+                snapshots: report(&found),
+                repairs: Vec::new(),
+            });
+        }
+    }
+    repair_copy(path, &superblock, &before)
+}
+
+/// Repairs a copy of `path` and puts it in its place.
+fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Result<Recovery> {
+    let mut repairs = Vec::new();
+    let work = Staged::new(path, true)?;
+    std::fs::copy(path, work.path()).map_err(|e| Error::io("copying", path, e))?;
+    if before.length < superblock.end_of_file {
+        // A writer that hit a full disk or a file-size limit recorded an end of file beyond what
+        // reached the disk. The space it claims was never reported as flushed, so zeros stand
+        // in for it; the datasets are cut to rows stored before the real end afterwards.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(work.path())
+            .and_then(|file| file.set_len(superblock.end_of_file))
+            .map_err(|e| Error::io("extending", work.path(), e))?;
+        repairs.push(format!(
+            "the file ends at byte {} but records {}: the missing end was supplied",
+            before.length, superblock.end_of_file
+        ));
+    }
+    if superblock.status_flags != 0 {
+        repairs.push("cleared the flags of a writer that did not close the file".into());
+    }
+    let file =
+        raw::open_clearing_status(work.path()).map_err(|e| cannot_recover(path, &e.to_string()))?;
+    let found = survey(&file, path, before.length)?;
+    for snapshot in found.iter().filter(|f| f.longest > f.rows) {
+        repairs.push(format!(
+            "Snap_{}: cut to the {} rows every dataset has ({} rows of an unfinished flush dropped)",
+            snapshot.snapshot,
+            snapshot.rows,
+            snapshot.longest - snapshot.rows
+        ));
+    }
+    let result = if cut_in_place(&file, &found).is_ok() {
+        drop(file);
+        work
+    } else {
+        repairs.push("HDF5 could not cut the datasets in place: the readable rows were copied into a new file".into());
+        let fresh = Staged::new(path, true)?;
+        salvage(&file, &found, path, fresh.path())?;
+        drop(file);
+        fresh
+    };
+    if repairs.is_empty() {
+        repairs.push("set num_gals to the rows of each snapshot".into());
+    }
+    validate(result.path(), &found, path)?;
+    if FileState::of(path)? != *before {
+        return Err(Error::BadFile {
+            path: path.to_owned(),
+            problem: "changed while it was being recovered; it was left as it is".into(),
+        });
+    }
+    std::fs::set_permissions(result.path(), before.permissions.clone())
+        .map_err(|e| Error::io("setting the permissions of", result.path(), e))?;
+    result.commit()?;
+    Ok(Recovery {
+        snapshots: report(&found),
+        repairs,
+    })
+}
+
+fn report(found: &[Found]) -> Vec<RecoveredSnapshot> {
+    found
         .iter()
         .map(|f| RecoveredSnapshot {
             snapshot: f.snapshot,
             rows: f.rows,
             dropped: f.longest - f.rows,
         })
-        .collect();
-    if cut_in_place(&file, &found).is_err() {
-        salvage(&file, &found, path)?;
-    }
-    Ok(report)
+        .collect()
 }
 
-fn open_for_recovery(path: &Path) -> Result<hdf5::File> {
-    match raw::open_clearing_status(path) {
-        Ok(file) => Ok(file),
-        // A writer that hit a full disk or a file-size limit may have recorded an end of file
-        // beyond what reached the disk. The space it claims was never reported as flushed, so
-        // zeros stand in for it; the datasets are cut to readable lengths afterwards.
-        Err(error) => match stored_end_of_file(&error.to_string()) {
-            Some(end) if end > std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX) => {
-                std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .and_then(|file| file.set_len(end))
-                    .map_err(|e| Error::io("extending", path, e))?;
-                raw::open_clearing_status(path)
-            }
-            _ => Err(error),
-        },
+/// The file as it was when recovery started, to notice a change before replacing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FileState {
+    identity: (u64, u64),
+    length: u64,
+    modified: Option<std::time::SystemTime>,
+    permissions: std::fs::Permissions,
+}
+
+impl FileState {
+    fn of(path: &Path) -> Result<FileState> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path).map_err(|e| Error::io("opening", path, e))?;
+        Ok(FileState {
+            identity: (metadata.dev(), metadata.ino()),
+            length: metadata.len(),
+            modified: metadata.modified().ok(),
+            permissions: metadata.permissions(),
+        })
     }
-    .map_err(|error| Error::BadFile {
+}
+
+fn cannot_recover(path: &Path, why: &str) -> Error {
+    Error::BadFile {
         path: path.to_owned(),
-        problem: format!("cannot be recovered: {error}"),
-    })
+        problem: format!("cannot be recovered, and was left as it is: {why}"),
+    }
 }
 
-fn survey(file: &hdf5::File, path: &Path) -> Result<Vec<Found>> {
+/// Every snapshot group with the rows all its datasets can give back. `disk_end` is where the
+/// file really ended: a chunk stored past it never reached the disk.
+fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
-    let bad = |problem: String| Error::BadFile {
-        path: path.to_owned(),
-        problem,
-    };
-    let mut names = file
-        .member_names()
-        .map_err(|e| bad(format!("listing groups: {e}")))?;
+    let mut names = file.member_names().map_err(|e| {
+        cannot_recover(
+            path,
+            &format!("its groups cannot be listed ({})", checked::one_line(&e)),
+        )
+    })?;
     names.sort();
     let mut found = Vec::new();
     for name in names {
         let Some(snapshot) = layout::parse_snapshot_group(&name) else {
             continue;
         };
-        let group = file
-            .group(&name)
-            .map_err(|e| bad(format!("opening {name}: {e}")))?;
-        let datasets = layout::datasets_of(&group)
-            .map_err(|e| bad(format!("opening the datasets of {name}: {e}")))?;
-        let longest = datasets.iter().map(length).max().unwrap_or(0);
-        let rows = datasets
-            .iter()
-            .map(|dataset| readable_rows(dataset, &types))
-            .collect::<Result<Vec<u64>>>()?
-            .into_iter()
-            .min()
-            .unwrap_or(0);
+        let group = checked::group(file, &name)
+            .map_err(|why| cannot_recover(path, &format!("{name} {why}")))?;
+        let columns = layout::columns_of(&group, path, snapshot)?;
+        let mut rows = u64::MAX;
+        for found in &columns {
+            rows = rows.min(readable_rows(found, &types, disk_end, path, snapshot)?);
+        }
+        let num_gals = match checked::attr(&group, "num_gals") {
+            Ok(Some(value)) => value.as_f64().map(|n| n as i64),
+            _ => None,
+        };
         found.push(Found {
             snapshot,
-            datasets,
-            rows,
-            longest,
+            rows: if columns.is_empty() { 0 } else { rows },
+            longest: columns.iter().map(|c| c.column.rows).max().unwrap_or(0),
+            num_gals,
+            columns,
         });
     }
+    found.sort_by_key(|f| f.snapshot);
     Ok(found)
+}
+
+/// Rows of one dataset that were stored before the file's real end, checked chunk by chunk from
+/// the end. Only a chunk that was never allocated or lies past the end counts as missing (a
+/// writer died before it reached the disk); any other failure to read is an error.
+fn readable_rows(
+    found: &FoundColumn,
+    types: &Types,
+    disk_end: u64,
+    path: &Path,
+    snapshot: u32,
+) -> Result<u64> {
+    let stop = |why: String| {
+        cannot_recover(
+            path,
+            &format!("{}/{} {why}", layout::snapshot_group(snapshot), found.name),
+        )
+    };
+    let missing = raw::missing_filters(found.dataset.id())?;
+    if !missing.is_empty() {
+        return Err(stop(format!(
+            "is compressed with {}, which this build of HDF5 cannot decode",
+            missing.join(" and ")
+        )));
+    }
+    let mut rows = found.column.rows;
+    let Some(chunk) = found.dataset.chunk() else {
+        return Ok(rows);
+    };
+    let chunk_rows = chunk.first().copied().unwrap_or(1).max(1) as u64;
+    let band = chunk_band(&found.column.inner, &chunk);
+    while rows > 0 {
+        let start = (rows - 1) / chunk_rows * chunk_rows;
+        let mut lost = false;
+        for inner in &band {
+            let mut coords = vec![start];
+            coords.extend(inner);
+            match raw::chunk_location(found.dataset.id(), &coords)? {
+                None => lost = true,
+                Some((address, size)) => lost |= address.saturating_add(size) > disk_end,
+            }
+        }
+        if lost {
+            rows = start;
+            continue;
+        }
+        let bytes = (rows - start) as usize * found.column.row_bytes;
+        let mut buffer = checked::zeroed::<u8>(bytes as u64, path, || found.name.clone())?;
+        raw::read_rows(
+            found.dataset.id(),
+            types.get(found.column.dtype).id(),
+            start,
+            rows - start,
+            &mut buffer,
+        )
+        .map_err(|e| stop(format!("rows {start}..{rows} cannot be read ({e})")))?;
+        break;
+    }
+    Ok(rows)
+}
+
+/// The start coordinates of every chunk in one band of rows (the dimensions after the first
+/// may be split over several chunks).
+fn chunk_band(inner: &[usize], chunk: &[usize]) -> Vec<Vec<u64>> {
+    let mut band = vec![Vec::new()];
+    for (&dim, &size) in inner.iter().zip(chunk.iter().skip(1)) {
+        let size = size.max(1) as u64;
+        let starts: Vec<u64> = (0..(dim as u64).div_ceil(size)).map(|i| i * size).collect();
+        band = band
+            .into_iter()
+            .flat_map(|prefix| {
+                starts.iter().map(move |&s| {
+                    let mut coords = prefix.clone();
+                    coords.push(s);
+                    coords
+                })
+            })
+            .collect();
+    }
+    band
 }
 
 fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
     for snapshot in found {
-        for dataset in snapshot
-            .datasets
+        for found in snapshot
+            .columns
             .iter()
-            .filter(|d| length(d) > snapshot.rows)
+            .filter(|c| c.column.rows > snapshot.rows)
         {
-            let mut shape = dataset.shape();
+            let mut shape = found.dataset.shape();
             shape[0] = snapshot.rows as usize;
-            dataset
+            found
+                .dataset
                 .resize(shape)
-                .map_err(|e| Error::hdf5(format!("cutting {}", dataset.name()), e))?;
+                .map_err(|e| Error::hdf5(format!("cutting {}", found.name), e))?;
         }
         let group = file
             .group(&layout::snapshot_group(snapshot.snapshot))
@@ -151,39 +390,41 @@ fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
     raw::flush_file(file.id())
 }
 
-/// Copies the readable rows of every snapshot into a new file that then replaces `path`.
-fn salvage(file: &hdf5::File, found: &[Found], path: &Path) -> Result<()> {
+/// Copies the readable rows of every snapshot of `file` into a new file at `target`.
+fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Result<()> {
     let Some(first) = found.first() else {
         return Ok(());
     };
-    let schema = layout::packed_schema(&first.datasets, path, first.snapshot)?;
-    let target = with_suffix(path, ".recovering");
+    let schema = layout::packed_schema(&first.columns, path, first.snapshot)?;
     let options = Hdf5Options {
         overwrite: true,
         header: Header::read(file).unwrap_or_default(),
         ..Hdf5Options::default()
     };
     let snapshots: Vec<u32> = found.iter().map(|f| f.snapshot).collect();
-    let mut output = SchemaOutput::create(&target, schema.clone(), &snapshots, options)?;
+    let mut output = SchemaOutput::create(target, schema.clone(), &snapshots, options)?;
     let types = Types::new()?;
     let record_size = schema.record_size();
     for snapshot in found {
         let mut start = 0;
         while start < snapshot.rows {
             let rows = SALVAGE_ROWS.min(snapshot.rows - start);
-            let mut records = vec![0u8; rows as usize * record_size];
+            let what = || format!("a slab of {}", layout::snapshot_group(snapshot.snapshot));
+            let mut records =
+                checked::zeroed::<u8>(rows.saturating_mul(record_size as u64), path, what)?;
             for field in schema.fields() {
-                let dataset = snapshot
-                    .datasets
+                let found = snapshot
+                    .columns
                     .iter()
-                    .find(|d| d.name().ends_with(&format!("/{}", field.name)))
+                    .find(|c| c.name == field.name)
                     .ok_or_else(|| Error::BadFile {
                         path: path.to_owned(),
                         problem: format!("Snap_{} has no {}", snapshot.snapshot, field.name),
                     })?;
-                let mut column = vec![0u8; rows as usize * field.size()];
+                let mut column =
+                    checked::zeroed::<u8>(rows.saturating_mul(field.size() as u64), path, what)?;
                 raw::read_rows(
-                    dataset.id(),
+                    found.dataset.id(),
                     types.get(field.dtype).id(),
                     start,
                     rows,
@@ -195,57 +436,23 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path) -> Result<()> {
             start += rows;
         }
     }
-    output.finish()?;
-    std::fs::rename(&target, path).map_err(|e| Error::io("replacing the recovered file", path, e))
+    output.finish().map(drop)
 }
 
-fn length(dataset: &hdf5::Dataset) -> u64 {
-    dataset.shape().first().copied().unwrap_or(0) as u64
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(suffix);
-    path.with_file_name(name)
-}
-
-/// The end of file the superblock records, from HDF5's "truncated file: eof = ..., stored_eof =
-/// N" error.
-fn stored_end_of_file(message: &str) -> Option<u64> {
-    let rest = message.split("stored_eof = ").nth(1)?;
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// Rows of `dataset` that can be read back, checked chunk by chunk from the end. A writer
-/// killed inside `H5Fflush` can leave index entries for chunks past the recorded end of the
-/// file; those rows were never reported as flushed.
-fn readable_rows(dataset: &hdf5::Dataset, types: &Types) -> Result<u64> {
-    let mut rows = length(dataset);
-    let chunk = dataset
-        .chunk()
-        .and_then(|c| c.first().copied())
-        .unwrap_or(1)
-        .max(1) as u64;
-    let Some(dtype) = dataset.dtype().ok().as_ref().and_then(layout::dtype_of) else {
-        return Ok(rows);
-    };
-    let row_bytes = dataset.shape().iter().skip(1).product::<usize>() * dtype.size();
-    while rows > 0 {
-        let start = (rows - 1) / chunk * chunk;
-        let mut bytes = vec![0u8; (rows - start) as usize * row_bytes];
-        match raw::read_rows(
-            dataset.id(),
-            types.get(dtype).id(),
-            start,
-            rows - start,
-            &mut bytes,
-        ) {
-            Ok(()) => break,
-            Err(_) => rows = start,
+/// Reads the repaired copy back: every snapshot must open with the rows that were kept.
+fn validate(result: &Path, found: &[Found], path: &Path) -> Result<()> {
+    let catalogue = Catalogue::open(result)?;
+    for snapshot in found {
+        let rows = catalogue.num_galaxies(snapshot.snapshot)?;
+        if rows != snapshot.rows {
+            return Err(cannot_recover(
+                path,
+                &format!(
+                    "the repaired copy has {rows} rows in Snap_{} instead of {}",
+                    snapshot.snapshot, snapshot.rows
+                ),
+            ));
         }
     }
-    Ok(rows)
+    Ok(())
 }

@@ -1,7 +1,9 @@
 //! `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap`: galaxies per merger tree, as SAGE writes them.
 
+use super::checked;
 use super::layout::snapshot_group;
 use crate::error::{Error, Result};
+use std::path::Path;
 
 /// Writes the counts of every snapshot, all padded to the same number of trees. Nothing is
 /// written when no galaxy was written with a tree.
@@ -41,20 +43,51 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)]) -> Result<()> 
     Ok(())
 }
 
-/// Reads the counts of one snapshot, if the file has them.
-pub fn read(root: &hdf5::Group, snapshot: u32) -> Result<Option<Vec<i32>>> {
-    let path = format!(
-        "TreeInfo/{}/NumGalsPerTreePerSnap",
-        snapshot_group(snapshot)
-    );
+/// Reads the counts of one snapshot, if the file has them, checked to be a 1-D column of
+/// integers that stores what it claims.
+pub fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec<i32>>> {
+    let group_name = snapshot_group(snapshot);
+    let where_ = format!("TreeInfo/{group_name}/NumGalsPerTreePerSnap");
+    let bad = |why: checked::Unreadable| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("{where_} {why}"),
+    };
     if !root.link_exists("TreeInfo") {
         return Ok(None);
     }
-    match root.dataset(&path) {
-        Ok(dataset) => dataset
-            .read_raw::<i32>()
-            .map(Some)
-            .map_err(|e| Error::hdf5(format!("reading {path}"), e)),
-        Err(_) => Ok(None),
+    let tree_info = checked::group(root, "TreeInfo").map_err(|why| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("TreeInfo {why}"),
+    })?;
+    if !tree_info.link_exists(&group_name) {
+        return Ok(None);
     }
+    let group = checked::group(&tree_info, &group_name).map_err(bad)?;
+    if !group.link_exists("NumGalsPerTreePerSnap") {
+        return Ok(None);
+    }
+    let dataset = checked::dataset(&group, "NumGalsPerTreePerSnap").map_err(bad)?;
+    let column = checked::column(&dataset).map_err(bad)?;
+    if !column.inner.is_empty() || !column.dtype.is_integer() {
+        return Err(bad(checked::Unreadable(format!(
+            "is a column of {} with rows of shape {:?}, not one integer per tree",
+            column.dtype, column.inner
+        ))));
+    }
+    checked::check_stored(&dataset, &column).map_err(bad)?;
+    let mut counts = checked::zeroed::<i32>(column.rows, path, || where_.clone())?;
+    let mem_type =
+        hdf5::Datatype::from_type::<i32>().map_err(|e| Error::hdf5("building types", e))?;
+    super::raw::read_rows(
+        dataset.id(),
+        mem_type.id(),
+        0,
+        column.rows,
+        bytemuck::cast_slice_mut(&mut counts),
+    )
+    .map_err(|e| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("{where_}: {e}"),
+    })?;
+    Ok(Some(counts))
 }

@@ -4,6 +4,7 @@
 use crate::report;
 use galaxy_io::sage::binary::{BinaryName, BinaryReader};
 use galaxy_io::sage::SageGalaxy;
+use galaxy_io::staged::{self, Staged};
 use galaxy_io::{Error, Hdf5Options, Hdf5Output, Header, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,9 +47,9 @@ struct Input {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.output.exists() && !args.force {
-        return Err(Error::FileExists(args.output.clone()));
-    }
+    staged::not_an_input(&args.output, &args.inputs)?;
+    staged::distinct(&args.inputs)?;
+    let staged = Staged::new(&args.output, args.force)?;
     let redshifts = match &args.snap_list {
         Some(path) => Some(read_snap_list(path)?),
         None => None,
@@ -80,22 +81,9 @@ pub fn run(args: Args) -> Result<()> {
     snapshots.sort_unstable();
     snapshots.dedup();
 
-    // Written under a temporary name and renamed at the end, so that a failure never leaves a
-    // partial file where the output should be.
-    let partial = partial_path(&args.output);
     let started = Instant::now();
-    let result = convert(&args, &partial, &snapshots, inputs, &tree_offsets);
-    let summary = match result.and_then(|summary| {
-        std::fs::rename(&partial, &args.output)
-            .map_err(|e| Error::io("renaming the finished output to", &args.output, e))?;
-        Ok(summary)
-    }) {
-        Ok(summary) => summary,
-        Err(error) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(error);
-        }
-    };
+    let summary = convert(&args, staged.path(), &snapshots, inputs, &tree_offsets)?;
+    staged.commit()?;
     let elapsed = started.elapsed();
     let total: u64 = summary.galaxies.iter().map(|(_, n)| n).sum();
     println!("wrote {}", args.output.display());
@@ -189,10 +177,4 @@ fn snapshot_of(redshift: f64, redshifts: &[f64]) -> Option<u32> {
         .iter()
         .position(|&z| (z - redshift).abs() < 5e-4)
         .map(|index| index as u32)
-}
-
-fn partial_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    output.with_file_name(name)
 }

@@ -2,6 +2,7 @@
 
 use crate::report;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
+use galaxy_io::staged::Staged;
 use galaxy_io::{AttrValue, Hdf5Options, Hdf5Output, Header, HeaderGroup, Result};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,12 +15,22 @@ pub struct Args {
     /// Output snapshots (counted back from snapshot 63, as in the Millennium simulation).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     snapshots: u32,
-    /// Output file; replaced if it exists.
-    #[arg(short, long, default_value = "demo.hdf5")]
+    /// Output file.
+    #[arg(short, long, value_name = "FILE", default_value = "demo.hdf5")]
     output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
     /// Seed of the generator.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Which task (core) of a run this output is, counting from 0: its galaxies are its share
+    /// of the volume, 1/tasks (`frac_volume_processed`), as a SAGE core's are.
+    #[arg(long, value_name = "I", default_value_t = 0)]
+    task: u32,
+    /// How many tasks (cores) the run has; merge their outputs with `galaxy-io merge`.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    tasks: u32,
 }
 
 /// Redshift of snapshot `i` of 64, spaced like the Millennium snapshots (z = 127 .. 0).
@@ -29,19 +40,51 @@ fn redshift(snapshot: u32) -> f64 {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.task >= args.tasks {
+        return Err(galaxy_io::Error::BadInput {
+            snapshot: 0,
+            problem: format!(
+                "--task {} is not one of the {} tasks (0..{})",
+                args.task, args.tasks, args.tasks
+            ),
+        });
+    }
+    let staged = Staged::new(&args.output, args.force)?;
     let step = (64 / args.snapshots).max(1);
     let snapshots: Vec<u32> = (0..args.snapshots).map(|i| 63 - i * step).collect();
     let mut header = Header::sage(0.73, 62.5, 0.25, 0.75, 0.0860657);
     header.snapshot_redshifts = (0..64).map(redshift).collect();
     header.set(HeaderGroup::Simulation, "SimMaxSnaps", AttrValue::I32(64));
+    // Each task stands for one tree file of a simulation split into `tasks` of them.
+    header.set(
+        HeaderGroup::Misc,
+        "num_cores",
+        AttrValue::I32(args.tasks as i32),
+    );
+    header.set(
+        HeaderGroup::Simulation,
+        "num_simulation_tree_files",
+        AttrValue::I32(args.tasks as i32),
+    );
+    header.set(
+        HeaderGroup::Runtime,
+        "frac_volume_processed",
+        AttrValue::F64(1.0 / f64::from(args.tasks)),
+    );
+    header.set(
+        HeaderGroup::Runtime,
+        galaxy_io::TREE_FILES_PROCESSED,
+        AttrValue::I32Array(vec![args.task as i32]),
+    );
     let options = Hdf5Options {
         overwrite: true,
         header,
         ..Hdf5Options::default()
     };
     let started = Instant::now();
-    let mut output = Hdf5Output::<SageGalaxy>::create(&args.output, &snapshots, options)?;
-    let mut synthetic = Synthetic::new(args.seed, 62.5);
+    let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
+    let seed = args.seed.wrapping_add(u64::from(args.task));
+    let mut synthetic = Synthetic::new(seed, 62.5).with_file(i64::from(args.task));
     let bar = report::galaxy_bar(args.galaxies, "writing");
     let mut generating = std::time::Duration::ZERO;
     let per_snapshot = args.galaxies / u64::from(args.snapshots);
@@ -66,11 +109,12 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let summary = output.finish()?;
+    staged.commit()?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     let writing = elapsed.saturating_sub(generating);
 
-    println!("wrote {}", summary.path.display());
+    println!("wrote {}", args.output.display());
     println!("{:>10}  {:>12}", "snapshot", "galaxies");
     for (snapshot, galaxies) in &summary.galaxies {
         println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), galaxies);
@@ -80,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
         "{} galaxies, {} of records, file {}; {:.2} s in all, {:.2} s writing: {}, {} galaxies/s",
         total,
         report::bytes(summary.record_bytes),
-        report::bytes(report::file_size(&summary.path)),
+        report::bytes(report::file_size(&args.output)),
         elapsed.as_secs_f64(),
         writing.as_secs_f64(),
         report::rate(summary.record_bytes, writing),

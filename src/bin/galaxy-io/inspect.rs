@@ -1,26 +1,38 @@
-//! `galaxy-io inspect`: what is in a catalogue, at a glance.
+//! `galaxy-io inspect`: what is in a catalogue, at a glance. Whatever part of a file cannot be
+//! read is shown as "(unreadable: why)" and the rest is still shown; the command then fails.
 
+use crate::stats::{self, Summary};
 use crate::{plot, report};
-use galaxy_io::{Catalogue, Dtype, Error, HeaderGroup, Result};
+use galaxy_io::{AttrValue, Catalogue, Error, Field, HeaderGroup, Result};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The HDF5 file (an output or a master file).
+    #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Only this snapshot (default: all).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     snapshot: Option<u32>,
-    /// Fields to summarise with min/median/max (repeatable; default StellarMass and Mvir).
-    #[arg(long = "field")]
+    /// Only these fields, in the field table and the statistics (repeatable; the statistics
+    /// default to StellarMass and Mvir).
+    #[arg(long = "field", value_name = "NAME")]
     fields: Vec<String>,
     /// Draw the stellar mass function of every snapshot into this PNG.
-    #[arg(long)]
+    #[arg(long, value_name = "PNG")]
     plot: Option<PathBuf>,
     /// The file is still being written by a model in SWMR mode: show what it has flushed so far.
     #[arg(long)]
     live: bool,
 }
+
+const COSMOLOGY: [&str; 5] = [
+    "hubble_h",
+    "box_size",
+    "omega_matter",
+    "omega_lambda",
+    "particle_mass",
+];
 
 pub fn run(args: Args) -> Result<()> {
     let catalogue = if args.live {
@@ -35,6 +47,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => catalogue.snapshots()?,
     };
+    let mut problems = 0;
     println!(
         "{} ({}, {} part{})",
         args.file.display(),
@@ -42,46 +55,97 @@ pub fn run(args: Args) -> Result<()> {
         catalogue.parts(),
         if catalogue.parts() == 1 { "" } else { "s" }
     );
-    if let Ok(header) = catalogue.header() {
-        for (group, name) in [
-            (HeaderGroup::Misc, "sage_version"),
-            (HeaderGroup::Simulation, "hubble_h"),
-            (HeaderGroup::Simulation, "box_size"),
-            (HeaderGroup::Runtime, "frac_volume_processed"),
-        ] {
-            if let Some(value) = header.get(group, name) {
-                println!("  {name:<22} {value}");
+    match catalogue.header() {
+        Ok(header) => {
+            let show = |group, name: &str| {
+                if let Some(value) = header.get(group, name) {
+                    println!("  {name:<22} {value}");
+                }
+            };
+            show(HeaderGroup::Misc, "sage_version");
+            show(HeaderGroup::Misc, "num_cores");
+            for name in COSMOLOGY {
+                show(HeaderGroup::Simulation, name);
+            }
+            show(HeaderGroup::Runtime, "frac_volume_processed");
+            for (path, why) in header.unreadable() {
+                problems += 1;
+                println!("  {path:<22} (unreadable: {why})");
+            }
+        }
+        Err(error) => {
+            problems += 1;
+            println!("  header (unreadable: {error})");
+        }
+    }
+    if snapshots.is_empty() {
+        println!("no snapshots");
+        return finish(problems, &args);
+    }
+
+    println!(
+        "\n{:>10}  {:>12}  {:>9}",
+        "snapshot", "galaxies", "redshift"
+    );
+    let mut readable = Vec::new();
+    for &snapshot in &snapshots {
+        let redshift = catalogue
+            .redshift(snapshot)
+            .ok()
+            .flatten()
+            .map_or_else(|| "-".to_owned(), |z| format!("{z:.3}"));
+        match catalogue.num_galaxies(snapshot) {
+            Ok(galaxies) => {
+                println!(
+                    "{:>10}  {galaxies:>12}  {redshift:>9}",
+                    format!("Snap_{snapshot}")
+                );
+                readable.push(snapshot);
+            }
+            Err(error) => {
+                problems += 1;
+                println!("{:>10}  (unreadable: {error})", format!("Snap_{snapshot}"));
             }
         }
     }
-    let Some(&first) = snapshots.first() else {
-        println!("no snapshots");
-        return Ok(());
+    let Some(&first) = readable.first() else {
+        return finish(problems, &args);
     };
 
-    println!("\n{:>10}  {:>12}", "snapshot", "galaxies");
-    for &snapshot in &snapshots {
-        println!(
-            "{:>10}  {:>12}",
-            format!("Snap_{snapshot}"),
-            catalogue.num_galaxies(snapshot)?
-        );
-    }
-
     let schema = catalogue.schema(first)?;
-    println!("\nfields of Snap_{first} ({}):", schema.fields().len());
+    for name in &args.fields {
+        if schema.field(name).is_none() {
+            return Err(unknown_field(&catalogue, first, name, schema.fields()));
+        }
+    }
+    let shown: Vec<&Field> = schema
+        .fields()
+        .iter()
+        .filter(|f| args.fields.is_empty() || args.fields.contains(&f.name))
+        .collect();
+    println!(
+        "\nfields of Snap_{first} ({} of {}):",
+        shown.len(),
+        schema.fields().len()
+    );
     println!("  {:<28} {:<5} {:<8} units", "name", "type", "shape");
-    for field in schema.fields() {
+    for field in shown {
+        let units = match units_of(&catalogue, first, &field.name) {
+            Ok(units) => units,
+            Err(why) => {
+                problems += 1;
+                format!("(unreadable: {why})")
+            }
+        };
         println!(
-            "  {:<28} {:<5} {:<8} {}",
+            "  {:<28} {:<5} {:<8} {units}",
             field.name,
             field.dtype,
             format!("{:?}", field.shape),
-            field.units
         );
     }
 
-    let fields = if args.fields.is_empty() {
+    let fields: Vec<String> = if args.fields.is_empty() {
         ["StellarMass", "Mvir"]
             .into_iter()
             .filter(|name| schema.field(name).is_some())
@@ -96,78 +160,112 @@ pub fn run(args: Args) -> Result<()> {
             "snapshot", "field", "min", "median", "max"
         );
     }
-    for &snapshot in &snapshots {
+    for &snapshot in &readable {
         for name in &fields {
-            let mut values = column_as_f64(&catalogue, snapshot, name)?;
-            let stats = min_median_max(&mut values);
-            let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.4e}"));
-            println!(
-                "{:>10}  {:<20} {:>12} {:>12} {:>12}",
-                format!("Snap_{snapshot}"),
-                name,
-                show(stats.map(|s| s.0)),
-                show(stats.map(|s| s.1)),
-                show(stats.map(|s| s.2))
-            );
+            let integer = schema.field(name).is_some_and(|f| f.dtype.is_integer());
+            let line = match stats::summarise(&catalogue, snapshot, name) {
+                Ok(Some(summary)) => statistics(&summary, integer),
+                Ok(None) => format!("{:>12} {:>12} {:>12}", "-", "-", "-"),
+                Err(error) => {
+                    problems += 1;
+                    format!("(unreadable: {error})")
+                }
+            };
+            println!("{:>10}  {name:<20} {line}", format!("Snap_{snapshot}"));
         }
     }
 
     if let Some(path) = &args.plot {
-        plot::stellar_mass_functions(&catalogue, &snapshots, path)?;
+        plot::stellar_mass_functions(&catalogue, &readable, path)?;
         println!("\nstellar mass functions drawn to {}", path.display());
     }
-    Ok(())
+    finish(problems, &args)
 }
 
-/// Any numeric column as `f64` (array fields flattened).
-pub fn column_as_f64(catalogue: &Catalogue, snapshot: u32, name: &str) -> Result<Vec<f64>> {
-    let schema = catalogue.schema(snapshot)?;
-    let field = schema.field(name).ok_or_else(|| Error::SchemaMismatch {
-        path: PathBuf::new(),
-        snapshot,
-        field: name.to_owned(),
-        problem: "is not in the file".into(),
-    })?;
-    let single = galaxy_io::Schema::new(
-        vec![galaxy_io::Field {
-            offset: 0,
-            ..field.clone()
-        }],
-        field.size(),
-    )?;
-    let bytes = catalogue.read_rows(snapshot, &single)?;
-    macro_rules! convert {
-        ($ty:ty) => {
-            bytemuck::pod_collect_to_vec::<u8, $ty>(&bytes)
-                .into_iter()
-                .map(|v| v as f64)
-                .collect()
-        };
+fn finish(problems: usize, args: &Args) -> Result<()> {
+    if problems == 0 {
+        return Ok(());
     }
-    Ok(match field.dtype {
-        Dtype::I8 => convert!(i8),
-        Dtype::I16 => convert!(i16),
-        Dtype::I32 => convert!(i32),
-        Dtype::I64 => convert!(i64),
-        Dtype::U8 => convert!(u8),
-        Dtype::U16 => convert!(u16),
-        Dtype::U32 => convert!(u32),
-        Dtype::U64 => convert!(u64),
-        Dtype::F32 => convert!(f32),
-        Dtype::F64 => convert!(f64),
+    Err(Error::BadFile {
+        path: args.file.clone(),
+        problem: format!(
+            "{problems} part{} of the file could not be read (shown above)",
+            if problems == 1 { "" } else { "s" }
+        ),
     })
 }
 
-/// Min, median and max of the finite values, if any.
-fn min_median_max(values: &mut Vec<f64>) -> Option<(f64, f64, f64)> {
-    values.retain(|v| v.is_finite());
-    if values.is_empty() {
-        return None;
+/// The `Units` text of a field, or why it cannot be read.
+fn units_of(
+    catalogue: &Catalogue,
+    snapshot: u32,
+    name: &str,
+) -> std::result::Result<String, String> {
+    let attributes = catalogue
+        .field_attributes(snapshot, name)
+        .map_err(|e| e.to_string())?;
+    match attributes.into_iter().find(|(key, _)| key == "Units") {
+        None => Ok(String::new()),
+        Some((_, Ok(AttrValue::Text(units)))) => Ok(units),
+        Some((_, Ok(other))) => Err(format!("is of type {}, not a string", other.kind())),
+        Some((_, Err(why))) => Err(why),
     }
-    values.sort_unstable_by(f64::total_cmp);
-    Some((
-        values[0],
-        values[values.len() / 2],
-        values[values.len() - 1],
-    ))
+}
+
+fn statistics(summary: &Summary, integer: bool) -> String {
+    let show = |v: f64| {
+        if integer {
+            format!("{}", v as i64)
+        } else {
+            format!("{v:.4e}")
+        }
+    };
+    format!(
+        "{:>12} {:>12} {:>12}",
+        show(summary.min),
+        show(summary.median),
+        show(summary.max)
+    )
+}
+
+/// An unknown field, with the closest names the snapshot has.
+fn unknown_field(catalogue: &Catalogue, snapshot: u32, name: &str, fields: &[Field]) -> Error {
+    let wanted = name.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = fields
+        .iter()
+        .map(|f| (distance(&wanted, &f.name.to_lowercase()), f.name.as_str()))
+        .collect();
+    scored.sort();
+    let close: Vec<&str> = scored
+        .iter()
+        .take(3)
+        .filter(|(d, _)| *d <= wanted.len().max(3) / 2 + 1)
+        .map(|(_, n)| *n)
+        .collect();
+    let hint = if close.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", close.join(", "))
+    };
+    Error::SchemaMismatch {
+        path: catalogue.path().to_owned(),
+        snapshot,
+        field: name.to_owned(),
+        problem: format!("is not in the file{hint}"),
+    }
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }

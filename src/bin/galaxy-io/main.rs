@@ -7,6 +7,7 @@ mod merge;
 mod plot;
 mod recover;
 mod report;
+mod stats;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,11 +35,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Like other Unix tools, end quietly when the reader of our output goes away (`| head`).
-    // SAFETY: setting a signal disposition to its default before any thread is started.
+    // Like other Unix tools, end quietly when the reader of our output goes away (`| head`); a
+    // file-size limit (`ulimit -f`) makes writes fail with EFBIG, reported like a full disk,
+    // instead of killing the process without a word.
+    // SAFETY: setting signal dispositions before any thread is started.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    remove_unfinished_files_on_interrupt();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let result = match Cli::parse().command {
         Command::Demo(args) => demo::run(args),
@@ -50,17 +55,53 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = error.to_string();
-            eprintln!("error: {message}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                let cause_text = cause.to_string();
-                if !message.contains(&cause_text) {
-                    eprintln!("  caused by: {cause_text}");
-                }
-                source = cause.source();
-            }
+            report_error(&error);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C or a batch system's SIGTERM: the output being written is removed (the final name is
+/// never touched before an output is complete), one line says so, and the exit status is the
+/// shell's 128 + signal.
+fn remove_unfinished_files_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            galaxy_io::staged::remove_unfinished();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!("galaxy-io: interrupted ({name}); nothing unfinished was left behind");
+            // SAFETY: ends the process at once, without running exit handlers that could wait
+            // for the HDF5 work the main thread is in the middle of.
+            unsafe { libc::_exit(128 + signal) };
+        }
+    });
+}
+
+fn report_error(error: &galaxy_io::Error) {
+    let message = match error {
+        galaxy_io::Error::FileExists(path) => {
+            format!(
+                "{} already exists; pass --force to replace it",
+                path.display()
+            )
+        }
+        other => other.to_string(),
+    };
+    eprintln!("error: {message}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            eprintln!("  caused by: {cause_text}");
+        }
+        source = cause.source();
     }
 }

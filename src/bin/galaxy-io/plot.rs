@@ -1,6 +1,6 @@
 //! The stellar mass function of each snapshot, drawn to a PNG so a person can look, not read.
 
-use crate::inspect::column_as_f64;
+use crate::stats::column_as_f64;
 use galaxy_io::{AttrValue, Catalogue, Error, HeaderGroup, Result};
 use plotters::prelude::*;
 use std::path::Path;

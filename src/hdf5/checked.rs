@@ -1,0 +1,449 @@
+//! Reads of HDF5 files that galaxy-io may not have written: files from other tools, damaged
+//! files, hostile files. Every attribute's type class, string kind and dataspace, and every size
+//! a dataset claims, is checked here before a byte is read or a buffer is allocated. The reader,
+//! `inspect`, `merge` and `recover` read files only through this module.
+
+use super::header::AttrValue;
+use super::raw;
+use crate::error::{Error, Result};
+use crate::schema::{Dtype, MAX_RANK};
+use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
+use std::path::Path;
+
+/// Why an object of a file cannot be read as galaxy-io expects, in words for a person: "is an
+/// int32 attribute, not a string".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable(pub String);
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn unreadable<T>(why: impl Into<String>) -> Result<T, Unreadable> {
+    Err(Unreadable(why.into()))
+}
+
+/// The most elements an array attribute may have (HDF5 stores most attributes in 64 KiB).
+const MAX_ATTR_ELEMENTS: usize = 1 << 20;
+/// The longest string attribute read.
+const MAX_ATTR_STRING: usize = 16 << 20;
+/// The largest row (one galaxy's values of one field) a dataset may claim.
+const MAX_ROW_BYTES: usize = 1 << 30;
+
+/// The attribute `name` of `location`, if it has one, as one of the values galaxy-io writes:
+/// a number, a string, or a 1-D array of numbers.
+pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, Unreadable> {
+    let exists = location
+        .attr_names()
+        .map_err(|e| {
+            Unreadable(format!(
+                "its attributes cannot be listed ({})",
+                one_line(&e)
+            ))
+        })?
+        .iter()
+        .any(|n| n == name);
+    if !exists {
+        return Ok(None);
+    }
+    let attribute = location
+        .attr(name)
+        .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e))))?;
+    read_attr(location, name, &attribute).map(Some)
+}
+
+/// Every attribute of `location`, in name order, each with its value or why it is unreadable.
+pub fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
+    let Ok(mut names) = location.attr_names() else {
+        return Vec::new();
+    };
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let value = attr(location, &name).and_then(|v| v.ok_or(Unreadable("vanished".into())));
+            (name, value)
+        })
+        .collect()
+}
+
+/// A string attribute (`Units`, `Description`, `sage_version`); `Ok(None)` when absent.
+pub fn text_attr(location: &hdf5::Location, name: &str) -> Result<Option<String>, Unreadable> {
+    match attr(location, name)? {
+        None => Ok(None),
+        Some(AttrValue::Text(text)) => Ok(Some(text)),
+        Some(other) => unreadable(format!("is of type {}, not a string", other.kind())),
+    }
+}
+
+fn read_attr(
+    location: &hdf5::Location,
+    name: &str,
+    attribute: &hdf5::Attribute,
+) -> Result<AttrValue, Unreadable> {
+    let space = attribute
+        .space()
+        .map_err(|e| Unreadable(format!("has no readable dataspace ({})", one_line(&e))))?;
+    if space.is_null() {
+        return unreadable("has no value (a null dataspace)");
+    }
+    let shape = space.shape();
+    let elements = if space.is_scalar() {
+        1
+    } else {
+        shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .unwrap_or(usize::MAX)
+    };
+    let descriptor = attribute
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .map_err(|e| {
+            Unreadable(format!(
+                "has a type galaxy-io cannot read ({})",
+                one_line(&e)
+            ))
+        })?;
+    let kind = describe(&descriptor);
+    if shape.len() > 1 {
+        return unreadable(format!(
+            "is a {}-D array of type {kind} with shape {shape:?}",
+            shape.len()
+        ));
+    }
+    let number = matches!(
+        descriptor,
+        TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_) | TypeDescriptor::Float(_)
+    );
+    if elements != 1 && !(number && elements <= MAX_ATTR_ELEMENTS) {
+        return unreadable(format!(
+            "is an array of {elements} values of type {kind}, not one value"
+        ));
+    }
+    let failed =
+        |e: hdf5::Error| Unreadable(format!("cannot be read as type {kind} ({})", one_line(&e)));
+    Ok(match descriptor {
+        TypeDescriptor::Integer(IntSize::U4) => numbers::<i32>(attribute, elements == 1)
+            .map_err(failed)?
+            .map(AttrValue::I32, AttrValue::I32Array),
+        TypeDescriptor::Integer(_) => numbers::<i64>(attribute, elements == 1)
+            .map_err(failed)?
+            .map(AttrValue::I64, AttrValue::I64Array),
+        TypeDescriptor::Unsigned(size) => {
+            let values = numbers::<u64>(attribute, elements == 1).map_err(failed)?;
+            let signed = |v: u64| {
+                i64::try_from(v)
+                    .map_err(|_| Unreadable(format!("holds {v}, too large for a signed integer")))
+            };
+            match (size, values) {
+                (IntSize::U1 | IntSize::U2, Values::One(v)) => AttrValue::I32(v as i32),
+                (_, Values::One(v)) => AttrValue::I64(signed(v)?),
+                (_, Values::Many(vs)) => {
+                    AttrValue::I64Array(vs.into_iter().map(signed).collect::<Result<_, _>>()?)
+                }
+            }
+        }
+        TypeDescriptor::Float(FloatSize::U4 | FloatSize::U8) => {
+            numbers::<f64>(attribute, elements == 1)
+                .map_err(failed)?
+                .map(AttrValue::F64, AttrValue::F64Array)
+        }
+        TypeDescriptor::FixedAscii(size) | TypeDescriptor::FixedUnicode(size) => {
+            if size > MAX_ATTR_STRING {
+                return unreadable(format!("is a string of {size} bytes, too long to read"));
+            }
+            let bytes = raw::read_fixed_string_attr(location.id(), name, size)
+                .map_err(|e| Unreadable(e.to_string()))?;
+            AttrValue::Text(text_of(&bytes))
+        }
+        TypeDescriptor::VarLenUnicode => AttrValue::Text(
+            one::<hdf5::types::VarLenUnicode>(attribute)
+                .map_err(failed)?
+                .to_string(),
+        ),
+        TypeDescriptor::VarLenAscii => AttrValue::Text(
+            one::<hdf5::types::VarLenAscii>(attribute)
+                .map_err(failed)?
+                .to_string(),
+        ),
+        _ => return unreadable(format!("is of type {kind}, which galaxy-io does not read")),
+    })
+}
+
+/// One number or an array of them.
+enum Values<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Values<T> {
+    fn map(
+        self,
+        one: impl FnOnce(T) -> AttrValue,
+        many: impl FnOnce(Vec<T>) -> AttrValue,
+    ) -> AttrValue {
+        match self {
+            Values::One(value) => one(value),
+            Values::Many(values) => many(values),
+        }
+    }
+}
+
+/// Reads a checked numeric attribute (non-null, at most [`MAX_ATTR_ELEMENTS`] elements); HDF5
+/// converts the stored integer or float type to `T`.
+fn numbers<T: hdf5::H5Type + Copy>(
+    attribute: &hdf5::Attribute,
+    single: bool,
+) -> hdf5::Result<Values<T>> {
+    if single {
+        one(attribute).map(Values::One)
+    } else {
+        attribute.read_raw().map(Values::Many)
+    }
+}
+
+/// The one value of a checked attribute (scalar, or a 1-D array of one element).
+fn one<T: hdf5::H5Type>(attribute: &hdf5::Attribute) -> hdf5::Result<T> {
+    if attribute.is_scalar() {
+        attribute.read_scalar()
+    } else {
+        attribute
+            .read_raw::<T>()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| "no element".into())
+    }
+}
+
+/// A fixed-length string's text: up to the first NUL, without the space padding of Fortran
+/// style strings; bytes that are not UTF-8 are replaced.
+fn text_of(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
+        .trim_end_matches(' ')
+        .to_owned()
+}
+
+/// "int32", "variable-length string": what a type is, for messages.
+fn describe(descriptor: &TypeDescriptor) -> String {
+    match descriptor {
+        TypeDescriptor::Integer(size) => format!("int{}", *size as usize * 8),
+        TypeDescriptor::Unsigned(size) => format!("uint{}", *size as usize * 8),
+        TypeDescriptor::Float(size) => format!("float{}", *size as usize * 8),
+        TypeDescriptor::Boolean => "boolean".into(),
+        TypeDescriptor::Enum(_) => "enumeration".into(),
+        TypeDescriptor::Compound(_) => "compound".into(),
+        TypeDescriptor::FixedArray(..) | TypeDescriptor::VarLenArray(_) => "array".into(),
+        TypeDescriptor::FixedAscii(n) | TypeDescriptor::FixedUnicode(n) => {
+            format!("fixed-length string of {n} bytes")
+        }
+        TypeDescriptor::VarLenAscii | TypeDescriptor::VarLenUnicode => {
+            "variable-length string".into()
+        }
+        TypeDescriptor::Reference(_) => "reference".into(),
+    }
+}
+
+/// A dataset of a snapshot group as a column of galaxies: its element type, the number of
+/// galaxies (rows) it claims and the shape of each row, all checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnShape {
+    /// Element type.
+    pub dtype: Dtype,
+    /// Rows the dataset claims.
+    pub rows: u64,
+    /// Dimensions after the first.
+    pub inner: Vec<usize>,
+    /// Bytes of one row: the product of `inner` times the element size, checked.
+    pub row_bytes: usize,
+}
+
+/// Checks that `dataset` is a column galaxy-io can read: a simple dataspace of one to seven
+/// dimensions, a fixed-width integer or float type, and rows of an addressable size.
+pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
+    let space = dataset
+        .space()
+        .map_err(|e| Unreadable(format!("has no readable dataspace ({})", one_line(&e))))?;
+    if space.is_null() {
+        return unreadable("has no dataspace (null), so no galaxies");
+    }
+    if space.is_scalar() {
+        return unreadable("is a scalar dataset, not a column of galaxies");
+    }
+    let shape = space.shape();
+    if shape.len() > 1 + MAX_RANK {
+        return unreadable(format!(
+            "has {} dimensions; galaxy-io reads at most {}",
+            shape.len(),
+            1 + MAX_RANK
+        ));
+    }
+    let datatype = dataset
+        .dtype()
+        .map_err(|e| Unreadable(format!("has no readable type ({})", one_line(&e))))?;
+    let Some(dtype) = super::layout::dtype_of(&datatype) else {
+        let kind = datatype.to_descriptor().map_or_else(
+            |_| "a type HDF5 cannot describe".to_owned(),
+            |d| describe(&d),
+        );
+        return unreadable(format!(
+            "holds values of type {kind}; galaxy-io reads integers and floats of 1 to 8 bytes"
+        ));
+    };
+    let inner = shape[1..].to_vec();
+    let row_bytes = inner
+        .iter()
+        .try_fold(dtype.size(), |n, &d| n.checked_mul(d))
+        .filter(|&n| n <= MAX_ROW_BYTES)
+        .ok_or_else(|| {
+            Unreadable(format!(
+                "claims rows of shape {inner:?} of {dtype}, too large for one galaxy"
+            ))
+        })?;
+    Ok(ColumnShape {
+        dtype,
+        rows: shape[0] as u64,
+        inner,
+        row_bytes,
+    })
+}
+
+/// Fails when `dataset` claims rows that were never stored: a chunked dataset with fewer
+/// allocated chunks than its rows need, or a contiguous one with less storage. Such rows would
+/// read as fill values (and a file can claim 2^40 of them in a few bytes).
+pub fn check_stored(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+    if column.rows == 0 || column.row_bytes == 0 {
+        return Ok(());
+    }
+    let claimed = || format!("claims {} rows", column.rows);
+    if let Some(chunk) = dataset.chunk() {
+        let chunks = dataset
+            .num_chunks()
+            .ok_or_else(|| Unreadable(format!("{}, but its chunks cannot be counted", claimed())))?
+            as u64;
+        // Chunks per band of rows: inner dimensions may be split over several chunks.
+        let per_band: u64 = column
+            .inner
+            .iter()
+            .zip(chunk.iter().skip(1))
+            .map(|(&dim, &c)| (dim as u64).div_ceil(c.max(1) as u64))
+            .product();
+        let chunk_rows = chunk.first().copied().unwrap_or(1).max(1) as u64;
+        let bands = column.rows.div_ceil(chunk_rows);
+        if chunks < bands.saturating_mul(per_band) {
+            return unreadable(format!(
+                "{}, but only {chunks} of the {} chunks they need were ever written",
+                claimed(),
+                bands.saturating_mul(per_band)
+            ));
+        }
+    } else if dataset.storage_size() < column.rows.saturating_mul(column.row_bytes as u64) {
+        return unreadable(format!(
+            "{}, but stores only {} bytes",
+            claimed(),
+            dataset.storage_size()
+        ));
+    }
+    Ok(())
+}
+
+/// A zeroed vector of `len` elements whose length came from a file: refused with an error when
+/// it cannot fit in this machine's memory or cannot be allocated, instead of aborting. Pages are
+/// zeroed lazily by the allocator, so memory is only touched as it is filled.
+pub fn zeroed<T: bytemuck::Pod>(
+    len: u64,
+    path: &Path,
+    what: impl Fn() -> String,
+) -> Result<Vec<T>> {
+    let too_large = |limit: u64| Error::TooLarge {
+        path: path.to_owned(),
+        what: what(),
+        bytes: len.saturating_mul(std::mem::size_of::<T>() as u64),
+        limit,
+    };
+    let memory = physical_memory();
+    let bytes = len
+        .checked_mul(std::mem::size_of::<T>() as u64)
+        .filter(|&b| b <= memory)
+        .ok_or_else(|| too_large(memory))?;
+    if bytes == 0 {
+        return Ok(Vec::new());
+    }
+    let len = usize::try_from(len).map_err(|_| too_large(memory))?;
+    let layout = std::alloc::Layout::array::<T>(len).map_err(|_| too_large(memory))?;
+    // SAFETY: the layout has a non-zero size; a non-null result is an allocation of the global
+    // allocator with this layout, zeroed, and zero bytes are a valid `T` (`Pod`), so it is a
+    // valid vector of `len` elements with capacity `len`.
+    unsafe {
+        let pointer = std::alloc::alloc_zeroed(layout).cast::<T>();
+        if pointer.is_null() {
+            return Err(too_large(memory));
+        }
+        Ok(Vec::from_raw_parts(pointer, len, len))
+    }
+}
+
+/// Bytes of physical memory, or no limit where the system does not say.
+fn physical_memory() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    match (u64::try_from(pages), u64::try_from(page)) {
+        (Ok(pages), Ok(page)) if pages > 0 && page > 0 => pages.saturating_mul(page),
+        _ => u64::MAX,
+    }
+}
+
+/// The member `name` of `group` as a group, or why it is not one (a dataset, a dangling or
+/// looping link, an external link to a file that cannot be opened).
+pub fn group(parent: &hdf5::Group, name: &str) -> Result<hdf5::Group, Unreadable> {
+    match parent.loc_type_by_name(name) {
+        Ok(hdf5::LocationType::Group) => parent
+            .group(name)
+            .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e)))),
+        Ok(other) => unreadable(format!("is a {}, not a group", kind_name(other))),
+        Err(e) => unreadable(broken_link(&e)),
+    }
+}
+
+/// The member `name` of `group` as a dataset, or why it is not one.
+pub fn dataset(parent: &hdf5::Group, name: &str) -> Result<hdf5::Dataset, Unreadable> {
+    match parent.loc_type_by_name(name) {
+        Ok(hdf5::LocationType::Dataset) => parent
+            .dataset(name)
+            .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e)))),
+        Ok(other) => unreadable(format!("is a {}, not a dataset", kind_name(other))),
+        Err(e) => unreadable(broken_link(&e)),
+    }
+}
+
+fn kind_name(kind: hdf5::LocationType) -> &'static str {
+    match kind {
+        hdf5::LocationType::Group => "group",
+        hdf5::LocationType::Dataset => "dataset",
+        _ => "named datatype",
+    }
+}
+
+fn broken_link(error: &hdf5::Error) -> String {
+    format!(
+        "is a link that leads to nothing readable (a missing file, a loop or a dangling link: {})",
+        one_line(error)
+    )
+}
+
+/// An HDF5 error stack on one line.
+pub fn one_line(error: &impl std::fmt::Display) -> String {
+    error
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

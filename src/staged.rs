@@ -1,0 +1,221 @@
+//! Files that appear under their final name only when they are complete.
+//!
+//! A [`Staged`] file is written under a unique temporary name next to its target (created
+//! exclusively, so no file of anyone else is ever replaced or removed), and renamed into place
+//! by [`Staged::commit`]. A failure, a panic or an early return removes the temporary file; a
+//! signal handler can remove those of the whole process with [`remove_unfinished`]. The
+//! commands of the `galaxy-io` CLI, [`write_master`](crate::write_master) and
+//! [`recover`](crate::recover) write every file this way.
+
+use crate::error::{Error, Result};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Temporary files of live `Staged` values, for [`remove_unfinished`].
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// A file being written under a temporary name, until [`commit`](Self::commit) renames it to
+/// its target.
+///
+/// ```
+/// use galaxy_io::staged::Staged;
+/// let dir = tempfile::tempdir()?;
+/// let target = dir.path().join("notes.txt");
+/// let staged = Staged::new(&target, false)?;
+/// std::fs::write(staged.path(), "complete")?;
+/// assert!(!target.exists());
+/// staged.commit()?;
+/// assert_eq!(std::fs::read_to_string(&target)?, "complete");
+/// assert!(Staged::new(&target, false).is_err(), "an existing file is not replaced");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Staged {
+    target: PathBuf,
+    temporary: Option<tempfile::TempPath>,
+    replace: bool,
+}
+
+impl Staged {
+    /// Prepares to write `target`: refused if it exists and `replace` is false. The temporary
+    /// file is created (empty) in the target's directory, so that the rename is atomic.
+    pub fn new(target: impl AsRef<Path>, replace: bool) -> Result<Staged> {
+        let target = target.as_ref().to_owned();
+        if !replace && target.symlink_metadata().is_ok() {
+            return Err(Error::FileExists(target));
+        }
+        let directory = directory_of(&target);
+        let name = target.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(directory)
+            .map_err(|e| Error::io("creating a file in", directory, e))?
+            .into_temp_path();
+        lock_unfinished().push(temporary.to_path_buf());
+        Ok(Staged {
+            target,
+            temporary: Some(temporary),
+            replace,
+        })
+    }
+
+    /// Where to write: the temporary file.
+    pub fn path(&self) -> &Path {
+        self.temporary.as_deref().unwrap_or(&self.target)
+    }
+
+    /// The name the file gets when it is complete.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Renames the complete file to its target; without `replace`, fails (and keeps nothing)
+    /// if a file of that name appeared in the meantime.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(temporary) = self.temporary.take() else {
+            return Ok(());
+        };
+        forget(&temporary);
+        let renamed = if self.replace {
+            std::fs::rename(&temporary, &self.target)
+        } else {
+            rename_no_replace(&temporary, &self.target)
+        };
+        match renamed {
+            Ok(()) => {
+                // The file now has its final name; nothing is left to remove.
+                let _ = temporary.keep();
+                Ok(())
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(Error::FileExists(self.target.clone()))
+            }
+            Err(error) => Err(Error::io(
+                "renaming the finished file to",
+                &self.target,
+                error,
+            )),
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(temporary) = self.temporary.take() {
+            forget(&temporary);
+            // `TempPath` removes the file when it is dropped.
+        }
+    }
+}
+
+/// Removes the temporary files of every `Staged` file of this process that was not committed:
+/// for a signal handler (run on an ordinary thread) before the process exits.
+pub fn remove_unfinished() {
+    for path in lock_unfinished().drain(..) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Fails unless every path names a different file (through any symlinks, `./` or hard links):
+/// the same input twice would be read twice.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let a = dir.path().join("a.hdf5");
+/// std::fs::write(&a, "")?;
+/// let same = dir.path().join(".").join("a.hdf5");
+/// assert!(galaxy_io::staged::distinct(&[a, same]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn distinct(paths: &[impl AsRef<Path>]) -> Result<()> {
+    let mut seen: Vec<((u64, u64), &Path)> = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let Some(identity) = identity(path) else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(id, _)| *id == identity) {
+            return Err(Error::SameFile {
+                first: first.to_path_buf(),
+                second: path.to_owned(),
+            });
+        }
+        seen.push((identity, path));
+    }
+    Ok(())
+}
+
+/// Fails if `output` is (or resolves to) one of `inputs`: writing it would destroy an input.
+pub fn not_an_input(output: &Path, inputs: &[impl AsRef<Path>]) -> Result<()> {
+    let Some(target) = identity(output) else {
+        return Ok(());
+    };
+    match inputs
+        .iter()
+        .find(|input| identity(input.as_ref()) == Some(target))
+    {
+        Some(input) => Err(Error::OutputIsInput {
+            output: output.to_owned(),
+            input: input.as_ref().to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The device and inode a path resolves to, if it exists.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The directory a path is in: `.` for a bare file name.
+pub(crate) fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+fn forget(temporary: &Path) {
+    lock_unfinished().retain(|path| path != temporary);
+}
+
+fn lock_unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // The list is valid after any panic: every change is a single push, retain or drain.
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Renames `from` to `to` unless `to` exists, atomically where the file system allows it.
+fn rename_no_replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |path: &Path| {
+        std::ffi::CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::other("a path with a NUL byte"))
+    };
+    let (c_from, c_to) = (c(from)?, c(to)?);
+    // SAFETY: two NUL-terminated paths relative to the working directory.
+    let status = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            c_from.as_ptr(),
+            libc::AT_FDCWD,
+            c_to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if status == 0 {
+        return Ok(());
+    }
+    let error = std::io::Error::last_os_error();
+    match error.raw_os_error() {
+        // File systems without RENAME_NOREPLACE: a hard link fails if `to` exists, too.
+        Some(libc::EINVAL | libc::ENOSYS | libc::ENOTSUP) => {
+            std::fs::hard_link(from, to)?;
+            std::fs::remove_file(from)
+        }
+        _ => Err(error),
+    }
+}
