@@ -2,29 +2,11 @@
 
 mod common;
 
+use common::{galaxy_io, stdout};
 use galaxy_io::sage::{binary, SageGalaxy, Synthetic};
 use galaxy_io::Catalogue;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn galaxy_io(args: &[&str], cwd: &Path) -> Output {
-    common::output(
-        Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
-            .args(args)
-            .current_dir(cwd),
-    )
-    .expect("the galaxy-io binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use std::process::Command;
 
 #[test]
 fn demo_then_inspect_with_a_plot() {

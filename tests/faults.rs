@@ -525,6 +525,16 @@ fn truncated_and_bit_flipped_sage_binary_files_give_errors_not_panics() {
             .expect("a truncated file is an error");
         assert!(error.to_string().contains("model_z0.000_0"), "{error}");
     }
+    let mut negative = good.clone();
+    negative[8 + 4 * 3..8 + 4 * 4].copy_from_slice(&(-5i32).to_ne_bytes());
+    std::fs::write(&path, &negative).unwrap();
+    let error = binary::BinaryReader::open(&path).err().unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("the header says tree 3 has -5 galaxies"),
+        "{error}"
+    );
     let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
     for _ in 0..300 {
         let mut bytes = good.clone();

@@ -361,6 +361,59 @@ fn errors_say_what_and_where() {
     assert!(Schema::of::<SageGalaxy>().is_ok());
 }
 
+#[test]
+fn tree_numbers_are_checked_against_what_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let galaxies = [SageGalaxy::default(); 2];
+    let mut output = Hdf5Output::<SageGalaxy>::create(
+        dir.path().join("a.hdf5"),
+        &[63, 32],
+        Hdf5Options::default(),
+    )
+    .unwrap();
+    output.write_tree(63, 0, &galaxies).unwrap();
+    output.write_tree(32, 1, &galaxies).unwrap();
+    output.write_tree(63, 1, &galaxies[..1]).unwrap();
+    let error = output.write_tree(63, 1_000_000_000, &galaxies).unwrap_err();
+    assert!(
+        matches!(&error, Error::BadInput { snapshot: 63, problem } if problem.contains("tree 1000000000 skips trees 2..1000000000")),
+        "{error}"
+    );
+    output.write_tree(63, 2, &[]).unwrap();
+    output.finish().unwrap();
+    let catalogue = Catalogue::open(dir.path().join("a.hdf5")).unwrap();
+    assert_eq!(catalogue.galaxies_per_tree(63).unwrap().unwrap(), [2, 1, 0]);
+    assert_eq!(catalogue.galaxies_per_tree(32).unwrap().unwrap(), [0, 2, 0]);
+    assert_eq!(
+        catalogue.num_galaxies(63).unwrap(),
+        3,
+        "the refused write wrote nothing"
+    );
+
+    let declared = Hdf5Options {
+        trees: Some(10),
+        ..Hdf5Options::default()
+    };
+    let mut output =
+        Hdf5Output::<SageGalaxy>::create(dir.path().join("b.hdf5"), &[63], declared).unwrap();
+    output.write_tree(63, 7, &galaxies).unwrap();
+    output.write_tree(63, 3, &galaxies).unwrap();
+    let error = output.write_tree(63, 10, &galaxies).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("tree 10 is beyond the 10 trees this output declares"),
+        "{error}"
+    );
+    output.finish().unwrap();
+    let counts = Catalogue::open(dir.path().join("b.hdf5"))
+        .unwrap()
+        .galaxies_per_tree(63)
+        .unwrap()
+        .unwrap();
+    assert_eq!(counts, [0, 0, 0, 2, 0, 0, 0, 2, 0, 0]);
+}
+
 /// Millions of galaxies through the default configuration; run with `cargo test -- --ignored`.
 #[test]
 #[ignore = "writes about 1.2 GB; run explicitly"]

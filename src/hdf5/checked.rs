@@ -311,10 +311,29 @@ pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
     })
 }
 
-/// Fails when `dataset` claims rows that were never stored: a chunked dataset with fewer
-/// allocated chunks than its rows need, or a contiguous one with less storage. Such rows would
-/// read as fill values (and a file can claim 2^40 of them in a few bytes).
-pub fn check_stored(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+/// Fails when `dataset` cannot give back the rows it claims: it is compressed with a filter this
+/// build of HDF5 lacks, or claims rows that were never stored (a chunked dataset with fewer
+/// allocated chunks than its rows need, or a contiguous one with less storage; such rows would
+/// read as fill values, and a file can claim 2^40 of them in a few bytes).
+pub fn check_readable(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+    check_filters(dataset)?;
+    check_stored(dataset, column)
+}
+
+/// Fails when `dataset` is compressed with a filter this build of HDF5 lacks.
+pub fn check_filters(dataset: &hdf5::Dataset) -> Result<(), Unreadable> {
+    let missing = raw::missing_filters(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    unreadable(format!(
+        "is compressed with {}, which this build of HDF5 cannot decode",
+        missing.join(" and ")
+    ))
+}
+
+/// Fails when `dataset` claims rows that were never stored.
+fn check_stored(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
     if column.rows == 0 || column.row_bytes == 0 {
         return Ok(());
     }

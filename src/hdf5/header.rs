@@ -226,9 +226,13 @@ impl Header {
     }
 
     /// Reads `Header/...` from `root`, every attribute and dataset checked before it is read;
-    /// what cannot be read is listed in [`unreadable`](Self::unreadable), not returned.
+    /// what cannot be read is listed in [`unreadable`](Self::unreadable), not returned. A file
+    /// without a `Header` group has an empty header.
     pub fn read(root: &hdf5::Group) -> Result<Header> {
         let mut header = Header::empty();
+        if !root.link_exists("Header") {
+            return Ok(header);
+        }
         let group = checked::group(root, "Header").map_err(|why| Error::BadFile {
             path: root.filename().into(),
             problem: format!("Header {why}"),
@@ -276,7 +280,7 @@ fn read_redshifts(header: &hdf5::Group) -> Result<Vec<f64>, checked::Unreadable>
             dataset.shape()
         )));
     }
-    checked::check_stored(&dataset, &column)?;
+    checked::check_readable(&dataset, &column)?;
     dataset
         .read_raw::<f64>()
         .map_err(|e| checked::Unreadable(format!("cannot be read ({})", checked::one_line(&e))))

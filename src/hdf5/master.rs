@@ -149,7 +149,12 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<Header>
         let fraction = header
             .get(HeaderGroup::Runtime, "frac_volume_processed")
             .and_then(AttrValue::as_f64)
-            .ok_or_else(|| refuse(output, "its header has no frac_volume_processed".into()))?;
+            .ok_or_else(|| {
+                refuse(
+                    output,
+                    "its header has no frac_volume_processed (was it finished?)".into(),
+                )
+            })?;
         volume += fraction;
         let files = match header.get(HeaderGroup::Runtime, TREE_FILES_PROCESSED) {
             Some(AttrValue::I32(file)) => vec![*file],

@@ -104,4 +104,8 @@ pub struct Hdf5Options {
     pub header: Header,
     /// Called after every buffer flush (progress, checkpoints, tests of durability).
     pub on_flush: Option<FlushHook>,
+    /// The number of merger trees of this output (SAGE's forests of the task), when known:
+    /// tree numbers must then be below it, in any order, and `TreeInfo` has one count per tree.
+    /// Unset, trees are numbered from 0 without gaps.
+    pub trees: Option<usize>,
 }

@@ -54,6 +54,9 @@ pub struct SchemaOutput {
     header: Header,
     snapshots: Vec<SnapshotOutput>,
     place: FilePlace,
+    /// Trees the output declares ([`Hdf5Options::trees`]), and trees written so far.
+    declared_trees: Option<usize>,
+    known_trees: usize,
     /// Held for the life of the output, so that `recover` refuses to cut rows under it.
     _writer: Option<WriterLock>,
     // Keeps the native types alive as long as the datasets use their ids.
@@ -163,6 +166,8 @@ impl SchemaOutput {
             header: options.header,
             snapshots: outputs,
             place,
+            declared_trees: options.trees,
+            known_trees: 0,
             _writer: writer,
             _types: types,
         })
@@ -184,15 +189,46 @@ impl SchemaOutput {
     }
 
     /// Appends whole records that belong to merger tree `tree`; the counts per tree become
-    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` at finish.
+    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` at finish. Trees are numbered from 0: below
+    /// [`Hdf5Options::trees`] when it is set, and otherwise without gaps (a tree number at most
+    /// one past the highest so far), so that the counts describe the trees really written.
     pub fn write_tree_rows(&mut self, snapshot: u32, tree: usize, rows: &[u8]) -> Result<()> {
+        let record_size = self.schema.record_size();
+        let bad = |problem: String| Error::BadInput { snapshot, problem };
+        match self.declared_trees {
+            Some(declared) if tree >= declared => {
+                return Err(bad(format!(
+                    "tree {tree} is beyond the {declared} trees this output declares"
+                )))
+            }
+            None if tree > self.known_trees => {
+                return Err(bad(format!(
+                    "tree {tree} skips trees {}..{tree}: number trees from 0 without gaps, or \
+                     declare how many there are (Hdf5Options::trees)",
+                    self.known_trees
+                )))
+            }
+            _ => {}
+        }
+        let known = self.known_trees.max(tree + 1);
+        let output = self.snapshot_mut(snapshot)?;
+        let before = output.galaxies_per_tree.get(tree).copied().unwrap_or(0);
+        let count = i32::try_from(rows.len() / record_size)
+            .ok()
+            .and_then(|n| before.checked_add(n))
+            .ok_or_else(|| {
+                bad(format!(
+                    "tree {tree} would have more than {} galaxies",
+                    i32::MAX
+                ))
+            })?;
         self.write_rows(snapshot, rows)?;
-        let count = (rows.len() / self.schema.record_size()) as i32;
         let output = self.snapshot_mut(snapshot)?;
         if output.galaxies_per_tree.len() <= tree {
             output.galaxies_per_tree.resize(tree + 1, 0);
         }
-        output.galaxies_per_tree[tree] += count;
+        output.galaxies_per_tree[tree] = count;
+        self.known_trees = known;
         Ok(())
     }
 
@@ -255,7 +291,8 @@ impl SchemaOutput {
         for (snapshot, rows) in &galaxies {
             write_num_gals(&open_snapshot(file, *snapshot)?, *rows)?;
         }
-        tree_info::write(file, &trees)?;
+        let num_trees = self.declared_trees.unwrap_or(self.known_trees);
+        tree_info::write(file, &trees, num_trees)?;
         self.header.write(file, &declared)?;
         raw::flush_file(file.id())?;
         let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();

@@ -359,7 +359,7 @@ impl Catalogue {
             ));
         }
         if !self.live {
-            checked::check_stored(&found.dataset, &found.column)
+            checked::check_readable(&found.dataset, &found.column)
                 .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
         }
         Ok(found)

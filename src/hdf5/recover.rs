@@ -172,6 +172,9 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     let file =
         raw::open_clearing_status(work.path()).map_err(|e| cannot_recover(path, &e.to_string()))?;
     let found = survey(&file, path, before.length)?;
+    if before.length < superblock.end_of_file {
+        drop_lost_datasets(&file, before.length, &mut repairs)?;
+    }
     for snapshot in found.iter().filter(|f| f.longest > f.rows) {
         repairs.push(format!(
             "Snap_{}: cut to the {} rows every dataset has ({} rows of an unfinished flush dropped)",
@@ -284,8 +287,47 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
             columns,
         });
     }
+    if found.is_empty() {
+        let what = if file.link_exists("Core_0") {
+            "it is a master file; recover the outputs it links instead"
+        } else {
+            "it has no Snap_<N> groups, so it is not a galaxy catalogue"
+        };
+        return Err(cannot_recover(path, what));
+    }
     found.sort_by_key(|f| f.snapshot);
     Ok(found)
+}
+
+/// The datasets a writer puts outside the snapshot groups. When the file had to be extended,
+/// those stored past its real end hold zeros, not data: they are removed rather than kept.
+fn drop_lost_datasets(file: &hdf5::File, disk_end: u64, repairs: &mut Vec<String>) -> Result<()> {
+    let mut paths = vec![
+        "Header/snapshot_redshifts".to_owned(),
+        "Header/output_snapshots".to_owned(),
+    ];
+    if let Ok(tree_info) = checked::group(file, "TreeInfo") {
+        for name in tree_info.member_names().unwrap_or_default() {
+            paths.push(format!("TreeInfo/{name}/NumGalsPerTreePerSnap"));
+        }
+    }
+    for path in paths {
+        let Ok(dataset) = file.dataset(&path) else {
+            continue;
+        };
+        let lost = match dataset.offset() {
+            Some(offset) => offset.saturating_add(dataset.storage_size()) > disk_end,
+            None => dataset.storage_size() > 0 && dataset.is_chunked(),
+        };
+        if lost {
+            file.unlink(&path)
+                .map_err(|e| Error::hdf5(format!("removing {path}"), e))?;
+            repairs.push(format!(
+                "{path} lay past the end of what reached the disk and was removed"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rows of one dataset that were stored before the file's real end, checked chunk by chunk from
@@ -304,13 +346,7 @@ fn readable_rows(
             &format!("{}/{} {why}", layout::snapshot_group(snapshot), found.name),
         )
     };
-    let missing = raw::missing_filters(found.dataset.id())?;
-    if !missing.is_empty() {
-        return Err(stop(format!(
-            "is compressed with {}, which this build of HDF5 cannot decode",
-            missing.join(" and ")
-        )));
-    }
+    checked::check_filters(&found.dataset).map_err(|why| stop(why.0))?;
     let mut rows = found.column.rows;
     let Some(chunk) = found.dataset.chunk() else {
         return Ok(rows);

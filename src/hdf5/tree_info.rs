@@ -5,14 +5,9 @@ use super::layout::snapshot_group;
 use crate::error::{Error, Result};
 use std::path::Path;
 
-/// Writes the counts of every snapshot, all padded to the same number of trees. Nothing is
-/// written when no galaxy was written with a tree.
-pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)]) -> Result<()> {
-    let num_trees = per_snapshot
-        .iter()
-        .map(|(_, counts)| counts.len())
-        .max()
-        .unwrap_or(0);
+/// Writes the counts of every snapshot, each padded to `num_trees`. Nothing is written when no
+/// galaxy was written with a tree.
+pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usize) -> Result<()> {
     if num_trees == 0 {
         return Ok(());
     }
@@ -74,7 +69,7 @@ pub fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec
             column.dtype, column.inner
         ))));
     }
-    checked::check_stored(&dataset, &column).map_err(bad)?;
+    checked::check_readable(&dataset, &column).map_err(bad)?;
     let mut counts = checked::zeroed::<i32>(column.rows, path, || where_.clone())?;
     let mem_type =
         hdf5::Datatype::from_type::<i32>().map_err(|e| Error::hdf5("building types", e))?;

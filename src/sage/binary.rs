@@ -91,8 +91,13 @@ impl BinaryReader {
         }
         let mut per_tree = vec![0i32; num_trees as usize];
         reader.read_exact(bytemuck::cast_slice_mut(&mut per_tree))?;
+        if let Some((tree, count)) = per_tree.iter().enumerate().find(|(_, &n)| n < 0) {
+            return Err(bad(format!(
+                "not a SAGE binary galaxy file: the header says tree {tree} has {count} galaxies"
+            )));
+        }
         let sum: i64 = per_tree.iter().map(|&n| i64::from(n)).sum();
-        if per_tree.iter().any(|&n| n < 0) || sum != i64::from(num_galaxies) {
+        if sum != i64::from(num_galaxies) {
             return Err(bad(format!(
                 "not a SAGE binary galaxy file: the galaxies per tree add up to {sum}, not the {num_galaxies} in the header"
             )));

@@ -5,6 +5,7 @@
 //! file that another test thread is opening. Each test binary uses part of this module.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `command` under HDF5's global lock.
@@ -16,4 +17,39 @@ pub fn spawn(command: &mut Command) -> std::io::Result<Child> {
 /// Runs `command` to completion, capturing its output, started under HDF5's global lock.
 pub fn output(command: &mut Command) -> std::io::Result<Output> {
     spawn(command.stdout(Stdio::piped()).stderr(Stdio::piped()))?.wait_with_output()
+}
+
+/// Runs the `galaxy-io` command line in `cwd`.
+pub fn galaxy_io(args: &[&str], cwd: &Path) -> Output {
+    output(
+        Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+            .args(args)
+            .current_dir(cwd),
+    )
+    .expect("the galaxy-io binary runs")
+}
+
+/// The standard output of a command that must have succeeded.
+pub fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The standard error of a command that must have failed cleanly: exit status 1, no signal, no
+/// panic.
+pub fn failure(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected a clean failure, got {:?}:\n{stderr}",
+        output.status
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
 }

@@ -76,13 +76,20 @@ pub fn run(args: Args) -> Result<()> {
             file_number: name.map_or(0, |n| n.file_number),
         });
     }
-    let tree_offsets = tree_offsets(&inputs)?;
+    let (tree_offsets, total_trees) = tree_offsets(&inputs)?;
     let mut snapshots: Vec<u32> = inputs.iter().map(|i| i.snapshot).collect();
     snapshots.sort_unstable();
     snapshots.dedup();
 
     let started = Instant::now();
-    let summary = convert(&args, staged.path(), &snapshots, inputs, &tree_offsets)?;
+    let summary = convert(
+        &args,
+        staged.path(),
+        &snapshots,
+        inputs,
+        &tree_offsets,
+        total_trees,
+    )?;
     staged.commit()?;
     let elapsed = started.elapsed();
     let total: u64 = summary.galaxies.iter().map(|(_, n)| n).sum();
@@ -104,9 +111,11 @@ fn convert(
     snapshots: &[u32],
     inputs: Vec<Input>,
     tree_offsets: &BTreeMap<u32, usize>,
+    total_trees: usize,
 ) -> Result<galaxy_io::OutputSummary> {
     let options = Hdf5Options {
         overwrite: true,
+        trees: Some(total_trees),
         header: Header::sage(args.hubble_h, args.box_size, 0.25, 0.75, 0.0860657),
         ..Hdf5Options::default()
     };
@@ -126,8 +135,8 @@ fn convert(
 }
 
 /// Trees of input file `f` are numbered after those of the files before it. Every snapshot of
-/// one input file has the same trees.
-fn tree_offsets(inputs: &[Input]) -> Result<BTreeMap<u32, usize>> {
+/// one input file has the same trees. Also returns the number of trees of all files.
+fn tree_offsets(inputs: &[Input]) -> Result<(BTreeMap<u32, usize>, usize)> {
     let mut trees: BTreeMap<u32, (usize, &Path)> = BTreeMap::new();
     for input in inputs {
         let count = input.reader.galaxies_per_tree().len();
@@ -147,14 +156,15 @@ fn tree_offsets(inputs: &[Input]) -> Result<BTreeMap<u32, usize>> {
         }
     }
     let mut next = 0;
-    Ok(trees
+    let offsets = trees
         .into_iter()
         .map(|(file, (count, _))| {
             let offset = next;
             next += count;
             (file, offset)
         })
-        .collect())
+        .collect();
+    Ok((offsets, next))
 }
 
 /// Redshift of every snapshot, from a list of expansion factors.
