@@ -192,15 +192,21 @@ impl Error {
     }
 
     pub(crate) fn hdf5(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        // HDF5 spreads one error over several lines; one line reads better in logs.
-        let message = error
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let full = error.to_string();
+        log::debug!("HDF5 error stack: {full}");
         Error::Hdf5 {
             context: context.into(),
-            message,
+            message: plain(&full),
         }
     }
+}
+
+/// An HDF5 error message on one line (HDF5 spreads one over several) and without the names of
+/// the library's functions (`H5Dwrite(): `); the whole stack goes to the debug log.
+pub(crate) fn plain(message: &str) -> String {
+    message
+        .split_whitespace()
+        .filter(|word| !(word.starts_with("H5") && word.ends_with("():")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

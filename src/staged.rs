@@ -46,6 +46,11 @@ impl Staged {
             return Err(Error::FileExists(target));
         }
         let directory = directory_of(&target);
+        if !directory.is_dir() {
+            let missing =
+                std::io::Error::new(std::io::ErrorKind::NotFound, "the directory does not exist");
+            return Err(Error::io("writing into", directory, missing));
+        }
         let name = target.file_name().unwrap_or_default().to_string_lossy();
         let temporary = tempfile::Builder::new()
             .prefix(&format!(".{name}."))

@@ -218,7 +218,7 @@ fn bad_input_fails_with_a_message() {
 
     std::fs::write(dir.path().join("junk.hdf5"), b"junk").unwrap();
     let output = galaxy_io(&["inspect", "junk.hdf5"], dir.path());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not a readable HDF5 file"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not an HDF5 file"));
 }
 
 #[test]

@@ -458,11 +458,8 @@ fn broken_link(error: &hdf5::Error) -> String {
     )
 }
 
-/// An HDF5 error stack on one line.
+/// An HDF5 error on one line, without the names of the library's functions (`H5Fopen(): `),
+/// which say nothing to a person.
 pub fn one_line(error: &impl std::fmt::Display) -> String {
-    error
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::error::plain(&error.to_string())
 }

@@ -5,6 +5,7 @@
 use super::checked;
 use super::header::{AttrValue, Header};
 use super::layout::{self, FoundColumn, Types};
+use super::superblock::Superblock;
 use super::{raw, tree_info};
 use crate::error::{Error, Result};
 use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
@@ -49,18 +50,31 @@ impl Catalogue {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
         std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
+        let superblock = Superblock::read(&path)?;
+        let length = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let recover = "; if its writer died, `galaxy-io recover` can repair it";
+        let bad = |problem: String| Error::BadFile {
+            path: path.clone(),
+            problem,
+        };
+        if superblock.status_flags != 0 {
+            return Err(bad(format!(
+                "is marked as still open by a writer (a running one: open it with \
+                 Catalogue::open_live or `inspect --live`){recover}"
+            )));
+        }
+        if length < superblock.end_of_file {
+            return Err(bad(format!(
+                "is truncated: it has {length} bytes of the {} it records{recover}",
+                superblock.end_of_file
+            )));
+        }
         let file = raw::no_inherit(|| {
             hdf5::File::open(&path).map_err(|e| {
-                let message = checked::one_line(&e);
-                let hint = if message.contains("truncated file") || message.contains("h5clear") {
-                    "; if a writer died while writing it, `galaxy-io recover` can repair it"
-                } else {
-                    ""
-                };
-                Error::BadFile {
-                    path: path.clone(),
-                    problem: format!("not a readable HDF5 file ({message}){hint}"),
-                }
+                bad(format!(
+                    "is not a readable HDF5 file ({}){recover}",
+                    checked::one_line(&e)
+                ))
             })
         })?;
         Self::from_file(path, file, false)

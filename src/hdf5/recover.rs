@@ -136,7 +136,7 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
         let file = raw::no_inherit(|| {
             hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
         })?;
-        let found = survey(&file, path, before.length)?;
+        let found = survey(&file, path, data_end(&superblock, &before))?;
         if found.iter().all(Found::consistent) {
             return Ok(Recovery {
                 snapshots: report(&found),
@@ -169,9 +169,14 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     if superblock.status_flags != 0 {
         repairs.push("cleared the flags of a writer that did not close the file".into());
     }
-    let file =
-        raw::open_clearing_status(work.path()).map_err(|e| cannot_recover(path, &e.to_string()))?;
-    let found = survey(&file, path, before.length)?;
+    let file = raw::open_clearing_status(work.path()).map_err(|e| {
+        let why = match e {
+            Error::Hdf5 { message, .. } => message,
+            other => other.to_string(),
+        };
+        cannot_recover(path, &format!("HDF5 cannot open it ({why})"))
+    })?;
+    let found = survey(&file, path, data_end(superblock, before))?;
     if before.length < superblock.end_of_file {
         drop_lost_datasets(&file, before.length, &mut repairs)?;
     }
@@ -210,6 +215,13 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
         snapshots: report(&found),
         repairs,
     })
+}
+
+/// Where the file's data really ends: at the end of allocation the superblock records (data a
+/// writer put after its last flush is not part of the file HDF5 knows), or at the end of what
+/// reached the disk, whichever comes first.
+fn data_end(superblock: &Superblock, before: &FileState) -> u64 {
+    superblock.end_of_file.min(before.length)
 }
 
 fn report(found: &[Found]) -> Vec<RecoveredSnapshot> {
@@ -253,7 +265,7 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
 }
 
 /// Every snapshot group with the rows all its datasets can give back. `disk_end` is where the
-/// file really ended: a chunk stored past it never reached the disk.
+/// file's data really ends: a chunk stored past it was never part of the file.
 fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
     let mut names = file.member_names().map_err(|e| {
