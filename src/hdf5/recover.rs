@@ -182,7 +182,7 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     }
     for snapshot in found.iter().filter(|f| f.longest > f.rows) {
         repairs.push(format!(
-            "Snap_{}: cut to the {} rows every dataset has ({} rows of an unfinished flush dropped)",
+            "Snap_{}: cut to the {} rows every dataset holds ({} rows that not all of them had were dropped)",
             snapshot.snapshot,
             snapshot.rows,
             snapshot.longest - snapshot.rows
@@ -201,7 +201,10 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     if repairs.is_empty() {
         repairs.push("set num_gals to the rows of each snapshot".into());
     }
-    validate(result.path(), &found, path)?;
+    let snapshots = report(&found);
+    // HDF5 keeps a file open until its last object is closed: the datasets go first.
+    drop(found);
+    validate(result.path(), &snapshots, path)?;
     if FileState::of(path)? != *before {
         return Err(Error::BadFile {
             path: path.to_owned(),
@@ -211,10 +214,7 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     std::fs::set_permissions(result.path(), before.permissions.clone())
         .map_err(|e| Error::io("setting the permissions of", result.path(), e))?;
     result.commit()?;
-    Ok(Recovery {
-        snapshots: report(&found),
-        repairs,
-    })
+    Ok(Recovery { snapshots, repairs })
 }
 
 /// Where the file's data really ends: at the end of allocation the superblock records (data a
@@ -365,6 +365,28 @@ fn readable_rows(
     };
     let chunk_rows = chunk.first().copied().unwrap_or(1).max(1) as u64;
     let band = chunk_band(&found.column.inner, &chunk);
+    let allocated = |start: u64| -> Result<bool> {
+        for inner in &band {
+            let mut coords = vec![start];
+            coords.extend(inner);
+            if raw::chunk_location(found.dataset.id(), &coords)?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    // Writers allocate chunks from the first on, so the allocated rows are found by bisection:
+    // a file that claims 2^40 rows costs 40 look-ups, not one per chunk.
+    let (mut low, mut high) = (0, rows.div_ceil(chunk_rows));
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if allocated(middle * chunk_rows)? {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    rows = rows.min(low * chunk_rows);
     while rows > 0 {
         let start = (rows - 1) / chunk_rows * chunk_rows;
         let mut lost = false;
@@ -488,9 +510,9 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
 }
 
 /// Reads the repaired copy back: every snapshot must open with the rows that were kept.
-fn validate(result: &Path, found: &[Found], path: &Path) -> Result<()> {
+fn validate(result: &Path, snapshots: &[RecoveredSnapshot], path: &Path) -> Result<()> {
     let catalogue = Catalogue::open(result)?;
-    for snapshot in found {
+    for snapshot in snapshots {
         let rows = catalogue.num_galaxies(snapshot.snapshot)?;
         if rows != snapshot.rows {
             return Err(cannot_recover(

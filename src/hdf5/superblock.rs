@@ -76,14 +76,13 @@ fn parse(bytes: &[u8]) -> Option<Superblock> {
         word[..size].copy_from_slice(bytes.get(start..start + size)?);
         Some(u64::from_le_bytes(word))
     };
-    // The base address (absolute), then the free-space or extension address, then the end of
-    // file, relative to the base.
-    let base = address(0)?;
+    // After the base address and the free-space (or extension) address comes the end of file,
+    // which HDF5 compares with the physical size of the file (a user block included).
     let end_of_file = address(2)?;
     Some(Superblock {
         version,
         status_flags: flags,
-        end_of_file: base.checked_add(end_of_file)?,
+        end_of_file,
     })
 }
 
