@@ -5,6 +5,8 @@
 //! file that another test thread is opening. Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod lhalo;
+
 use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `command` under HDF5's global lock.
