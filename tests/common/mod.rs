@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod lhalo;
+pub mod sage;
 
 use std::process::{Child, Command, Output, Stdio};
 
