@@ -1,9 +1,13 @@
-//! Starting child processes from tests that also open HDF5 files.
+//! What the tests share: starting child processes (and the command line) from tests that also
+//! open HDF5 files, LHaloTree merger trees, and SAGE itself.
 //!
 //! HDF5 opens files without close-on-exec; galaxy-io marks them so while holding HDF5's global
 //! lock. Starting a child under the same lock means it can never inherit (and keep locked) a
 //! file that another test thread is opening. Each test binary uses part of this module.
 #![allow(dead_code)]
+
+pub mod lhalo;
+pub mod sage;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

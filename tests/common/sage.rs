@@ -1,0 +1,449 @@
+//! Building and running stock SAGE (sage-home/sage-model, read-only under `shared/`) on trees
+//! that the tests generate, so that what galaxy-io writes can be compared with what SAGE itself
+//! writes.
+//!
+//! The build lives in `<target>/sage/stock`, shared by every test binary and reused until SAGE's
+//! source changes. It is made in place, under a file lock, because SAGE bakes its build
+//! directory into the binary (`ROOT_DIR`, where it finds its cooling tables): a build made
+//! elsewhere and renamed would not find them.
+
+use super::lhalo::{self, Forests};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// How the build is made; part of the fingerprint, so that changing it rebuilds. `CI=true` as
+/// in CI, so that every build has SAGE's `-Werror`.
+const MAKE_ARGS: &[&str] = &["CI=true", "sage"];
+/// Bumped when the recipe around `MAKE_ARGS` changes (the environment, the git shim).
+const RECIPE: &str = "recipe 1";
+
+/// SAGE's source: `GALAXY_IO_SAGE_SOURCE`, or `shared/sage-model` beside the repository.
+pub fn source_dir() -> PathBuf {
+    let dir = std::env::var_os("GALAXY_IO_SAGE_SOURCE").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sage-model"),
+        PathBuf::from,
+    );
+    if !dir.join("Makefile").is_file() || !dir.join("src/core_allvars.h").is_file() {
+        panic!(
+            "SAGE's source (sage-home/sage-model) is not at {}: set GALAXY_IO_SAGE_SOURCE to a \
+             sage-model checkout, or put one at ../shared/sage-model beside the repository",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// The directory of a stock SAGE build (the `sage` binary is in it). Built at most once per
+/// process, and only when no build of the same source exists under the target directory.
+pub fn build() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| build_into(&source_dir(), &cache_dir().join("stock")))
+}
+
+/// `<target>/sage`: beside cargo's own output, so `cargo clean` removes it.
+fn cache_dir() -> PathBuf {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("sage")
+}
+
+fn build_into(source: &Path, dir: &Path) -> PathBuf {
+    let parent = dir.parent().expect("the build directory has a parent");
+    std::fs::create_dir_all(parent)
+        .unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
+    let fingerprint = fingerprint(source);
+    // Other test binaries (and threads) build the same directory: the first one builds, the
+    // others wait for it and then reuse its build.
+    let _lock = Lock::exclusive(&dir.with_extension("lock"));
+    let stamp = dir.join(".galaxy-io-fingerprint");
+    if dir.join("sage").is_file()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&fingerprint)
+    {
+        return dir.to_owned();
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("removing {}: {e}", dir.display()));
+    }
+    copy_source(source, dir);
+    let mut make = Command::new("make");
+    make.current_dir(dir)
+        .arg(format!("-j{}", parallelism()))
+        .args(MAKE_ARGS);
+    make.env("PATH", git_shim(source, dir, &fingerprint));
+    // Debian keeps HDF5 under hdf5/serial; SAGE's Makefile looks elsewhere (with CI=true, next
+    // to gsl-config), so the compiler and linker are told through their environment.
+    for (variable, flag, pkg_config) in [
+        ("CPATH", "-I", "--cflags-only-I"),
+        ("LIBRARY_PATH", "-L", "--libs-only-L"),
+    ] {
+        let mut dirs = pkg_config_dirs(pkg_config, flag);
+        dirs.extend(std::env::var(variable).ok().filter(|v| !v.is_empty()));
+        make.env(variable, dirs.join(":"));
+    }
+    let output =
+        super::output(&mut make).unwrap_or_else(|e| panic!("running make (is it installed?): {e}"));
+    if !output.status.success() {
+        panic!(
+            "building SAGE in {} failed ({}):\n{}\n{}",
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::write(&stamp, &fingerprint)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", stamp.display()));
+    dir.to_owned()
+}
+
+/// A `PATH` whose `git` answers SAGE's Makefile with a git reference.
+///
+/// The Makefile compiles `git show-ref --head` into the binary as `GITREF_STR`, and SAGE's HDF5
+/// output writes it as the `Header/Misc/git_SHA_reference` attribute. The copy being built is
+/// no git checkout (or, inside galaxy-io's repository, the wrong one), and with an empty
+/// reference SAGE's HDF5 output fails at its very end (`H5Tset_size(): size must be positive`
+/// for that attribute). So `git` here prints the source's own commit if it is a checkout, or
+/// else a name for the source's fingerprint.
+fn git_shim(source: &Path, dir: &Path, fingerprint: &str) -> String {
+    let commit = Command::new("git")
+        .arg("-C")
+        .arg(source)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|c| !c.is_empty());
+    let reference = commit.unwrap_or_else(|| format!("source-{}", &fingerprint[..16]));
+    let bin = dir.with_extension("bin");
+    std::fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("creating {}: {e}", bin.display()));
+    let git = bin.join("git");
+    let script = format!(
+        "#!/bin/sh\n# From galaxy-io's tests/common/sage.rs: SAGE's git reference.\n\
+         echo '{reference} HEAD'\n"
+    );
+    std::fs::write(&git, script).unwrap_or_else(|e| panic!("writing {}: {e}", git.display()));
+    std::fs::set_permissions(&git, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", git.display()));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(&path));
+    std::env::join_paths(dirs)
+        .expect("PATH entries without ':'")
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+fn pkg_config_dirs(option: &str, flag: &str) -> Vec<String> {
+    Command::new("pkg-config")
+        .args([option, "hdf5"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .filter_map(|word| word.strip_prefix(flag).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Objects and binaries a developer's checkout may hold: never copied or fingerprinted, or make
+/// would take stale objects (copies are newer than their sources) as up to date.
+fn is_build_product(relative: &Path) -> bool {
+    let name = relative.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    relative.starts_with(".git")
+        || [".o", ".so", ".a", ".pyc"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        || relative == Path::new("sage")
+}
+
+/// Source files (relative paths) in a fixed order.
+fn source_files(source: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, relative: &Path, files: &mut Vec<PathBuf>) {
+        let dir = root.join(relative);
+        let entries =
+            std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()));
+        for entry in entries {
+            let entry = entry.unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()));
+            let path = relative.join(entry.file_name());
+            if is_build_product(&path) {
+                continue;
+            }
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(root, &path, files);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(source, Path::new(""), &mut files);
+    files.sort();
+    files
+}
+
+/// FNV-1a over the build recipe and every source file's path and contents.
+fn fingerprint(source: &Path) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(RECIPE.as_bytes());
+    eat(MAKE_ARGS.join(" ").as_bytes());
+    let files = source_files(source);
+    for relative in &files {
+        let path = source.join(relative);
+        let contents =
+            std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        eat(relative.to_string_lossy().as_bytes());
+        eat(&(contents.len() as u64).to_le_bytes());
+        eat(&contents);
+    }
+    format!(
+        "{hash:016x} {} files from {}\n",
+        files.len(),
+        source.display()
+    )
+}
+
+/// Copies the source with write permission (the shared copy is read-only).
+fn copy_source(source: &Path, dir: &Path) {
+    for relative in source_files(source) {
+        let (from, to) = (source.join(&relative), dir.join(&relative));
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
+        }
+        std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copying {}: {e}", from.display()));
+        let mut permissions = std::fs::metadata(&to).expect("a copied file").permissions();
+        #[allow(clippy::permissions_set_readonly_false)] // only the owner's bit, on a private copy
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&to, permissions)
+            .unwrap_or_else(|e| panic!("chmod {}: {e}", to.display()));
+    }
+}
+
+/// An exclusive `flock` on a file, held until dropped (or the process dies).
+struct Lock(File);
+
+impl Lock {
+    fn exclusive(path: &Path) -> Lock {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .unwrap_or_else(|e| panic!("opening the lock {}: {e}", path.display()));
+        loop {
+            // SAFETY: flock only reads the descriptor, which `file` keeps open.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Lock(file);
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                panic!("locking {}: {error}", path.display());
+            }
+        }
+    }
+}
+
+/// SAGE's `OutputFormat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// `sage_binary`: one file `<name>_z<redshift>_<task>` per output snapshot.
+    Binary,
+    /// `sage_hdf5`: `<name>_<task>.hdf5`, and the master file `<name>.hdf5` linking them.
+    Hdf5,
+}
+
+impl OutputFormat {
+    fn parameter(self) -> &'static str {
+        match self {
+            OutputFormat::Binary => "sage_binary",
+            OutputFormat::Hdf5 => "sage_hdf5",
+        }
+    }
+}
+
+/// One SAGE run on generated trees: the parameter file's choices that tests vary. Everything
+/// else is `input/millennium.par`'s (Millennium cosmology, the default recipes).
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub trees: Forests,
+    pub format: OutputFormat,
+    /// `OutputDir` (created by [`execute`](Self::execute)).
+    pub output_dir: PathBuf,
+    /// `FileNameGalaxies`.
+    pub name: String,
+    /// The output snapshots (the `->` line), or `None` for all (`NumOutputs -1`).
+    pub outputs: Option<Vec<u32>>,
+    /// `FirstFile`, `LastFile`.
+    pub files: (u32, u32),
+    /// `NumSimulationTreeFiles`.
+    pub num_tree_files: u32,
+}
+
+/// What a run wrote.
+#[derive(Clone, Debug)]
+pub struct SageOutput {
+    /// Galaxy files: the binary files sorted by name, or the HDF5 file of each task.
+    pub files: Vec<PathBuf>,
+    /// The HDF5 master file.
+    pub master: Option<PathBuf>,
+    /// SAGE's stdout and stderr.
+    pub log: String,
+}
+
+impl Run {
+    /// All the trees' files, every snapshot output, galaxies named `model`.
+    pub fn new(trees: &Forests, format: OutputFormat, output_dir: impl Into<PathBuf>) -> Run {
+        let files = trees.trees_per_file.len() as u32;
+        Run {
+            trees: trees.clone(),
+            format,
+            output_dir: output_dir.into(),
+            name: "model".into(),
+            outputs: None,
+            files: (0, files.saturating_sub(1)),
+            num_tree_files: files,
+        }
+    }
+
+    /// Only these output snapshots (SAGE sorts them, highest first).
+    pub fn outputs(mut self, snapshots: &[u32]) -> Run {
+        self.outputs = Some(snapshots.to_vec());
+        self
+    }
+
+    /// The parameter file, in `input/millennium.par`'s format.
+    pub fn parameter_file(&self) -> String {
+        let mut par = String::new();
+        let mut line = |key: &str, value: &dyn std::fmt::Display| {
+            writeln!(par, "{key:<28} {value}").expect("writing to a String");
+        };
+        line("FileNameGalaxies", &self.name);
+        line("OutputDir", &self.output_dir.display());
+        line("FirstFile", &self.files.0);
+        line("LastFile", &self.files.1);
+        match &self.outputs {
+            Some(snapshots) => line("NumOutputs", &snapshots.len()),
+            None => line("NumOutputs", &-1),
+        }
+        line("OutputFormat", &self.format.parameter());
+        line("TreeName", &self.trees.tree_name);
+        line("TreeType", &"lhalo_binary");
+        line("NumSimulationTreeFiles", &self.num_tree_files);
+        line("SimulationDir", &self.trees.dir.display());
+        line("FileWithSnapList", &self.trees.snap_list.display());
+        line("LastSnapshotNr", &(lhalo::SNAPSHOTS - 1));
+        line("Omega", &lhalo::OMEGA);
+        line("OmegaLambda", &lhalo::OMEGA_LAMBDA);
+        line("PartMass", &lhalo::PART_MASS);
+        line("BoxSize", &lhalo::BOX_SIZE);
+        for (key, value) in MILLENNIUM_PAR {
+            line(key, value);
+        }
+        let mut par =
+            format!("% Written by galaxy-io's test harness (tests/common/sage.rs).\n{par}");
+        if let Some(snapshots) = &self.outputs {
+            let list: Vec<String> = snapshots.iter().map(u32::to_string).collect();
+            writeln!(par, "\n% output snapshots\n-> {}", list.join(" "))
+                .expect("writing to a String");
+        }
+        par
+    }
+
+    /// Writes `<output_dir>/sage.par` and runs SAGE on it, from its build directory. Panics
+    /// with SAGE's output if it fails.
+    pub fn execute(&self) -> SageOutput {
+        let dir = &self.output_dir;
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+        let par = dir.join("sage.par");
+        let parameters = self.parameter_file();
+        std::fs::write(&par, &parameters)
+            .unwrap_or_else(|e| panic!("writing {}: {e}", par.display()));
+        let build = build();
+        let output = super::output(
+            Command::new(build.join("sage"))
+                .arg(&par)
+                .current_dir(build),
+        )
+        .unwrap_or_else(|e| panic!("starting {}: {e}", build.join("sage").display()));
+        let log = format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !output.status.success() {
+            panic!("SAGE failed ({}) on\n{parameters}\n{log}", output.status);
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let Some(rest) = name.strip_prefix(&format!("{}_", self.name)) else {
+                    return false;
+                };
+                match self.format {
+                    OutputFormat::Binary => rest.starts_with('z'),
+                    OutputFormat::Hdf5 => rest
+                        .strip_suffix(".hdf5")
+                        .is_some_and(|task| task.parse::<u32>().is_ok()),
+                }
+            })
+            .collect();
+        files.sort();
+        let master = dir.join(format!("{}.hdf5", self.name));
+        let master = (self.format == OutputFormat::Hdf5 && master.is_file()).then_some(master);
+        if files.is_empty() {
+            panic!("SAGE wrote no galaxy files into {}:\n{log}", dir.display());
+        }
+        SageOutput { files, master, log }
+    }
+}
+
+/// The rest of `input/millennium.par`: recipes, model parameters, units, forest distribution.
+const MILLENNIUM_PAR: &[(&str, &str)] = &[
+    ("BaryonFrac", "0.17"),
+    ("Hubble_h", "0.73"),
+    ("SFprescription", "0"),
+    ("AGNrecipeOn", "2"),
+    ("SupernovaRecipeOn", "1"),
+    ("ReionizationOn", "1"),
+    ("DiskInstabilityOn", "1"),
+    ("SfrEfficiency", "0.05"),
+    ("FeedbackReheatingEpsilon", "3.0"),
+    ("FeedbackEjectionEfficiency", "0.3"),
+    ("ReIncorporationFactor", "0.15"),
+    ("RadioModeEfficiency", "0.08"),
+    ("QuasarModeEfficiency", "0.005"),
+    ("BlackHoleGrowthRate", "0.015"),
+    ("ThreshMajorMerger", "0.3"),
+    ("ThresholdSatDisruption", "1.0"),
+    ("Yield", "0.025"),
+    ("RecycleFraction", "0.43"),
+    ("FracZleaveDisk", "0.0"),
+    ("Reionization_z0", "8.0"),
+    ("Reionization_zr", "7.0"),
+    ("EnergySN", "1.0e51"),
+    ("EtaSN", "5.0e-3"),
+    ("ForestDistributionScheme", "generic_power_in_nhalos"),
+    ("ExponentForestDistributionScheme", "0.7"),
+    ("UnitLength_in_cm", "3.08568e+24"),
+    ("UnitMass_in_g", "1.989e+43"),
+    ("UnitVelocity_in_cm_per_s", "100000"),
+];

@@ -1,0 +1,211 @@
+//! Fidelity to SAGE itself: stock SAGE runs on generated merger trees twice, writing its binary
+//! and its HDF5 output; `galaxy-io convert` turns the binary output into HDF5, which must hold
+//! exactly the galaxies of SAGE's own HDF5 output, bit for bit.
+
+mod common;
+
+use common::lhalo::{self, ForestConfig};
+use common::sage::{OutputFormat, Run};
+use galaxy_io::sage::binary::{BinaryName, BinaryReader};
+use galaxy_io::sage::SageGalaxy;
+use galaxy_io::{Catalogue, Schema};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// `input/millennium.par`'s output snapshots (z = 0 to 7.3).
+const OUTPUTS: [u32; 8] = [63, 37, 32, 27, 23, 20, 18, 16];
+
+/// SAGE's HDF5 output buffers this many galaxies per snapshot before writing.
+const SAGE_HDF5_BUFFER: usize = 8192;
+
+#[test]
+fn converting_sage_binary_output_gives_sage_hdf5_output_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ForestConfig {
+        files: 2,
+        trees_per_file: 16,
+        halos_per_tree: 400,
+        seed: 7,
+    };
+    let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
+    for (file, &count) in trees.files().iter().zip(&trees.trees_per_file) {
+        let read = lhalo::read_tree_file(file);
+        assert_eq!(read.len(), count as usize, "{}", file.display());
+        read.iter()
+            .for_each(|tree| lhalo::check_tree(tree).unwrap());
+    }
+
+    // Without GSL, SAGE spends seconds of every run integrating ages: run both at once.
+    let (binary, hdf5) = std::thread::scope(|scope| {
+        let binary = scope.spawn(|| {
+            Run::new(&trees, OutputFormat::Binary, dir.path().join("binary"))
+                .outputs(&OUTPUTS)
+                .execute()
+        });
+        let hdf5 = Run::new(&trees, OutputFormat::Hdf5, dir.path().join("hdf5"))
+            .outputs(&OUTPUTS)
+            .execute();
+        (binary.join().expect("the binary run"), hdf5)
+    });
+    // One task: one binary file per output snapshot (numbered by task, not by tree file, so it
+    // holds the trees of both tree files), and one HDF5 file (and the master file).
+    assert_eq!(binary.files.len(), OUTPUTS.len(), "{:?}", binary.files);
+    assert_eq!(hdf5.files.len(), 1, "{:?}", hdf5.files);
+    assert!(hdf5.master.is_some());
+    let sage_file = &hdf5.files[0];
+
+    let converted = dir.path().join("converted.hdf5");
+    let output = common::output(
+        Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+            .arg("convert")
+            .args(&binary.files)
+            .arg("-o")
+            .arg(&converted)
+            .arg("--snap-list")
+            .arg(&trees.snap_list),
+    )
+    .expect("the galaxy-io binary runs");
+    assert!(
+        output.status.success(),
+        "convert failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let sage = Catalogue::open(sage_file).unwrap();
+    let ours = Catalogue::open(&converted).unwrap();
+    let mut snapshots = OUTPUTS.to_vec();
+    snapshots.sort_unstable();
+    assert_eq!(sage.snapshots().unwrap(), snapshots);
+    assert_eq!(ours.snapshots().unwrap(), snapshots);
+
+    let schema = Schema::of::<SageGalaxy>().unwrap();
+    let mut names: Vec<&str> = schema.fields().iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names.len(), 54);
+    let per_tree = binary_galaxies_per_tree(&binary.files);
+    let mut summary = String::new();
+    let (mut types, mut merge_types) = (BTreeMap::new(), BTreeMap::new());
+    for &snapshot in &snapshots {
+        let sage_schema = sage.schema(snapshot).unwrap();
+        let mut sage_names: Vec<&str> = sage_schema
+            .fields()
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        sage_names.sort_unstable();
+        assert_eq!(sage_names, names, "SAGE's datasets of Snap_{snapshot}");
+
+        // Every field of every galaxy, checked by name, type and shape against SAGE's record.
+        let expected = sage.read_records::<SageGalaxy>(snapshot).unwrap();
+        let got = ours.read_records::<SageGalaxy>(snapshot).unwrap();
+        assert!(
+            !expected.is_empty(),
+            "SAGE wrote no galaxies at snapshot {snapshot}"
+        );
+        assert_eq!(got.len(), expected.len(), "galaxies at snapshot {snapshot}");
+        let differences = differences(&schema, &expected, &got);
+        assert!(
+            differences.is_empty(),
+            "Snap_{snapshot}: the conversion differs from SAGE's HDF5 output:\n{}",
+            differences.join("\n")
+        );
+
+        // Galaxies per tree: ours are the binary headers'. SAGE's HDF5 output counts a tree's
+        // galaxies once when it buffers them and again when it writes its last, partly full
+        // buffer (`finalize_hdf5_galaxy_files`), so below 8192 galaxies it has them twice.
+        let binary_counts = &per_tree[&snapshot];
+        assert_eq!(
+            ours.galaxies_per_tree(snapshot).unwrap().as_ref(),
+            Some(binary_counts)
+        );
+        assert!(
+            expected.len() < SAGE_HDF5_BUFFER,
+            "the doubling below needs one buffer"
+        );
+        let doubled: Vec<i32> = binary_counts.iter().map(|n| 2 * n).collect();
+        assert_eq!(sage.galaxies_per_tree(snapshot).unwrap(), Some(doubled));
+
+        let mut snapshot_types = BTreeMap::new();
+        for galaxy in &expected {
+            *snapshot_types.entry(galaxy.galaxy_type).or_insert(0) += 1;
+            *types.entry(galaxy.galaxy_type).or_insert(0) += 1;
+            *merge_types.entry(galaxy.merge_type).or_insert(0) += 1;
+        }
+        summary += &format!(
+            "Snap_{snapshot}: {} galaxies, by Type {snapshot_types:?}\n",
+            expected.len()
+        );
+    }
+    println!("{summary}by Type {types:?}, by mergeType {merge_types:?}");
+    assert!(types.contains_key(&1), "satellites (Type 1): {types:?}");
+    // A galaxy that merges at the next snapshot carries its mergeType (1 minor, 2 major,
+    // 4 disrupted) at this one. Orphans (Type 2) are never written: SAGE merges or disrupts
+    // every orphan in the time step it becomes one (`evolve_galaxies`: a Type 2 has Mvir 0, so
+    // by the last substep its Mvir/baryons ratio is 0, below ThresholdSatDisruption), and
+    // merged galaxies are not output; the orphans show up as these mergers instead.
+    assert!(
+        merge_types.keys().any(|&t| t > 0),
+        "mergers: {merge_types:?}"
+    );
+
+    // The same comparison through h5py, which reads both files without galaxy-io.
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/compare_galaxy_datasets.py");
+    let output = common::output(
+        Command::new("python3")
+            .arg(script)
+            .arg(sage_file)
+            .arg(&converted),
+    )
+    .expect("python3 with h5py and numpy (bash .ci/run installs them)");
+    assert!(
+        output.status.success(),
+        "h5py finds differences:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Every field whose bits differ, with how many rows and the first of them.
+fn differences(schema: &Schema, expected: &[SageGalaxy], got: &[SageGalaxy]) -> Vec<String> {
+    let size = std::mem::size_of::<SageGalaxy>();
+    let (expected, got): (&[u8], &[u8]) =
+        (bytemuck::cast_slice(expected), bytemuck::cast_slice(got));
+    let mut found = Vec::new();
+    for field in schema.fields() {
+        let width = field.dtype.size() * field.shape.iter().product::<usize>();
+        let rows: Vec<usize> = (0..expected.len() / size)
+            .filter(|row| {
+                let at = row * size + field.offset;
+                expected[at..at + width] != got[at..at + width]
+            })
+            .collect();
+        if let Some(&first) = rows.first() {
+            found.push(format!(
+                "{}: {} rows differ, the first is row {first}",
+                field.name,
+                rows.len()
+            ));
+        }
+    }
+    found
+}
+
+/// The galaxies-per-tree header of each binary file, by snapshot.
+fn binary_galaxies_per_tree(files: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<i32>> {
+    let redshifts = lhalo::redshifts();
+    files
+        .iter()
+        .map(|path| {
+            let name = BinaryName::parse(path).expect("SAGE's binary file name");
+            let snapshot = redshifts
+                .iter()
+                .position(|z| (z - name.redshift).abs() < 5e-4)
+                .expect("a snapshot at the file's redshift");
+            let reader = BinaryReader::open(path).unwrap();
+            (snapshot as u32, reader.galaxies_per_tree().to_vec())
+        })
+        .collect()
+}
