@@ -68,7 +68,7 @@ fn damaged_path() -> std::path::PathBuf {
 /// Everything `inspect` asks of a file.
 fn read_everything(catalogue: &Catalogue) {
     if let Ok(header) = catalogue.header() {
-        let _ = header.attrs().map(|(_, _, v)| v.to_string()).count();
+        let _: Vec<String> = header.attrs().map(|(_, _, v)| v.to_string()).collect();
         let _ = header.unreadable().len();
     }
     let Ok(snapshots) = catalogue.snapshots() else {
@@ -83,13 +83,17 @@ fn read_everything(catalogue: &Catalogue) {
         let Ok(schema) = catalogue.schema(snapshot) else {
             continue;
         };
-        for field in schema.fields().iter().take(16) {
-            let _ = catalogue.field_attributes(snapshot, &field.name).map(|attrs| {
-                attrs
+        if let Ok(fields) = catalogue.field_attributes(snapshot) {
+            for field in &fields {
+                let _ = (field.text("Units"), field.text("Description"));
+                let _: Vec<String> = field
+                    .attributes
                     .iter()
                     .filter_map(|(_, v)| v.as_ref().ok().map(AttrValue::kind))
-                    .count()
-            });
+                    .collect();
+            }
+        }
+        for field in schema.fields().iter().take(16) {
             if let Ok((read, bytes)) = catalogue.read_field_rows(snapshot, &field.name, 0..rows) {
                 assert_eq!(bytes.len() as u64, rows * read.size() as u64);
             }

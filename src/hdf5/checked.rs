@@ -294,6 +294,11 @@ pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
         ));
     };
     let inner = shape[1..].to_vec();
+    if inner.contains(&0) {
+        return unreadable(format!(
+            "has rows of shape {inner:?}: no values for any galaxy"
+        ));
+    }
     let row_bytes = inner
         .iter()
         .try_fold(dtype.size(), |n, &d| n.checked_mul(d))

@@ -211,8 +211,12 @@ impl Header {
             let location = open_or_create(&header, group.name())
                 .map_err(|e| Error::hdf5(context(group.name()), e))?;
             for (_, name, value) in self.attrs.iter().filter(|(g, _, _)| *g == group) {
-                write_attr(&location, name, value)
-                    .map_err(|e| Error::hdf5(context(&format!("{}/{name}", group.name())), e))?;
+                write_attr(&location, name, value).map_err(|e| match e {
+                    Error::Hdf5 { message, .. } => {
+                        Error::hdf5(context(&format!("{}/{name}", group.name())), message)
+                    }
+                    other => other,
+                })?;
             }
         }
         let snapshots: Vec<i32> = output_snapshots.iter().map(|&s| s as i32).collect();
@@ -268,6 +272,18 @@ impl Header {
         }
         Ok(header)
     }
+}
+
+/// `Header/snapshot_redshifts` of `root`, if it has a readable one.
+pub(crate) fn snapshot_redshifts(root: &hdf5::Group) -> Option<Vec<f64>> {
+    if !root.link_exists("Header") {
+        return None;
+    }
+    let header = checked::group(root, "Header").ok()?;
+    if !header.link_exists("snapshot_redshifts") {
+        return None;
+    }
+    read_redshifts(&header).ok()
 }
 
 /// `Header/snapshot_redshifts`, checked to be a 1-D column of floats of a sane length.

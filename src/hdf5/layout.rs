@@ -16,9 +16,12 @@ pub fn snapshot_group(snapshot: u32) -> String {
     format!("Snap_{snapshot}")
 }
 
-/// The snapshot number in a group name, if it is a snapshot group.
+/// The snapshot number in a group name, if it is a snapshot group: `Snap_` and a number written
+/// as [`snapshot_group`] writes it (no sign, no leading zero), so that the name leads back to
+/// the group.
 pub fn parse_snapshot_group(name: &str) -> Option<u32> {
-    name.strip_prefix("Snap_")?.parse().ok()
+    let snapshot = name.strip_prefix("Snap_")?.parse().ok()?;
+    (snapshot_group(snapshot) == name).then_some(snapshot)
 }
 
 /// The native HDF5 type of each [`Dtype`], built once and kept for the life of a file.
@@ -247,6 +250,9 @@ pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec
 /// The fields of a snapshot's columns as a schema of tightly packed records: name, element
 /// type, per-row shape, and `Units` and `Description` where they are readable strings.
 pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Result<Schema> {
+    if columns.is_empty() {
+        return Ok(Schema::empty());
+    }
     let mut fields = Vec::with_capacity(columns.len());
     let mut offset = 0usize;
     for found in columns {

@@ -90,13 +90,7 @@ pub fn write_master(
     staged::not_an_input(master, outputs)?;
     staged::distinct(outputs)?;
     let staged = Staged::new(master, options.replace)?;
-    let header = merged_header(outputs, options)?;
-    let mut snapshots = Vec::new();
-    for output in outputs {
-        snapshots.extend(Catalogue::open(output)?.snapshots()?);
-    }
-    snapshots.sort_unstable();
-    snapshots.dedup();
+    let (header, snapshots) = merged_header(outputs, options)?;
 
     let file = raw::no_inherit(|| {
         hdf5::File::create(staged.path())
@@ -123,8 +117,10 @@ pub fn write_master(
 }
 
 /// The first output's header, with the counts of all: `num_cores` and the summed
-/// `frac_volume_processed`, checked to describe one simulation without overlaps.
-fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<Header> {
+/// `frac_volume_processed`, checked to describe one simulation without overlaps; and the
+/// snapshots of all outputs, every one of which is checked to read.
+fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header, Vec<u32>)> {
+    let mut snapshots = Vec::new();
     let mut merged: Option<Header> = None;
     let mut volume = 0.0;
     let mut tree_files: Vec<(i32, &Path)> = Vec::new();
@@ -139,6 +135,10 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<Header>
                 output,
                 "it is itself a master file; link the outputs it links".into(),
             ));
+        }
+        for snapshot in catalogue.snapshots()? {
+            catalogue.num_galaxies(snapshot)?;
+            snapshots.push(snapshot);
         }
         let header = catalogue.header().map_err(|e| {
             refuse(
@@ -204,7 +204,9 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<Header>
         "num_trees_this_file",
         AttrValue::I64(0),
     );
-    Ok(header)
+    snapshots.sort_unstable();
+    snapshots.dedup();
+    Ok((header, snapshots))
 }
 
 fn same_simulation(first: &Header, other: &Header, first_path: &Path, path: &Path) -> Result<()> {

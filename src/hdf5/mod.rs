@@ -26,5 +26,5 @@ pub use layout::Storage;
 pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
 pub use options::{Durability, FlushHook, Hdf5Options};
 pub use output::{Hdf5Output, OutputSummary, SchemaOutput};
-pub use reader::{read_snapshot, Catalogue};
+pub use reader::{read_snapshot, Catalogue, FieldAttributes};
 pub use recover::{recover, recover_with, RecoverOptions, RecoveredSnapshot, Recovery};

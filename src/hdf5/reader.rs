@@ -39,6 +39,31 @@ pub struct Catalogue {
     file: hdf5::File,
 }
 
+/// The attributes of one field's dataset, as [`Catalogue::field_attributes`] finds them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldAttributes {
+    /// The field (dataset) name.
+    pub field: String,
+    /// Each attribute's name, and its value or why it cannot be read.
+    pub attributes: Vec<(String, std::result::Result<AttrValue, String>)>,
+}
+
+impl FieldAttributes {
+    /// The attribute `name` as text: `Ok(None)` when absent, `Err(why)` when it is not a
+    /// readable string.
+    pub fn text(&self, name: &str) -> std::result::Result<Option<&str>, String> {
+        match self.attributes.iter().find(|(key, _)| key == name) {
+            None => Ok(None),
+            Some((_, Ok(AttrValue::Text(text)))) => Ok(Some(text)),
+            Some((_, Ok(other))) => Err(format!("is of type {}, not a string", other.kind())),
+            Some((_, Err(why))) => Err(why.clone()),
+        }
+    }
+}
+
+/// Bytes of one field read at a time by [`Catalogue::verify`].
+const VERIFY_SLAB_BYTES: u64 = 16 << 20;
+
 /// One part's snapshot group: its columns, checked, and the rows they have in common.
 struct PartSnapshot {
     columns: Vec<FoundColumn>,
@@ -114,9 +139,9 @@ impl Catalogue {
                 break;
             }
             let core = checked::group(&root, &name).map_err(|why| bad(format!("{name} {why}")))?;
-            if same_file(&core, &root) {
+            if same_object(&core, &root) {
                 return Err(bad(format!(
-                    "{name} links back into this file itself, not to an output"
+                    "{name} links back to this file's own root, not to an output"
                 )));
             }
             parts.push(core);
@@ -178,11 +203,8 @@ impl Catalogue {
                 return Ok(z.as_f64());
             }
         }
-        Ok(self
-            .header()?
-            .snapshot_redshifts
-            .get(snapshot as usize)
-            .copied())
+        let redshifts = super::header::snapshot_redshifts(&self.file).unwrap_or_default();
+        Ok(redshifts.get(snapshot as usize).copied())
     }
 
     /// Galaxies in a snapshot, over all parts.
@@ -241,23 +263,21 @@ impl Catalogue {
         Ok((Field { offset: 0, ..field }, bytes))
     }
 
-    /// Every attribute of one field's dataset (of the first part that has the snapshot), each
-    /// with its value or why it cannot be read: `Units`, `Description`, and whatever else a
-    /// tool put there.
-    pub fn field_attributes(
-        &self,
-        snapshot: u32,
-        name: &str,
-    ) -> Result<Vec<(String, std::result::Result<AttrValue, String>)>> {
+    /// The attributes of every field's dataset of a snapshot (in the first part that has it),
+    /// in dataset order, each with its value or why it cannot be read: `Units`,
+    /// `Description`, and whatever else a tool put there.
+    pub fn field_attributes(&self, snapshot: u32) -> Result<Vec<FieldAttributes>> {
         let parts = self.snapshot_parts(snapshot)?;
-        let found = parts[0]
+        Ok(parts[0]
             .columns
             .iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?;
-        Ok(checked::attrs(&found.dataset)
-            .into_iter()
-            .map(|(key, value)| (key, value.map_err(|why| why.0)))
+            .map(|found| FieldAttributes {
+                field: found.name.clone(),
+                attributes: checked::attrs(&found.dataset)
+                    .into_iter()
+                    .map(|(key, value)| (key, value.map_err(|why| why.0)))
+                    .collect(),
+            })
             .collect())
     }
 
@@ -287,6 +307,43 @@ impl Catalogue {
         )?;
         bytemuck::cast_slice_mut(&mut records).copy_from_slice(&bytes);
         Ok(records)
+    }
+
+    /// Reads the whole catalogue once: the header, and every row of every field of every
+    /// snapshot of every part, in slabs of bounded size. Returns the number of galaxies when
+    /// all of it reads, and otherwise the first error, naming what could not be read.
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model_0.hdf5");
+    /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63, 32], Hdf5Options::default())?;
+    /// output.write_galaxies(63, &[SageGalaxy::default(); 7])?;
+    /// output.finish()?;
+    /// assert_eq!(Catalogue::open(&path)?.verify()?, 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify(&self) -> Result<u64> {
+        self.header()?;
+        let mut galaxies = 0;
+        for snapshot in self.snapshots()? {
+            let parts = self.snapshot_parts(snapshot)?;
+            let rows: u64 = parts.iter().map(|p| p.rows).sum();
+            self.redshift(snapshot)?;
+            self.galaxies_per_tree(snapshot)?;
+            let schema = layout::packed_schema(&parts[0].columns, &self.path, snapshot)?;
+            for field in schema.fields() {
+                let slab = (VERIFY_SLAB_BYTES / field.size().max(1) as u64).max(1);
+                let mut start = 0;
+                while start < rows {
+                    let end = rows.min(start + slab);
+                    self.read_field::<u8>(snapshot, &parts, field, start..end)?;
+                    start = end;
+                }
+            }
+            galaxies += rows;
+        }
+        Ok(galaxies)
     }
 
     /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the first part, if present.
@@ -439,9 +496,10 @@ impl Catalogue {
     }
 }
 
-/// Whether two objects live in the same open file (an external link back into the master).
-fn same_file(a: &hdf5::Group, b: &hdf5::Group) -> bool {
-    matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno)
+/// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would
+/// make the master a part of itself).
+fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
+    matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
 }
 
 /// The galaxies of one snapshot of a file, checked against `G`.

@@ -3,7 +3,7 @@
 
 use crate::stats::{self, Summary};
 use crate::{plot, report};
-use galaxy_io::{AttrValue, Catalogue, Error, Field, HeaderGroup, Result};
+use galaxy_io::{Catalogue, Error, Field, HeaderGroup, Result};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -112,7 +112,13 @@ pub fn run(args: Args) -> Result<()> {
         return finish(problems, &args);
     };
 
-    let schema = catalogue.schema(first)?;
+    let schema = match catalogue.schema(first) {
+        Ok(schema) => schema,
+        Err(error) => {
+            println!("\nfields of Snap_{first} (unreadable: {error})");
+            return finish(problems + 1, &args);
+        }
+    };
     for name in &args.fields {
         if schema.field(name).is_none() {
             return Err(unknown_field(&catalogue, first, name, schema.fields()));
@@ -129,13 +135,16 @@ pub fn run(args: Args) -> Result<()> {
         schema.fields().len()
     );
     println!("  {:<28} {:<5} {:<8} units", "name", "type", "shape");
+    let attributes = catalogue.field_attributes(first)?;
     for field in shown {
-        let units = match units_of(&catalogue, first, &field.name) {
-            Ok(units) => units,
-            Err(why) => {
+        let found = attributes.iter().find(|a| a.field == field.name);
+        let units = match found.map(|a| a.text("Units")) {
+            Some(Ok(units)) => units.unwrap_or_default().to_owned(),
+            Some(Err(why)) => {
                 problems += 1;
                 format!("(unreadable: {why})")
             }
+            None => String::new(),
         };
         println!(
             "  {:<28} {:<5} {:<8} {units}",
@@ -161,8 +170,16 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     for &snapshot in &readable {
+        let present = catalogue.schema(snapshot);
         for name in &fields {
             let integer = schema.field(name).is_some_and(|f| f.dtype.is_integer());
+            if present.as_ref().is_ok_and(|s| s.field(name).is_none()) {
+                println!(
+                    "{:>10}  {name:<20} (not in this snapshot)",
+                    format!("Snap_{snapshot}")
+                );
+                continue;
+            }
             let line = match stats::summarise(&catalogue, snapshot, name) {
                 Ok(Some(summary)) => statistics(&summary, integer),
                 Ok(None) => format!("{:>12} {:>12} {:>12}", "-", "-", "-"),
@@ -193,23 +210,6 @@ fn finish(problems: usize, args: &Args) -> Result<()> {
             if problems == 1 { "" } else { "s" }
         ),
     })
-}
-
-/// The `Units` text of a field, or why it cannot be read.
-fn units_of(
-    catalogue: &Catalogue,
-    snapshot: u32,
-    name: &str,
-) -> std::result::Result<String, String> {
-    let attributes = catalogue
-        .field_attributes(snapshot, name)
-        .map_err(|e| e.to_string())?;
-    match attributes.into_iter().find(|(key, _)| key == "Units") {
-        None => Ok(String::new()),
-        Some((_, Ok(AttrValue::Text(units)))) => Ok(units),
-        Some((_, Ok(other))) => Err(format!("is of type {}, not a string", other.kind())),
-        Some((_, Err(why))) => Err(why),
-    }
 }
 
 fn statistics(summary: &Summary, integer: bool) -> String {
