@@ -87,9 +87,9 @@ mod sink;
 pub mod staged;
 pub use crate::hdf5::{
     read_snapshot, recover, recover_with, write_master, AttrValue, BackgroundOutput, Catalogue,
-    Durability, FieldAttributes, FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup,
-    MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery, SchemaOutput,
-    Storage, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
+    Cosmology, Durability, FieldAttributes, FlushHook, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery,
+    SchemaOutput, Storage, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};

@@ -6,7 +6,7 @@ mod common;
 
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
-    write_master, AttrValue, GalaxyRecord, Hdf5Options, Hdf5Output, Header, HeaderGroup,
+    write_master, AttrValue, Cosmology, GalaxyRecord, Hdf5Options, Hdf5Output, Header, HeaderGroup,
     MasterOptions,
 };
 use std::path::Path;
@@ -34,7 +34,7 @@ struct WithHistory {
 
 fn write_outputs(dir: &Path, counts: [usize; 2]) {
     for (core, &n) in counts.iter().enumerate() {
-        let mut header = Header::sage(0.73, 62.5, 0.25, 0.75, 0.0860657);
+        let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
         header.set(
             HeaderGroup::Runtime,
             "frac_volume_processed",

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 /// The data version sage-model's reader checks (`sage_data_version`).
 pub const SAGE_DATA_VERSION: &str = "1.00";
 
-/// The three attribute groups under `Header`.
+/// The groups whose attributes describe a run: the three under `Header`, and `TreeInfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderGroup {
     /// `Header/Misc`: versions and `num_cores`.
@@ -16,22 +16,61 @@ pub enum HeaderGroup {
     Simulation,
     /// `Header/Runtime`: run parameters (`frac_volume_processed`, ...).
     Runtime,
+    /// `TreeInfo`: the galaxy ID scheme (`FileNr_Mulfac`, `ForestNr_Mulfac`), beside the
+    /// galaxies per tree.
+    TreeInfo,
 }
 
 impl HeaderGroup {
-    const ALL: [HeaderGroup; 3] = [
+    const ALL: [HeaderGroup; 4] = [
         HeaderGroup::Misc,
         HeaderGroup::Simulation,
         HeaderGroup::Runtime,
+        HeaderGroup::TreeInfo,
     ];
 
-    fn name(self) -> &'static str {
+    /// Where the group is in a file.
+    pub fn path(self) -> &'static str {
         match self {
-            HeaderGroup::Misc => "Misc",
-            HeaderGroup::Simulation => "Simulation",
-            HeaderGroup::Runtime => "Runtime",
+            HeaderGroup::Misc => "Header/Misc",
+            HeaderGroup::Simulation => "Header/Simulation",
+            HeaderGroup::Runtime => "Header/Runtime",
+            HeaderGroup::TreeInfo => "TreeInfo",
         }
     }
+}
+
+/// The simulation a catalogue comes from, as `Header/Simulation` describes it.
+///
+/// ```
+/// use galaxy_io::{AttrValue, Cosmology, Header, HeaderGroup};
+/// let header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+/// assert_eq!(header.get(HeaderGroup::Simulation, "box_size"), Some(&AttrValue::F64(62.5)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cosmology {
+    /// The Hubble parameter h (`hubble_h`).
+    pub hubble_h: f64,
+    /// The box's side in Mpc/h (`box_size`).
+    pub box_size: f64,
+    /// Omega_matter (`omega_matter`).
+    pub omega_matter: f64,
+    /// Omega_Lambda (`omega_lambda`).
+    pub omega_lambda: f64,
+    /// The mass of a particle in 1e10 Msun/h (`particle_mass`).
+    pub particle_mass: f64,
+}
+
+impl Cosmology {
+    /// The Millennium simulation's cosmology in the 62.5 Mpc/h box of the mini-Millennium trees
+    /// that sage-model's `millennium.par` runs on.
+    pub const MINI_MILLENNIUM: Cosmology = Cosmology {
+        hubble_h: 0.73,
+        box_size: 62.5,
+        omega_matter: 0.25,
+        omega_lambda: 0.75,
+        particle_mass: 0.0860657,
+    };
 }
 
 /// One header attribute value, in the HDF5 type SAGE uses for it.
@@ -103,14 +142,18 @@ fn list<T: std::fmt::Display>(f: &mut std::fmt::Formatter<'_>, values: &[T]) -> 
     f.write_str("]")
 }
 
-/// The run's metadata, written to `Header/*`. [`Header::default`] has what every reader needs
-/// (`sage_version`, `sage_data_version`, `num_cores`, `frac_volume_processed`); SAGE's
-/// cosmology goes in with [`Header::set`] or [`Header::sage`].
+/// The run's metadata, written to `Header/*` (and `TreeInfo`'s attributes). [`Header::default`]
+/// has what every reader needs for one output of a whole simulation (`sage_version`,
+/// `sage_data_version`, `num_cores` 1, `frac_volume_processed` 1); the cosmology goes in with
+/// [`Header::with_cosmology`], SAGE's run parameters with
+/// [`sage::Parameters::header`](crate::sage::Parameters::header), anything else with
+/// [`Header::set`].
 ///
 /// ```
-/// use galaxy_io::{AttrValue, Header, HeaderGroup};
-/// let header = Header::sage(0.73, 62.5, 0.25, 0.75, 0.0860657);
-/// assert_eq!(header.get(HeaderGroup::Simulation, "box_size"), Some(&AttrValue::F64(62.5)));
+/// use galaxy_io::{AttrValue, Cosmology, Header, HeaderGroup};
+/// let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+/// header.set(HeaderGroup::Runtime, "frac_volume_processed", AttrValue::F64(0.25));
+/// assert_eq!(header.get(HeaderGroup::Simulation, "hubble_h"), Some(&AttrValue::F64(0.73)));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Header {
@@ -133,6 +176,11 @@ impl Default for Header {
         );
         header.set(HeaderGroup::Misc, "num_cores", AttrValue::I32(1));
         header.set(
+            HeaderGroup::Misc,
+            "git_SHA_reference",
+            AttrValue::Text(env!("GALAXY_IO_GIT_SHA").into()),
+        );
+        header.set(
             HeaderGroup::Runtime,
             "frac_volume_processed",
             AttrValue::F64(1.0),
@@ -142,25 +190,25 @@ impl Default for Header {
 }
 
 impl Header {
-    /// The default header with SAGE's `Header/Simulation` cosmology.
-    pub fn sage(
-        hubble_h: f64,
-        box_size: f64,
-        omega_matter: f64,
-        omega_lambda: f64,
-        particle_mass: f64,
-    ) -> Self {
+    /// The default header with a simulation's `Header/Simulation` cosmology.
+    pub fn with_cosmology(cosmology: &Cosmology) -> Self {
         let mut header = Header::default();
-        for (name, value) in [
-            ("hubble_h", hubble_h),
-            ("box_size", box_size),
-            ("omega_matter", omega_matter),
-            ("omega_lambda", omega_lambda),
-            ("particle_mass", particle_mass),
-        ] {
-            header.set(HeaderGroup::Simulation, name, AttrValue::F64(value));
-        }
+        header.set_cosmology(cosmology);
         header
+    }
+
+    /// Sets `hubble_h`, `box_size`, `omega_matter`, `omega_lambda` and `particle_mass`.
+    pub fn set_cosmology(&mut self, cosmology: &Cosmology) -> &mut Self {
+        for (name, value) in [
+            ("hubble_h", cosmology.hubble_h),
+            ("box_size", cosmology.box_size),
+            ("omega_matter", cosmology.omega_matter),
+            ("omega_lambda", cosmology.omega_lambda),
+            ("particle_mass", cosmology.particle_mass),
+        ] {
+            self.set(HeaderGroup::Simulation, name, AttrValue::F64(value));
+        }
+        self
     }
 
     /// Sets (or replaces) an attribute.
@@ -173,6 +221,12 @@ impl Header {
             Some(slot) => slot.2 = value,
             None => self.attrs.push((group, name.to_owned(), value)),
         }
+        self
+    }
+
+    /// Removes an attribute, if it is set.
+    pub fn remove(&mut self, group: HeaderGroup, name: &str) -> &mut Self {
+        self.attrs.retain(|(g, n, _)| !(*g == group && n == name));
         self
     }
 
@@ -205,15 +259,20 @@ impl Header {
 
     /// Writes `Header/...` into `root` (a file or a group), replacing what is there.
     pub(crate) fn write(&self, root: &hdf5::Group, output_snapshots: &[u32]) -> Result<()> {
-        let context = |what: &str| format!("writing Header/{what}");
-        let header = open_or_create(root, "Header").map_err(|e| Error::hdf5(context(""), e))?;
+        let context = |what: &str| format!("writing {what}");
+        let header =
+            open_or_create(root, "Header").map_err(|e| Error::hdf5(context("Header"), e))?;
         for group in HeaderGroup::ALL {
-            let location = open_or_create(&header, group.name())
-                .map_err(|e| Error::hdf5(context(group.name()), e))?;
-            for (_, name, value) in self.attrs.iter().filter(|(g, _, _)| *g == group) {
+            let mut attrs = self.attrs.iter().filter(|(g, _, _)| *g == group).peekable();
+            if group == HeaderGroup::TreeInfo && attrs.peek().is_none() {
+                continue;
+            }
+            let location =
+                open_path(root, group.path()).map_err(|e| Error::hdf5(context(group.path()), e))?;
+            for (_, name, value) in attrs {
                 write_attr(&location, name, value).map_err(|e| match e {
                     Error::Hdf5 { message, .. } => {
-                        Error::hdf5(context(&format!("{}/{name}", group.name())), message)
+                        Error::hdf5(context(&format!("{}/{name}", group.path())), message)
                     }
                     other => other,
                 })?;
@@ -221,10 +280,10 @@ impl Header {
         }
         let snapshots: Vec<i32> = output_snapshots.iter().map(|&s| s as i32).collect();
         replace_dataset(&header, "output_snapshots", &snapshots)
-            .map_err(|e| Error::hdf5(context("output_snapshots"), e))?;
+            .map_err(|e| Error::hdf5(context("Header/output_snapshots"), e))?;
         if !self.snapshot_redshifts.is_empty() {
             replace_dataset(&header, "snapshot_redshifts", &self.snapshot_redshifts)
-                .map_err(|e| Error::hdf5(context("snapshot_redshifts"), e))?;
+                .map_err(|e| Error::hdf5(context("Header/snapshot_redshifts"), e))?;
         }
         Ok(())
     }
@@ -242,11 +301,15 @@ impl Header {
             problem: format!("Header {why}"),
         })?;
         for which in HeaderGroup::ALL {
-            let path = format!("Header/{}", which.name());
-            if !group.link_exists(which.name()) {
+            let path = which.path().to_owned();
+            let (parent, name) = match path.split_once('/') {
+                Some(("Header", name)) => (&group, name),
+                _ => (root, path.as_str()),
+            };
+            if !parent.link_exists(name) {
                 continue;
             }
-            let location = match checked::group(&group, which.name()) {
+            let location = match checked::group(parent, name) {
                 Ok(location) => location,
                 Err(why) => {
                     header.unreadable.push((path, why.0));
@@ -304,6 +367,15 @@ fn read_redshifts(header: &hdf5::Group) -> Result<Vec<f64>, checked::Unreadable>
 
 /// More snapshots than any simulation has; a longer redshift list is not one.
 const MAX_SNAPSHOTS: u64 = 1 << 20;
+
+/// Opens the group at `path` below `root`, creating what is missing.
+pub(crate) fn open_path(root: &hdf5::Group, path: &str) -> hdf5::Result<hdf5::Group> {
+    let mut group = root.clone();
+    for name in path.split('/') {
+        group = open_or_create(&group, name)?;
+    }
+    Ok(group)
+}
 
 fn open_or_create(parent: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Group> {
     if parent.link_exists(name) {

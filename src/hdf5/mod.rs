@@ -21,7 +21,7 @@ mod tree_info;
 mod writer_lock;
 
 pub use background::BackgroundOutput;
-pub use header::{AttrValue, Header, HeaderGroup, SAGE_DATA_VERSION};
+pub use header::{AttrValue, Cosmology, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use layout::Storage;
 pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
 pub use options::{Durability, FlushHook, Hdf5Options};

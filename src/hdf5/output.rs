@@ -3,7 +3,7 @@
 //! [`SchemaOutput`] works from a run-time [`Schema`] (static and extended fields alike);
 //! [`Hdf5Output`] is its typed face for a `#[derive(GalaxyRecord)]` struct.
 
-use super::header::Header;
+use super::header::{AttrValue, Header, HeaderGroup};
 use super::layout::{self, Storage, Types};
 use super::options::{metadata_cache, Durability, FlushHook, Hdf5Options};
 use super::raw;
@@ -54,6 +54,8 @@ pub struct SchemaOutput {
     header: Header,
     snapshots: Vec<SnapshotOutput>,
     place: FilePlace,
+    /// The output snapshots in the order given, for `Header/output_snapshots`.
+    order: Vec<u32>,
     /// Trees the output declares ([`Hdf5Options::trees`]), and trees written so far.
     declared_trees: Option<usize>,
     known_trees: usize,
@@ -117,15 +119,38 @@ impl SchemaOutput {
             chunk_rows,
             ..options.storage.clone()
         };
-        let mut numbers = snapshots.to_vec();
+        // The header lists the snapshots in the order given (SAGE's: descending); the outputs
+        // are kept in ascending order, to be found by binary search.
+        let mut order = Vec::with_capacity(snapshots.len());
+        for &snapshot in snapshots {
+            if !order.contains(&snapshot) {
+                order.push(snapshot);
+            }
+        }
+        let redshifts = &options.header.snapshot_redshifts;
+        if let Some(&beyond) = order
+            .iter()
+            .find(|&&s| !redshifts.is_empty() && s as usize >= redshifts.len())
+        {
+            return Err(Error::BadInput {
+                snapshot: beyond,
+                problem: format!(
+                    "the header's snapshot redshifts cover snapshots 0..{}, not this one",
+                    redshifts.len()
+                ),
+            });
+        }
+        let mut numbers = order.clone();
         numbers.sort_unstable();
-        numbers.dedup();
         let mut outputs = Vec::with_capacity(numbers.len());
         let scratch = super::sink::Scratch::default();
         for snapshot in numbers {
             let (group, columns) =
                 layout::create_snapshot(&file, snapshot, &schema, &storage, &types)?;
             write_num_gals(&group, 0)?;
+            if let Some(&redshift) = redshifts.get(snapshot as usize) {
+                write_redshift(&group, redshift)?;
+            }
             let mut sink = SnapshotSink::new(
                 snapshot,
                 display.clone(),
@@ -153,8 +178,7 @@ impl SchemaOutput {
                 galaxies_per_tree: Vec::new(),
             });
         }
-        let declared: Vec<u32> = outputs.iter().map(|s| s.snapshot).collect();
-        options.header.write(&file, &declared)?;
+        options.header.write(&file, &order)?;
         if options.durability == Durability::Swmr {
             raw::start_swmr_write(file.id())?;
         }
@@ -166,6 +190,7 @@ impl SchemaOutput {
             header: options.header,
             snapshots: outputs,
             place,
+            order,
             declared_trees: options.trees,
             known_trees: 0,
             _writer: writer,
@@ -278,7 +303,6 @@ impl SchemaOutput {
             trees.push((output.snapshot, output.galaxies_per_tree));
         }
         self.place.check()?;
-        let declared: Vec<u32> = galaxies.iter().map(|(s, _)| *s).collect();
         let mut file = self.file.take().expect("the file is open until finish");
         if self.durability == Durability::Swmr {
             // An SWMR writer may not add objects (TreeInfo, attributes). Closing the file ends
@@ -293,7 +317,17 @@ impl SchemaOutput {
         }
         let num_trees = self.declared_trees.unwrap_or(self.known_trees);
         tree_info::write(file, &trees, num_trees)?;
-        self.header.write(file, &declared)?;
+        let trees_key = "num_trees_this_file";
+        if num_trees > 0
+            && self
+                .header
+                .get(HeaderGroup::Simulation, trees_key)
+                .is_none()
+        {
+            let value = AttrValue::I64(num_trees as i64);
+            self.header.set(HeaderGroup::Simulation, trees_key, value);
+        }
+        self.header.write(file, &self.order)?;
         raw::flush_file(file.id())?;
         let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();
         Ok(OutputSummary {
@@ -481,6 +515,15 @@ fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
     let name = layout::snapshot_group(snapshot);
     file.group(&name)
         .map_err(|e| Error::hdf5(format!("opening group {name}"), e))
+}
+
+/// The `redshift` attribute of a snapshot group, a float32 as SAGE writes it.
+fn write_redshift(group: &hdf5::Group, redshift: f64) -> Result<()> {
+    group
+        .new_attr::<f32>()
+        .create("redshift")
+        .and_then(|a| a.write_scalar(&(redshift as f32)))
+        .map_err(|e| Error::hdf5(format!("writing the redshift of {}", group.name()), e))
 }
 
 pub(super) fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {

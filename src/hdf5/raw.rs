@@ -194,13 +194,21 @@ pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()>
         // their guards; the buffer holds `size` bytes.
         use hdf5_sys::{h5a, h5s, h5t};
         delete_attr(location, name)?;
+        // SAGE's type: as long as the text (HDF5 needs one byte for an empty one), padded with
+        // NULs, so h5py returns the same `bytes` for SAGE's files and ours.
         let mut bytes = value.as_bytes().to_vec();
-        bytes.push(0);
+        if bytes.is_empty() {
+            bytes.push(0);
+        }
         let string = Owned(
             check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
             h5t::H5Tclose,
         );
         check(h5t::H5Tset_size(string.0, bytes.len()), context)?;
+        check(
+            h5t::H5Tset_strpad(string.0, h5t::H5T_str_t::H5T_STR_NULLTERM),
+            context,
+        )?;
         let space = Owned(
             check_id(h5s::H5Screate(h5s::H5S_class_t::H5S_SCALAR), context)?,
             h5s::H5Sclose,

@@ -13,9 +13,8 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usi
     }
     let context =
         |what: String| move |e: hdf5::Error| Error::hdf5(format!("writing TreeInfo/{what}"), e);
-    let tree_info = file
-        .create_group("TreeInfo")
-        .map_err(context(String::new()))?;
+    // The header may have made the group already, for the ID scheme's attributes.
+    let tree_info = super::header::open_path(file, "TreeInfo").map_err(context(String::new()))?;
     for (snapshot, counts) in per_snapshot {
         let name = snapshot_group(*snapshot);
         let group = tree_info

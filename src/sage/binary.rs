@@ -52,6 +52,7 @@ pub struct BinaryReader {
     galaxies_per_tree: Vec<i32>,
     reader: ReadBuffer<BinaryFile>,
     next_tree: usize,
+    first_snapshot: Option<i32>,
 }
 
 impl BinaryReader {
@@ -112,12 +113,28 @@ impl BinaryReader {
                 "{what}: {num_galaxies} galaxies of {RECORD_SIZE} bytes need {expected} bytes, the file has {length}"
             )));
         }
+        let first_snapshot = if num_galaxies > 0 {
+            let mut snap_num = [0u8; 4];
+            BinaryFile::open(&path)?
+                .read_exact_at(&mut snap_num, header_size)
+                .map_err(|_| bad("its first galaxy cannot be read".into()))?;
+            Some(i32::from_ne_bytes(snap_num))
+        } else {
+            None
+        };
         Ok(BinaryReader {
             path,
             galaxies_per_tree: per_tree,
             reader,
             next_tree: 0,
+            first_snapshot,
         })
+    }
+
+    /// The `SnapNum` of the file's first galaxy (every galaxy of a SAGE binary file is at one
+    /// snapshot), or `None` for a file without galaxies.
+    pub fn snapshot(&self) -> Option<i32> {
+        self.first_snapshot
     }
 
     /// Galaxies in each tree, from the header.

@@ -1,12 +1,17 @@
 //! SAGE: the ready-made galaxy record, its binary output format, and synthetic catalogues.
 //!
 //! [`SageGalaxy`] is SAGE's `GALAXY_OUTPUT` record with the names of its HDF5 output;
-//! [`binary`] reads and writes the binary format of `save_gals_binary.c`; [`Synthetic`] makes
-//! plausible catalogues for demos, tests and benchmarks.
+//! [`binary`] reads and writes the binary format of `save_gals_binary.c`; [`Parameters`] is a
+//! run's parameter file, from which the header SAGE writes is built; [`Synthetic`] makes
+//! plausible catalogues for demos, tests and benchmarks, at the Millennium snapshots.
 
 pub mod binary;
+mod millennium;
+mod parameters;
 mod record;
 mod synthetic;
 
+pub use millennium::{millennium_redshifts, MILLENNIUM_EXPANSION_FACTORS};
+pub use parameters::{read_snap_list, Parameters, FILE_NR_MULFAC, FOREST_NR_MULFAC, MAX_SNAPSHOTS};
 pub use record::SageGalaxy;
 pub use synthetic::Synthetic;

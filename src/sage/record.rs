@@ -1,7 +1,10 @@
 //! [`SageGalaxy`] has the memory layout of SAGE's `struct GALAXY_OUTPUT` (the record of its binary
 //! output, 232 bytes) and writes the 54 datasets of SAGE's HDF5 output with SAGE's names, units
 //! and descriptions (`Posx/Posy/Posz`, `IntraClusterStars`, `DiskRadius`, ...), so files written
-//! with it open unchanged in sage-model's own analysis code.
+//! with it open unchanged in sage-model's own analysis code. The `Units` texts are SAGE's, word
+//! for word (`generate_field_metadata` in `save_gals_hdf5.c`), including where they do not
+//! describe the values: `Cooling` and `Heating` hold log10 of erg/s, `SfrDiskZ` and `SfrBulgeZ`
+//! are metallicities, and `infallMvir` is a mass in 1.0e10 Msun/h.
 
 use crate::GalaxyRecord;
 
@@ -63,7 +66,7 @@ pub struct SageGalaxy {
     #[galaxy(split = ["Velx", "Vely", "Velz"], units = "km/s")]
     pub vel: [f32; 3],
     /// Halo spin.
-    #[galaxy(split = ["Spinx", "Spiny", "Spinz"], units = "Unitless")]
+    #[galaxy(split = ["Spinx", "Spiny", "Spinz"], units = "Mpc * km/s")]
     pub spin: [f32; 3],
     /// Number of particles in this galaxy's halo.
     #[galaxy(name = "Len", units = "Unitless")]
@@ -133,19 +136,19 @@ pub struct SageGalaxy {
     #[galaxy(name = "SfrBulge", units = "Msun/yr")]
     pub sfr_bulge: f32,
     /// Metallicity of star-forming gas in the disk.
-    #[galaxy(name = "SfrDiskZ", units = "Unitless")]
+    #[galaxy(name = "SfrDiskZ", units = "Msun/yr")]
     pub sfr_disk_z: f32,
     /// Metallicity of star-forming gas in the bulge.
-    #[galaxy(name = "SfrBulgeZ", units = "Unitless")]
+    #[galaxy(name = "SfrBulgeZ", units = "Msun/yr")]
     pub sfr_bulge_z: f32,
     /// Disk scale radius based on Mo, Shude & White (1998).
     #[galaxy(name = "DiskRadius", units = "Mpc/h")]
     pub disk_scale_radius: f32,
     /// Energy rate for gas cooling in the galaxy.
-    #[galaxy(name = "Cooling", units = "log10(erg/s)")]
+    #[galaxy(name = "Cooling", units = "erg/s")]
     pub cooling: f32,
     /// Energy rate for gas heating in the galaxy.
-    #[galaxy(name = "Heating", units = "log10(erg/s)")]
+    #[galaxy(name = "Heating", units = "erg/s")]
     pub heating: f32,
     /// Mass that this galaxy's black hole accreted during the last time step.
     #[galaxy(name = "QuasarModeBHaccretionMass", units = "1.0e10 Msun/h")]
@@ -160,7 +163,7 @@ pub struct SageGalaxy {
     #[galaxy(name = "OutflowRate", units = "Msun/yr")]
     pub outflow_rate: f32,
     /// Virial mass of this galaxy's halo at infall.
-    #[galaxy(name = "infallMvir", units = "1.0e10 Msun/h")]
+    #[galaxy(name = "infallMvir", units = "1.0e10 Msun/yr")]
     pub infall_mvir: f32,
     /// Virial velocity of this galaxy's halo at infall.
     #[galaxy(name = "infallVvir", units = "km/s")]

@@ -92,6 +92,13 @@ impl BinaryFile {
         Ok(self.len()? == 0)
     }
 
+    /// Reads exactly `buf.len()` bytes at `offset` of the file (not of the stream).
+    pub fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
+        self.file
+            .read_exact_at(buf, offset)
+            .map_err(|error| Error::io("reading", &self.path, error))
+    }
+
     /// Forces the written bytes to the disk (`fsync`).
     pub fn sync(&self) -> Result<()> {
         self.file

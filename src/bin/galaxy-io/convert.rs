@@ -1,40 +1,48 @@
 //! `galaxy-io convert`: SAGE binary galaxy files into one HDF5 file in SAGE's layout, streamed
 //! tree by tree through the buffers (memory is bounded by the buffers, not the input size).
+//! With SAGE's parameter file, the file gets the header SAGE itself would have written.
 
 use crate::report;
 use galaxy_io::sage::binary::{BinaryName, BinaryReader};
-use galaxy_io::sage::SageGalaxy;
+use galaxy_io::sage::{read_snap_list, Parameters, SageGalaxy};
 use galaxy_io::staged::{self, Staged};
-use galaxy_io::{Error, Hdf5Options, Hdf5Output, Header, Result};
+use galaxy_io::{AttrValue, Error, Hdf5Options, Hdf5Output, Header, HeaderGroup, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// SAGE binary galaxy files, named `<name>_z<redshift>_<filenr>`.
-    #[arg(required = true)]
+    /// SAGE binary galaxy files, named `<name>_z<redshift>_<task>`; with --par, the run's
+    /// files in OutputDir when none are given.
+    #[arg(value_name = "FILE", required_unless_present = "par")]
     inputs: Vec<PathBuf>,
     /// The HDF5 file to write.
-    #[arg(short, long)]
+    #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-    /// SAGE's snapshot list (`FileWithSnapList`): one expansion factor per line, snapshot 0
-    /// first. Each input's redshift is matched to its snapshot.
-    #[arg(
-        long,
-        conflicts_with = "snapshot",
-        required_unless_present = "snapshot"
-    )]
+    /// SAGE's parameter file of the run: the header gets every value SAGE writes, the
+    /// snapshot list it names gives the redshifts, and OutputDir and FileNameGalaxies find the
+    /// inputs when none are given.
+    #[arg(long, value_name = "FILE")]
+    par: Option<PathBuf>,
+    /// SAGE's snapshot list (`FileWithSnapList`: one expansion factor per line, snapshot 0
+    /// first), if not the one the parameter file names. Each input's redshift is checked
+    /// against its snapshot.
+    #[arg(long, value_name = "FILE")]
     snap_list: Option<PathBuf>,
-    /// The snapshot number of every input (when they all come from one snapshot).
-    #[arg(long)]
+    /// The snapshot of every input, for files without galaxies (whose snapshot the records
+    /// cannot tell) and no snapshot list; checked against the galaxies' SnapNum.
+    #[arg(long, value_name = "N")]
     snapshot: Option<u32>,
-    /// Hubble parameter for the header.
-    #[arg(long, default_value_t = 0.73)]
-    hubble_h: f64,
-    /// Box size in Mpc/h for the header.
-    #[arg(long, default_value_t = 62.5)]
-    box_size: f64,
+    /// How many tasks (MPI cores) the run had, when the inputs are some of its tasks' files
+    /// (default: the tasks among the inputs, taken to be all of them).
+    #[arg(long, value_name = "N")]
+    tasks: Option<u32>,
+    /// The fraction of the simulation's volume the inputs cover, when it cannot be worked out
+    /// (no parameter file, or some of a run's tasks): `frac_volume_processed`, which the
+    /// analysis divides by.
+    #[arg(long, value_name = "FRACTION")]
+    frac_volume_processed: Option<f64>,
     /// Replace the output if it exists.
     #[arg(long)]
     force: bool,
@@ -43,53 +51,51 @@ pub struct Args {
 struct Input {
     reader: BinaryReader,
     snapshot: u32,
-    file_number: u32,
+    task: u32,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    staged::not_an_input(&args.output, &args.inputs)?;
-    staged::distinct(&args.inputs)?;
+    let parameters = match &args.par {
+        Some(path) => Some(Parameters::read(path)?),
+        None => None,
+    };
+    let paths = match (&parameters, args.inputs.is_empty()) {
+        (Some(parameters), true) => {
+            run_files(parameters, args.par.as_deref().unwrap_or(Path::new(".")))?
+        }
+        _ => args.inputs.clone(),
+    };
+    staged::not_an_input(&args.output, &paths)?;
+    staged::distinct(&paths)?;
     let staged = Staged::new(&args.output, args.force)?;
-    let redshifts = match &args.snap_list {
-        Some(path) => Some(read_snap_list(path)?),
+    let snap_list = match (&args.snap_list, &parameters, &args.par) {
+        (Some(path), _, _) => Some(path.clone()),
+        (None, Some(parameters), Some(par)) => Some(parameters.snap_list_path(par)),
+        _ => None,
+    };
+    let most = parameters
+        .as_ref()
+        .map_or(galaxy_io::sage::MAX_SNAPSHOTS, Parameters::sim_max_snaps);
+    let redshifts = match &snap_list {
+        Some(path) => Some(read_snap_list(path, most)?),
         None => None,
     };
     let mut inputs = Vec::new();
-    for path in &args.inputs {
-        let name = BinaryName::parse(path);
-        let snapshot = match (args.snapshot, &redshifts, &name) {
-            (Some(snapshot), _, _) => snapshot,
-            (None, Some(redshifts), Some(name)) => snapshot_of(name.redshift, redshifts).ok_or_else(|| Error::BadFile {
-                path: path.clone(),
-                problem: format!("its redshift {:.3} matches no snapshot of the snapshot list", name.redshift),
-            })?,
-            _ => {
-                return Err(Error::BadFile {
-                    path: path.clone(),
-                    problem: "the name is not `<name>_z<redshift>_<filenr>`, so its snapshot is unknown: pass --snapshot".into(),
-                })
-            }
-        };
-        inputs.push(Input {
-            reader: BinaryReader::open(path)?,
-            snapshot,
-            file_number: name.map_or(0, |n| n.file_number),
-        });
+    for path in &paths {
+        inputs.push(open_input(path, args.snapshot, redshifts.as_deref())?);
     }
     let (tree_offsets, total_trees) = tree_offsets(&inputs)?;
-    let mut snapshots: Vec<u32> = inputs.iter().map(|i| i.snapshot).collect();
-    snapshots.sort_unstable();
-    snapshots.dedup();
+    let snapshots = output_snapshots(&inputs, parameters.as_ref())?;
+    let header = header(&args, parameters.as_ref(), redshifts.as_deref(), &inputs)?;
 
     let started = Instant::now();
-    let summary = convert(
-        &args,
-        staged.path(),
-        &snapshots,
-        inputs,
-        &tree_offsets,
-        total_trees,
-    )?;
+    let options = Hdf5Options {
+        overwrite: true,
+        trees: Some(total_trees),
+        header,
+        ..Hdf5Options::default()
+    };
+    let summary = convert(staged.path(), &snapshots, options, inputs, &tree_offsets)?;
     staged.commit()?;
     let elapsed = started.elapsed();
     let total: u64 = summary.galaxies.iter().map(|(_, n)| n).sum();
@@ -105,27 +111,195 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-fn convert(
+/// The run's binary galaxy files: `<OutputDir>/<FileNameGalaxies>_z<redshift>_<task>`.
+fn run_files(parameters: &Parameters, par: &Path) -> Result<Vec<PathBuf>> {
+    let named = PathBuf::from(&parameters.output_dir);
+    let directory = match par.parent() {
+        Some(parent) if named.is_relative() && !named.is_dir() => parent.join(named),
+        _ => named,
+    };
+    let listing = std::fs::read_dir(&directory)
+        .map_err(|e| Error::io("listing the OutputDir", &directory, e))?;
+    let mut files: Vec<PathBuf> = listing
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            BinaryName::parse(path).is_some_and(|n| n.name == parameters.file_name_galaxies)
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Error::BadFile {
+            path: directory,
+            problem: format!(
+                "has no SAGE binary galaxy files named {}_z<redshift>_<task>",
+                parameters.file_name_galaxies
+            ),
+        });
+    }
+    Ok(files)
+}
+
+/// Opens an input and finds its snapshot: the galaxies' `SnapNum`, checked against `--snapshot`
+/// and, with a snapshot list, against the redshift in the name.
+fn open_input(path: &Path, given: Option<u32>, redshifts: Option<&[f64]>) -> Result<Input> {
+    let reader = BinaryReader::open(path)?;
+    let name = BinaryName::parse(path);
+    let bad = |problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem,
+    };
+    let from_records = match reader.snapshot() {
+        Some(snap_num) => Some(u32::try_from(snap_num).map_err(|_| {
+            bad(format!(
+                "its first galaxy has SnapNum {snap_num}, not a snapshot"
+            ))
+        })?),
+        None => None,
+    };
+    let from_name = match (redshifts, &name) {
+        (Some(redshifts), Some(name)) => {
+            Some(snapshot_of(name.redshift, redshifts).ok_or_else(|| {
+                bad(format!(
+                    "its name's redshift {:.3} is no snapshot's redshift in the snapshot list",
+                    name.redshift
+                ))
+            })?)
+        }
+        _ => None,
+    };
+    let snapshot = match (from_records, given, from_name) {
+        (Some(records), Some(given), _) if records != given => {
+            return Err(bad(format!(
+                "its galaxies are at snapshot {records}, not at the --snapshot {given}"
+            )))
+        }
+        (Some(records), _, Some(named)) if records != named => {
+            return Err(bad(format!(
+            "its galaxies are at snapshot {records}, but its name's redshift is snapshot {named}'s"
+        )))
+        }
+        (Some(snapshot), _, _) | (None, Some(snapshot), _) | (None, None, Some(snapshot)) => {
+            snapshot
+        }
+        (None, None, None) => return Err(bad(
+            "has no galaxies, so its snapshot is unknown: pass --par, --snap-list or --snapshot"
+                .into(),
+        )),
+    };
+    Ok(Input {
+        reader,
+        snapshot,
+        task: name.map_or(0, |n| n.file_number),
+    })
+}
+
+/// The snapshots to write: the run's output snapshots (in SAGE's order, each one whether or
+/// not an input has it), or else the inputs' snapshots, latest first as SAGE orders them.
+fn output_snapshots(inputs: &[Input], parameters: Option<&Parameters>) -> Result<Vec<u32>> {
+    let Some(parameters) = parameters else {
+        let mut snapshots: Vec<u32> = inputs.iter().map(|i| i.snapshot).collect();
+        snapshots.sort_unstable_by(|a, b| b.cmp(a));
+        snapshots.dedup();
+        return Ok(snapshots);
+    };
+    if let Some(input) = inputs
+        .iter()
+        .find(|i| !parameters.output_snapshots.contains(&i.snapshot))
+    {
+        return Err(Error::BadFile {
+            path: input.reader.path().to_owned(),
+            problem: format!(
+                "is at snapshot {}, which is not an output snapshot of the parameter file",
+                input.snapshot
+            ),
+        });
+    }
+    Ok(parameters.output_snapshots.clone())
+}
+
+/// The header: SAGE's for the run when its parameters are known, with the volume the inputs
+/// cover; without them, only what the inputs themselves say.
+fn header(
     args: &Args,
-    partial: &Path,
+    parameters: Option<&Parameters>,
+    redshifts: Option<&[f64]>,
+    inputs: &[Input],
+) -> Result<Header> {
+    let mut tasks: Vec<u32> = inputs.iter().map(|i| i.task).collect();
+    tasks.sort_unstable();
+    tasks.dedup();
+    let run_tasks = args.tasks.unwrap_or(tasks.len() as u32);
+    let every_task = tasks.iter().copied().eq(0..run_tasks);
+    let mut header = match parameters {
+        Some(parameters) => parameters.header(redshifts.unwrap_or_default(), 1),
+        None => {
+            let mut header = Header::default();
+            header.snapshot_redshifts = redshifts.unwrap_or_default().to_vec();
+            header
+        }
+    };
+    let runtime = HeaderGroup::Runtime;
+    let fraction = match (args.frac_volume_processed, parameters) {
+        (Some(fraction), _) if (0.0..=1.0).contains(&fraction) && fraction > 0.0 => Some(fraction),
+        (Some(fraction), _) => {
+            return Err(Error::BadInput {
+                snapshot: 0,
+                problem: format!("--frac-volume-processed {fraction} is not within (0, 1]"),
+            })
+        }
+        (None, Some(parameters)) if every_task => {
+            let files = (parameters.first_file..=parameters.last_file).collect();
+            header.set(
+                runtime,
+                galaxy_io::TREE_FILES_PROCESSED,
+                AttrValue::I32Array(files),
+            );
+            Some(parameters.volume_fraction())
+        }
+        _ => None,
+    };
+    match fraction {
+        Some(fraction) => {
+            header.set(runtime, "frac_volume_processed", AttrValue::F64(fraction));
+        }
+        None => {
+            header.remove(runtime, "frac_volume_processed");
+            eprintln!(
+                "note: the fraction of the volume these files cover is unknown (it needs the \
+                 parameter file and every task's files); frac_volume_processed is left out: \
+                 pass --frac-volume-processed to set it"
+            );
+        }
+    }
+    Ok(header)
+}
+
+fn convert(
+    path: &Path,
     snapshots: &[u32],
+    options: Hdf5Options,
     inputs: Vec<Input>,
     tree_offsets: &BTreeMap<u32, usize>,
-    total_trees: usize,
 ) -> Result<galaxy_io::OutputSummary> {
-    let options = Hdf5Options {
-        overwrite: true,
-        trees: Some(total_trees),
-        header: Header::sage(args.hubble_h, args.box_size, 0.25, 0.75, 0.0860657),
-        ..Hdf5Options::default()
-    };
-    let mut output = Hdf5Output::<SageGalaxy>::create(partial, snapshots, options)?;
+    let mut output = Hdf5Output::<SageGalaxy>::create(path, snapshots, options)?;
     let total = inputs.iter().map(|i| i.reader.num_galaxies()).sum();
     let bar = report::galaxy_bar(total, "converting");
     for mut input in inputs {
-        let offset = tree_offsets[&input.file_number];
+        let offset = tree_offsets[&input.task];
         while let Some(tree) = input.reader.next_tree() {
             let (tree, galaxies): (usize, Vec<SageGalaxy>) = tree?;
+            if let Some(stray) = galaxies
+                .iter()
+                .find(|g| g.snap_num != input.snapshot as i32)
+            {
+                return Err(Error::BadFile {
+                    path: input.reader.path().to_owned(),
+                    problem: format!(
+                        "tree {tree} has a galaxy at snapshot {}, but the file's galaxies are at snapshot {}",
+                        stray.snap_num, input.snapshot
+                    ),
+                });
+            }
             output.write_tree(input.snapshot, offset + tree, &galaxies)?;
             bar.inc(galaxies.len() as u64);
         }
@@ -134,57 +308,43 @@ fn convert(
     output.finish()
 }
 
-/// Trees of input file `f` are numbered after those of the files before it. Every snapshot of
-/// one input file has the same trees. Also returns the number of trees of all files.
+/// Trees of task `t` are numbered after those of the tasks before it. Every snapshot of one
+/// task has the same trees. Also returns the number of trees of all tasks.
 fn tree_offsets(inputs: &[Input]) -> Result<(BTreeMap<u32, usize>, usize)> {
     let mut trees: BTreeMap<u32, (usize, &Path)> = BTreeMap::new();
     for input in inputs {
         let count = input.reader.galaxies_per_tree().len();
-        match trees.get(&input.file_number) {
+        match trees.get(&input.task) {
             Some(&(known, first)) if known != count => {
                 return Err(Error::BadFile {
                     path: input.reader.path().to_owned(),
                     problem: format!(
-                        "has {count} trees, but {} (the same file number) has {known}",
+                        "has {count} trees, but {} (of the same task) has {known}",
                         first.display()
                     ),
                 })
             }
             _ => {
-                trees.insert(input.file_number, (count, input.reader.path()));
+                trees.insert(input.task, (count, input.reader.path()));
             }
         }
     }
     let mut next = 0;
     let offsets = trees
         .into_iter()
-        .map(|(file, (count, _))| {
+        .map(|(task, (count, _))| {
             let offset = next;
             next += count;
-            (file, offset)
+            (task, offset)
         })
         .collect();
     Ok((offsets, next))
-}
-
-/// Redshift of every snapshot, from a list of expansion factors.
-fn read_snap_list(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
-    text.split_whitespace()
-        .map(|word| match word.parse::<f64>() {
-            Ok(a) if a > 0.0 => Ok(1.0 / a - 1.0),
-            _ => Err(Error::BadFile {
-                path: path.to_owned(),
-                problem: format!("`{word}` is not an expansion factor"),
-            }),
-        })
-        .collect()
 }
 
 /// The snapshot whose redshift prints as `redshift` with three decimals, as SAGE names files.
 fn snapshot_of(redshift: f64, redshifts: &[f64]) -> Option<u32> {
     redshifts
         .iter()
-        .position(|&z| (z - redshift).abs() < 5e-4)
+        .position(|&z| format!("{z:.3}") == format!("{redshift:.3}"))
         .map(|index| index as u32)
 }

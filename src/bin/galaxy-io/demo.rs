@@ -3,7 +3,7 @@
 use crate::report;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::staged::Staged;
-use galaxy_io::{AttrValue, Hdf5Options, Hdf5Output, Header, HeaderGroup, Result};
+use galaxy_io::{AttrValue, Cosmology, Hdf5Options, Hdf5Output, Header, HeaderGroup, Result};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -12,8 +12,9 @@ pub struct Args {
     /// Galaxies in total, spread over the snapshots.
     #[arg(long, default_value_t = 1_000_000)]
     galaxies: u64,
-    /// Output snapshots (counted back from snapshot 63, as in the Millennium simulation).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Output snapshots, 1 to 64, spread evenly back from snapshot 63 (z = 0) over the 64
+    /// snapshots of the Millennium simulation (z = 127, 80, 50, 30, then about 20 down to 0).
+    #[arg(long, value_name = "COUNT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     snapshots: u32,
     /// Output file.
     #[arg(short, long, value_name = "FILE", default_value = "demo.hdf5")]
@@ -33,12 +34,6 @@ pub struct Args {
     tasks: u32,
 }
 
-/// Redshift of snapshot `i` of 64, spaced like the Millennium snapshots (z = 127 .. 0).
-fn redshift(snapshot: u32) -> f64 {
-    let x = f64::from(63 - snapshot) / 63.0;
-    (x * 128f64.ln()).exp() - 1.0
-}
-
 pub fn run(args: Args) -> Result<()> {
     if args.task >= args.tasks {
         return Err(galaxy_io::Error::BadInput {
@@ -52,9 +47,14 @@ pub fn run(args: Args) -> Result<()> {
     let staged = Staged::new(&args.output, args.force)?;
     let step = (64 / args.snapshots).max(1);
     let snapshots: Vec<u32> = (0..args.snapshots).map(|i| 63 - i * step).collect();
-    let mut header = Header::sage(0.73, 62.5, 0.25, 0.75, 0.0860657);
-    header.snapshot_redshifts = (0..64).map(redshift).collect();
+    let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+    header.snapshot_redshifts = galaxy_io::sage::millennium_redshifts();
     header.set(HeaderGroup::Simulation, "SimMaxSnaps", AttrValue::I32(64));
+    header.set(
+        HeaderGroup::Simulation,
+        "LastSnapshotNr",
+        AttrValue::I32(63),
+    );
     // Each task stands for one tree file of a simulation split into `tasks` of them.
     header.set(
         HeaderGroup::Misc,
