@@ -5,13 +5,14 @@
 mod common;
 
 use common::lhalo::{self, ForestConfig};
-use common::sage::{OutputFormat, Run};
+use common::sage::{OutputFormat, Run, SageOutput};
 use galaxy_io::sage::binary::{BinaryName, BinaryReader};
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{Catalogue, Schema};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// `input/millennium.par`'s output snapshots (z = 0 to 7.3).
 const OUTPUTS: [u32; 8] = [63, 37, 32, 27, 23, 20, 18, 16];
@@ -19,59 +20,84 @@ const OUTPUTS: [u32; 8] = [63, 37, 32, 27, 23, 20, 18, 16];
 /// SAGE's HDF5 output buffers this many galaxies per snapshot before writing.
 const SAGE_HDF5_BUFFER: usize = 8192;
 
-#[test]
-fn converting_sage_binary_output_gives_sage_hdf5_output_bit_for_bit() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ForestConfig {
-        files: 2,
-        trees_per_file: 16,
-        halos_per_tree: 400,
-        seed: 7,
-    };
-    let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
-    for (file, &count) in trees.files().iter().zip(&trees.trees_per_file) {
-        let read = lhalo::read_tree_file(file);
-        assert_eq!(read.len(), count as usize, "{}", file.display());
-        read.iter()
-            .for_each(|tree| lhalo::check_tree(tree).unwrap());
-    }
+/// Stock SAGE run twice on the same generated trees, once per output format.
+struct Runs {
+    dir: tempfile::TempDir,
+    trees: lhalo::Forests,
+    binary: SageOutput,
+    hdf5: SageOutput,
+}
 
-    // Without GSL, SAGE spends seconds of every run integrating ages: run both at once.
-    let (binary, hdf5) = std::thread::scope(|scope| {
-        let binary = scope.spawn(|| {
-            Run::new(&trees, OutputFormat::Binary, dir.path().join("binary"))
+fn runs() -> &'static Runs {
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ForestConfig {
+            files: 2,
+            trees_per_file: 16,
+            halos_per_tree: 400,
+            seed: 7,
+        };
+        let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
+        for (file, &count) in trees.files().iter().zip(&trees.trees_per_file) {
+            let read = lhalo::read_tree_file(file);
+            assert_eq!(read.len(), count as usize, "{}", file.display());
+            read.iter()
+                .for_each(|tree| lhalo::check_tree(tree).unwrap());
+        }
+        // Without GSL, SAGE spends seconds of every run integrating ages: run both at once.
+        let (binary, hdf5) = std::thread::scope(|scope| {
+            let binary = scope.spawn(|| {
+                Run::new(&trees, OutputFormat::Binary, dir.path().join("binary"))
+                    .outputs(&OUTPUTS)
+                    .execute()
+            });
+            let hdf5 = Run::new(&trees, OutputFormat::Hdf5, dir.path().join("hdf5"))
                 .outputs(&OUTPUTS)
-                .execute()
+                .execute();
+            (binary.join().expect("the binary run"), hdf5)
         });
-        let hdf5 = Run::new(&trees, OutputFormat::Hdf5, dir.path().join("hdf5"))
-            .outputs(&OUTPUTS)
-            .execute();
-        (binary.join().expect("the binary run"), hdf5)
-    });
-    // One task: one binary file per output snapshot (numbered by task, not by tree file, so it
-    // holds the trees of both tree files), and one HDF5 file (and the master file).
-    assert_eq!(binary.files.len(), OUTPUTS.len(), "{:?}", binary.files);
-    assert_eq!(hdf5.files.len(), 1, "{:?}", hdf5.files);
-    assert!(hdf5.master.is_some());
-    let sage_file = &hdf5.files[0];
+        // One task: one binary file per output snapshot (numbered by task, not by tree file, so
+        // it holds the trees of both tree files), and one HDF5 file (and the master file).
+        assert_eq!(binary.files.len(), OUTPUTS.len(), "{:?}", binary.files);
+        assert_eq!(hdf5.files.len(), 1, "{:?}", hdf5.files);
+        assert!(hdf5.master.is_some());
+        Runs {
+            dir,
+            trees,
+            binary,
+            hdf5,
+        }
+    })
+}
 
-    let converted = dir.path().join("converted.hdf5");
-    let output = common::output(
-        Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
-            .arg("convert")
-            .args(&binary.files)
-            .arg("-o")
-            .arg(&converted)
-            .arg("--snap-list")
-            .arg(&trees.snap_list),
-    )
-    .expect("the galaxy-io binary runs");
+/// Runs the command line, which must succeed.
+fn galaxy_io(args: &[&std::ffi::OsStr]) {
+    let output = common::output(Command::new(env!("CARGO_BIN_EXE_galaxy-io")).args(args))
+        .expect("the galaxy-io binary runs");
     assert!(
         output.status.success(),
-        "convert failed:\n{}\n{}",
+        "galaxy-io {args:?} failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn converting_sage_binary_output_gives_sage_hdf5_output_bit_for_bit() {
+    let Runs {
+        dir,
+        trees,
+        binary,
+        hdf5,
+    } = runs();
+    let sage_file = &hdf5.files[0];
+    let converted = dir.path().join("converted.hdf5");
+    let mut args: Vec<&std::ffi::OsStr> = vec!["convert".as_ref()];
+    args.extend(binary.files.iter().map(|f| f.as_os_str()));
+    args.extend(["-o".as_ref(), converted.as_os_str(), "--snap-list".as_ref()]);
+    args.push(trees.snap_list.as_os_str());
+    galaxy_io(&args);
 
     let sage = Catalogue::open(sage_file).unwrap();
     let ours = Catalogue::open(&converted).unwrap();
@@ -208,4 +234,109 @@ fn binary_galaxies_per_tree(files: &[std::path::PathBuf]) -> BTreeMap<u32, Vec<i
             (snapshot as u32, reader.galaxies_per_tree().to_vec())
         })
         .collect()
+}
+
+/// Differences between SAGE's attributes and ours that are meant: `Units` and `Description` are
+/// stored as long as their text (SAGE pads each to 1024 bytes: 2 KiB per dataset, 7 MiB in a
+/// file of 64 snapshots); `sage_version` and `git_SHA_reference` name the program that wrote the
+/// file, and `OutputDir` is where each of the two runs wrote (strings as long as their text, so
+/// their types differ with their values).
+fn expected_difference(path: &str, kind: &str) -> bool {
+    let writer = matches!(
+        path,
+        "/Header/Misc@sage_version"
+            | "/Header/Misc@git_SHA_reference"
+            | "/Header/Runtime@OutputDir"
+    );
+    match kind {
+        "type" => writer || path.ends_with("@Units") || path.ends_with("@Description"),
+        "value" => writer,
+        _ => false,
+    }
+}
+
+#[test]
+fn convert_with_the_parameter_file_writes_every_attribute_sage_writes() {
+    let Runs {
+        dir, binary, hdf5, ..
+    } = runs();
+    // The binary run's own parameter file: convert finds the run's galaxy files through it.
+    let par = binary.files[0].parent().unwrap().join("sage.par");
+    let converted = dir.path().join("converted_with_par.hdf5");
+    galaxy_io(&[
+        "convert".as_ref(),
+        "--par".as_ref(),
+        par.as_os_str(),
+        "-o".as_ref(),
+        converted.as_os_str(),
+    ]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/compare_attributes.py");
+    let output = common::output(
+        Command::new("python3")
+            .arg(script)
+            .arg(&hdf5.files[0])
+            .arg(&converted),
+    )
+    .expect("python3 with h5py");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report["compared"].as_u64().unwrap() > 500, "{report}");
+    assert_eq!(
+        report["missing"],
+        serde_json::json!([]),
+        "SAGE's attributes we lack"
+    );
+    for kind in ["type", "value"] {
+        let unexpected: Vec<&serde_json::Value> = report[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| !expected_difference(d[0].as_str().unwrap(), kind))
+            .collect();
+        assert!(unexpected.is_empty(), "{kind} differences: {unexpected:#?}");
+    }
+}
+
+#[test]
+fn sages_own_sagediff_passes_between_its_binary_output_and_the_conversion() {
+    let Runs { dir, binary, .. } = runs();
+    let converted = dir.path().join("for_sagediff.hdf5");
+    let master = dir.path().join("for_sagediff_master.hdf5");
+    let par = binary.files[0].parent().unwrap().join("sage.par");
+    galaxy_io(&[
+        "convert".as_ref(),
+        "--par".as_ref(),
+        par.as_os_str(),
+        "-o".as_ref(),
+        converted.as_os_str(),
+    ]);
+    // sagediff reads HDF5 through a master file, as SAGE writes one.
+    galaxy_io(&[
+        "merge".as_ref(),
+        converted.as_os_str(),
+        "-o".as_ref(),
+        master.as_os_str(),
+    ]);
+    let sagediff = common::sage::source_dir().join("tests/sagediff.py");
+    for file in &binary.files {
+        let output = common::output(
+            Command::new("python3")
+                .arg(&sagediff)
+                .arg(file)
+                .arg(&master)
+                .args(["binary-hdf5", "1", "1"]),
+        )
+        .expect("python3 with numpy and h5py");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("All tests passed"),
+            "sagediff {}:\n{stdout}\n{}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -1,45 +1,81 @@
-//! Reads `#[galaxy(...)]` on the container and on fields. Unknown and repeated keys are errors,
-//! spanned at the key; all errors of every attribute are collected.
+//! Reads `#[galaxy(...)]` on the container and on fields. Every key goes into an [`Attr`] slot,
+//! which reports a repeated key; unknown keys are errors that list the known ones. All errors
+//! are collected in the [`Ctxt`].
 
-use crate::ast::Errors;
+use crate::ctxt::Ctxt;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, DeriveInput, Expr, ExprArray, ExprLit, Lit, LitStr, Path, Token};
+use syn::{Attribute, Expr, ExprArray, ExprLit, Lit, LitStr, Path, Token};
 
-/// A key that was present, with the path it was written as (for spans) and its value.
-pub struct Key<T> {
-    pub path: Path,
-    pub value: T,
+/// One key's value, with the path it was written as (for spans).
+pub struct Attr<T> {
+    name: &'static str,
+    set: Option<(Path, T)>,
 }
 
-#[derive(Default)]
+impl<T> Attr<T> {
+    fn none(name: &'static str) -> Self {
+        Attr { name, set: None }
+    }
+
+    /// Sets the value, or reports the key as repeated.
+    fn set(&mut self, cx: &Ctxt, path: &Path, value: T) {
+        if self.set.is_some() {
+            cx.error_spanned_by(
+                path,
+                format!("duplicate key `{}` in #[galaxy(...)]", self.name),
+            );
+        } else {
+            self.set = Some((path.clone(), value));
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.set.as_ref().map(|(_, value)| value)
+    }
+
+    /// Where the key was written.
+    pub fn path(&self) -> Option<&Path> {
+        self.set.as_ref().map(|(path, _)| path)
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.is_some()
+    }
+}
+
+/// `#[galaxy(...)]` on the struct.
 pub struct ContainerAttrs {
-    /// `#[galaxy(crate = "...")]`: the path under which `galaxy_io` is reachable.
-    pub krate: Option<Path>,
+    /// `crate = "..."`: the path under which `galaxy_io` is reachable.
+    pub krate: Attr<Path>,
 }
 
-#[derive(Default)]
+/// `#[galaxy(...)]` on a field.
 pub struct FieldAttrs {
-    pub name: Option<Key<LitStr>>,
-    pub units: Option<Key<LitStr>>,
-    pub description: Option<Key<LitStr>>,
-    pub skip: Option<Path>,
-    pub split: Option<Key<Vec<LitStr>>>,
-    pub flatten: Option<Path>,
+    pub name: Attr<LitStr>,
+    pub units: Attr<LitStr>,
+    pub description: Attr<LitStr>,
+    /// One description per component of a `split` field.
+    pub descriptions: Attr<Vec<LitStr>>,
+    pub skip: Attr<()>,
+    pub split: Attr<Vec<LitStr>>,
+    pub flatten: Attr<()>,
 }
+
+/// The keys a field takes, for messages.
+pub const FIELD_KEYS: &str =
+    "`name`, `units`, `description`, `descriptions`, `skip`, `split`, `flatten`";
 
 impl FieldAttrs {
-    /// Every key that was set, by name, for conflict checks.
+    /// Every key that was set, by name, with where it was written: for conflict checks.
     pub fn set_keys(&self) -> Vec<(&'static str, &Path)> {
         [
-            ("name", self.name.as_ref().map(|key| &key.path)),
-            ("units", self.units.as_ref().map(|key| &key.path)),
-            (
-                "description",
-                self.description.as_ref().map(|key| &key.path),
-            ),
-            ("skip", self.skip.as_ref()),
-            ("split", self.split.as_ref().map(|key| &key.path)),
-            ("flatten", self.flatten.as_ref()),
+            (self.name.name, self.name.path()),
+            (self.units.name, self.units.path()),
+            (self.description.name, self.description.path()),
+            (self.descriptions.name, self.descriptions.path()),
+            (self.skip.name, self.skip.path()),
+            (self.split.name, self.split.path()),
+            (self.flatten.name, self.flatten.path()),
         ]
         .into_iter()
         .filter_map(|(name, path)| Some((name, path?)))
@@ -47,109 +83,83 @@ impl FieldAttrs {
     }
 }
 
-pub fn container(input: &DeriveInput) -> syn::Result<ContainerAttrs> {
-    let mut attrs = ContainerAttrs::default();
-    let mut errors = Errors::default();
-    for attr in galaxy_attrs(&input.attrs) {
+pub fn container(cx: &Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+    let mut container = ContainerAttrs {
+        krate: Attr::none("crate"),
+    };
+    for attr in galaxy_attrs(attrs) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
-                let lit: LitStr = meta.value()?.parse()?;
-                if attrs.krate.is_some() {
-                    errors.push(meta.error("duplicate key `crate` in #[galaxy(...)]"));
-                } else {
-                    attrs.krate = Some(lit.parse()?);
-                }
+                let path: Path = meta.value()?.parse::<LitStr>()?.parse()?;
+                container.krate.set(cx, &meta.path, path);
             } else {
                 skip_value(&meta)?;
-                errors.push(meta.error(
+                cx.syn_error(meta.error(format!(
                     "unknown container key in #[galaxy(...)]; the container takes only `crate = \"...\"` \
-                     (`name`, `units`, `description`, `skip`, `split` and `flatten` go on fields)",
-                ));
+                     ({FIELD_KEYS} go on fields)"
+                )));
             }
             Ok(())
         });
-        errors.keep(result);
+        cx.keep(result);
     }
-    errors.finish()?;
-    Ok(attrs)
+    container
 }
 
-pub fn field(field: &syn::Field) -> syn::Result<FieldAttrs> {
-    let mut attrs = FieldAttrs::default();
-    let mut errors = Errors::default();
-    for attr in galaxy_attrs(&field.attrs) {
-        let result = attr.parse_nested_meta(|meta| {
-            if let Err(error) = field_key(&mut attrs, &meta) {
-                errors.push(error);
-            }
-            Ok(())
-        });
-        errors.keep(result);
-    }
-    errors.finish()?;
-    Ok(attrs)
-}
-
-fn field_key(attrs: &mut FieldAttrs, meta: &ParseNestedMeta) -> syn::Result<()> {
-    let path = meta.path.clone();
-    let duplicate = || {
-        meta.error(format!(
-            "duplicate key `{}` in #[galaxy(...)]",
-            key_name(&meta.path)
-        ))
+pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+    let mut field = FieldAttrs {
+        name: Attr::none("name"),
+        units: Attr::none("units"),
+        description: Attr::none("description"),
+        descriptions: Attr::none("descriptions"),
+        skip: Attr::none("skip"),
+        split: Attr::none("split"),
+        flatten: Attr::none("flatten"),
     };
-    if path.is_ident("name") || path.is_ident("units") || path.is_ident("description") {
-        let value: LitStr = meta.value()?.parse()?;
-        let slot = if path.is_ident("name") {
-            &mut attrs.name
-        } else if path.is_ident("units") {
-            &mut attrs.units
-        } else {
-            &mut attrs.description
-        };
-        if slot.is_some() {
-            return Err(duplicate());
-        }
-        *slot = Some(Key { path, value });
-    } else if path.is_ident("skip") || path.is_ident("flatten") {
-        let slot = if path.is_ident("skip") {
-            &mut attrs.skip
-        } else {
-            &mut attrs.flatten
-        };
-        if slot.is_some() {
-            return Err(duplicate());
-        }
-        *slot = Some(path);
-    } else if path.is_ident("split") {
-        let array: ExprArray = meta.value()?.parse()?;
-        if attrs.split.is_some() {
-            return Err(duplicate());
-        }
-        let value = array
-            .elems
-            .iter()
-            .map(|elem| match elem {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(name),
-                    ..
-                }) => Ok(name.clone()),
-                other => Err(syn::Error::new_spanned(
-                    other,
-                    "`split` takes string literals, e.g. split = [\"Posx\", \"Posy\", \"Posz\"]",
-                )),
-            })
-            .collect::<syn::Result<_>>()?;
-        attrs.split = Some(Key { path, value });
-    } else {
-        skip_value(meta)?;
-        return Err(meta.error(format!(
-            "unknown key `{}` in #[galaxy(...)]; expected one of `name`, `units`, `description`, \
-             `skip`, `split`, `flatten`",
-            key_name(&meta.path)
-        )));
+    for attr in galaxy_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            let path = &meta.path;
+            match key_name(path).as_str() {
+                "name" => field.name.set(cx, path, meta.value()?.parse()?),
+                "units" => field.units.set(cx, path, meta.value()?.parse()?),
+                "description" => field.description.set(cx, path, meta.value()?.parse()?),
+                "descriptions" => field
+                    .descriptions
+                    .set(cx, path, strings(&meta, "descriptions")?),
+                "skip" => field.skip.set(cx, path, ()),
+                "split" => field.split.set(cx, path, strings(&meta, "split")?),
+                "flatten" => field.flatten.set(cx, path, ()),
+                other => {
+                    skip_value(&meta)?;
+                    cx.syn_error(meta.error(format!(
+                        "unknown key `{other}` in #[galaxy(...)]; expected one of {FIELD_KEYS}"
+                    )));
+                }
+            }
+            Ok(())
+        });
+        cx.keep(result);
     }
-    Ok(())
+    field
+}
+
+/// `key = ["a", "b"]`: a list of string literals.
+fn strings(meta: &ParseNestedMeta, key: &str) -> syn::Result<Vec<LitStr>> {
+    let array: ExprArray = meta.value()?.parse()?;
+    array
+        .elems
+        .iter()
+        .map(|elem| match elem {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(text),
+                ..
+            }) => Ok(text.clone()),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{key}` takes string literals, e.g. {key} = [\"x\", \"y\", \"z\"]"),
+            )),
+        })
+        .collect()
 }
 
 /// Consumes `= value` after an unknown key so that the keys after it are still read.

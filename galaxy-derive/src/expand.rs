@@ -6,13 +6,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
+use syn::LitStr;
 
 pub fn record(record: &Record) -> TokenStream {
     let ident = &record.input.ident;
-    let krate = match &record.attrs.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::galaxy_io),
-    };
+    let krate = krate_path(record.attrs.krate.get());
     let private = quote!(#krate::__private);
     let members = record
         .written_fields()
@@ -24,9 +22,12 @@ pub fn record(record: &Record) -> TokenStream {
         const _: () = {
             // SAFETY: every field is `Pod` (checked below) and the const assertions below prove
             // that there is no padding between or after the fields.
+            #[automatically_derived]
             unsafe impl #private::bytemuck::Zeroable for #ident {}
+            #[automatically_derived]
             unsafe impl #private::bytemuck::Pod for #ident {}
 
+            #[automatically_derived]
             impl #krate::GalaxyRecord for #ident {
                 const MEMBERS: &'static [#krate::Member] = &[#(#members),*];
             }
@@ -34,6 +35,37 @@ pub fn record(record: &Record) -> TokenStream {
             #(#field_checks)*
             #(#padding_checks)*
         };
+    }
+}
+
+/// What the derive emits, beside its errors, for an input it refused: the same impls with no
+/// members, so that code using the record compiles and the errors are all the user sees. The
+/// program does not build either way, so nothing relies on them.
+pub fn fallback(input: &syn::DeriveInput, krate: Option<&syn::Path>) -> TokenStream {
+    if !input.generics.params.is_empty() || !matches!(input.data, syn::Data::Struct(_)) {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    let krate = krate_path(krate);
+    let private = quote!(#krate::__private);
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            unsafe impl #private::bytemuck::Zeroable for #ident {}
+            #[automatically_derived]
+            unsafe impl #private::bytemuck::Pod for #ident {}
+            #[automatically_derived]
+            impl #krate::GalaxyRecord for #ident {
+                const MEMBERS: &'static [#krate::Member] = &[];
+            }
+        };
+    }
+}
+
+fn krate_path(krate: Option<&syn::Path>) -> TokenStream {
+    match krate {
+        Some(path) => quote!(#path),
+        None => quote!(::galaxy_io),
     }
 }
 
@@ -45,18 +77,18 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
     let units = field
         .attrs
         .units
-        .as_ref()
-        .map(|key| key.value.value())
+        .get()
+        .map(LitStr::value)
         .unwrap_or_default();
     let description = field
         .attrs
         .description
-        .as_ref()
-        .map(|key| key.value.value())
+        .get()
+        .map(LitStr::value)
         .or_else(|| field.doc.clone())
         .unwrap_or_default();
 
-    if field.attrs.flatten.is_some() {
+    if field.attrs.flatten.is_set() {
         let prefix = field.dataset_name();
         return vec![quote_spanned! {ty.span()=>
             #krate::Member::Flatten {
@@ -66,13 +98,16 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
             }
         }];
     }
-    if let Some(split) = &field.attrs.split {
+    if let Some(split) = field.attrs.split.get() {
         let component = quote!(<#ty as #krate::SplitField>::Component);
+        let descriptions = field.attrs.descriptions.get();
         return split
-            .value
             .iter()
             .enumerate()
             .map(|(index, component_name)| {
+                let description = descriptions
+                    .and_then(|all| all.get(index))
+                    .map_or_else(|| description.clone(), LitStr::value);
                 quote_spanned! {component_name.span()=>
                     #krate::Member::Field(#krate::FieldLayout {
                         name: #component_name,
@@ -107,13 +142,13 @@ fn field_check(field: &Field, krate: &TokenStream) -> TokenStream {
     let pod = quote_spanned! {ty.span()=>
         const _: () = #private::assert_pod::<#ty>();
     };
-    let split = field.attrs.split.as_ref().map(|split| {
-        let count = split.value.len();
+    let split = field.attrs.split.get().zip(field.attrs.split.path()).map(|(names, path)| {
+        let count = names.len();
         let message = format!(
             "galaxy-io: `split` on field `{}` gives {count} name(s), which does not match the array length",
             field.ident
         );
-        quote_spanned! {split.path.span()=>
+        quote_spanned! {path.span()=>
             const _: () = ::core::assert!(<#ty as #krate::SplitField>::LEN == #count, #message);
         }
     });

@@ -2,38 +2,39 @@
 //! token. What needs type information (padding, `Pod`, array lengths behind constants) is checked
 //! by const assertions in the generated code instead.
 
-use crate::ast::{Errors, Field, Record};
+use crate::ast::{Field, Record};
+use crate::ctxt::Ctxt;
 use std::collections::HashMap;
 use syn::{Expr, ExprLit, Lit, Type};
 
-pub fn check(record: &Record, errors: &mut Errors) {
-    check_item(record, errors);
+pub fn check(cx: &Ctxt, record: &Record) {
+    check_item(cx, record);
     for field in &record.fields {
-        check_keys(field, errors);
-        if field.attrs.skip.is_none() && field.attrs.flatten.is_none() {
+        check_keys(cx, field);
+        if !field.attrs.skip.is_set() && !field.attrs.flatten.is_set() {
             if let Some(error) = unsupported_type(field.ty) {
-                errors.push(error);
+                cx.syn_error(error);
             }
         }
-        check_split(field, errors);
-        check_flatten(field, errors);
+        check_split(cx, field);
+        check_flatten(cx, field);
     }
-    check_names(record, errors);
+    check_names(cx, record);
 }
 
-fn check_item(record: &Record, errors: &mut Errors) {
+fn check_item(cx: &Ctxt, record: &Record) {
     let input = record.input;
     if !input.generics.params.is_empty() {
-        errors.push(syn::Error::new_spanned(
+        cx.error_spanned_by(
             &input.generics,
             "GalaxyRecord cannot be derived for generic structs: the file layout must be fixed at compile time",
-        ));
+        );
     }
     if !has_repr_c(&input.attrs) {
-        errors.push(syn::Error::new_spanned(
+        cx.error_spanned_by(
             &input.ident,
             "GalaxyRecord needs a fixed memory layout: add #[repr(C)] (or #[repr(C, packed)]) to this struct",
-        ));
+        );
     }
 }
 
@@ -56,37 +57,48 @@ fn has_repr_c(attrs: &[syn::Attribute]) -> bool {
         })
 }
 
-fn check_keys(field: &Field, errors: &mut Errors) {
+fn check_keys(cx: &Ctxt, field: &Field) {
     let keys = field.attrs.set_keys();
-    let conflicts: &[(&str, &[&str])] = &[
+    let conflicts: &[(&str, &[&str], &str)] = &[
         (
             "skip",
-            &["name", "units", "description", "split", "flatten"],
+            &["name", "units", "description", "descriptions", "split", "flatten"],
+            "a skipped field is not written",
         ),
-        ("flatten", &["units", "description", "split"]),
-        ("split", &["name"]),
+        (
+            "flatten",
+            &["units", "description", "descriptions", "split"],
+            "the flattened record's own fields carry their units and descriptions; `name` sets the prefix",
+        ),
+        ("split", &["name"], "`split` names each component's dataset"),
+        (
+            "descriptions",
+            &["description"],
+            "`descriptions` gives each component of a `split` field its own",
+        ),
     ];
-    for (key, others) in conflicts {
+    for (key, others, why) in conflicts {
         if !keys.iter().any(|(name, _)| name == key) {
             continue;
         }
         for (other, path) in keys.iter().filter(|(name, _)| others.contains(name)) {
-            let why = match *key {
-                "skip" => "a skipped field is not written",
-                "flatten" => "the flattened record's own fields carry their units and descriptions; `name` sets the prefix",
-                _ => "`split` names each component's dataset",
-            };
-            errors.push(syn::Error::new_spanned(
+            cx.error_spanned_by(
                 path,
                 format!("`{other}` cannot be combined with `{key}`: {why}"),
-            ));
+            );
         }
+    }
+    if let (Some(path), false) = (field.attrs.descriptions.path(), field.attrs.split.is_set()) {
+        cx.error_spanned_by(
+            path,
+            "`descriptions` belongs to a `split` field (one per component); use `description` here",
+        );
     }
 }
 
 /// Types with no fixed-width HDF5 representation, rejected with a hint. Anything else that is not
 /// a supported number or array fails the `FieldType` bound in the generated code.
-fn unsupported_type(ty: &Type) -> Option<syn::Error> {
+pub fn unsupported_type(ty: &Type) -> Option<syn::Error> {
     let message = match ty {
         Type::Array(array) => return unsupported_type(&array.elem),
         Type::Group(group) => return unsupported_type(&group.elem),
@@ -111,80 +123,91 @@ fn unsupported_type(ty: &Type) -> Option<syn::Error> {
     Some(syn::Error::new_spanned(ty, message))
 }
 
-fn check_split(field: &Field, errors: &mut Errors) {
-    let Some(split) = &field.attrs.split else {
+fn check_split(cx: &Ctxt, field: &Field) {
+    let (Some(names), Some(path)) = (field.attrs.split.get(), field.attrs.split.path()) else {
         return;
     };
+    if let (Some(descriptions), Some(at)) = (
+        field.attrs.descriptions.get(),
+        field.attrs.descriptions.path(),
+    ) {
+        if descriptions.len() != names.len() {
+            cx.error_spanned_by(
+                at,
+                format!(
+                    "`descriptions` gives {} description(s) for the {} names of `split`",
+                    descriptions.len(),
+                    names.len()
+                ),
+            );
+        }
+    }
     let Type::Array(array) = field.ty else {
-        errors.push(syn::Error::new_spanned(
-            &split.path,
+        cx.error_spanned_by(
+            path,
             format!(
                 "`split` needs an array field (e.g. `[f32; 3]`), but `{}` is not an array",
                 field.ident
             ),
-        ));
+        );
         return;
     };
     if let Expr::Lit(ExprLit {
         lit: Lit::Int(len), ..
     }) = &array.len
     {
-        if len.base10_parse::<usize>().ok() != Some(split.value.len()) {
-            errors.push(syn::Error::new_spanned(
-                &split.path,
+        if len.base10_parse::<usize>().ok() != Some(names.len()) {
+            cx.error_spanned_by(
+                path,
                 format!(
                     "`split` gives {} name(s) but `{}` has {} components",
-                    split.value.len(),
+                    names.len(),
                     field.ident,
                     len
                 ),
-            ));
+            );
         }
     }
 }
 
-fn check_flatten(field: &Field, errors: &mut Errors) {
-    if field.attrs.flatten.is_some() && !matches!(field.ty, Type::Path(_)) {
-        errors.push(syn::Error::new_spanned(
+fn check_flatten(cx: &Ctxt, field: &Field) {
+    if field.attrs.flatten.is_set() && !matches!(field.ty, Type::Path(_)) {
+        cx.error_spanned_by(
             field.ty,
             "`flatten` needs a field whose type is a struct deriving GalaxyRecord",
-        ));
+        );
     }
 }
 
 /// Dataset names must be valid HDF5 link names and unique among the fields of this struct.
 /// Collisions through flattened records are found when the run-time schema is built.
-fn check_names(record: &Record, errors: &mut Errors) {
+fn check_names(cx: &Ctxt, record: &Record) {
     let mut seen: HashMap<String, String> = HashMap::new();
     for field in record.written_fields() {
         let names: Vec<(String, proc_macro2::Span)> =
-            match (&field.attrs.split, &field.attrs.flatten) {
-                (Some(split), _) => split
-                    .value
-                    .iter()
-                    .map(|lit| (lit.value(), lit.span()))
-                    .collect(),
-                (None, Some(_)) => continue,
-                (None, None) => {
+            match (field.attrs.split.get(), field.attrs.flatten.is_set()) {
+                (Some(split), _) => split.iter().map(|lit| (lit.value(), lit.span())).collect(),
+                (None, true) => continue,
+                (None, false) => {
                     let span = field
                         .attrs
                         .name
-                        .as_ref()
-                        .map_or(field.ident.span(), |key| key.value.span());
+                        .get()
+                        .map_or(field.ident.span(), |name| name.span());
                     vec![(field.dataset_name(), span)]
                 }
             };
         for (name, span) in names {
             if name.is_empty() || name.contains('/') || name == "." {
-                errors.push(syn::Error::new(
+                cx.error_at(
                     span,
                     format!("`{name}` is not a valid dataset name: it must be non-empty and contain no '/'"),
-                ));
+                );
             } else if let Some(first) = seen.get(&name) {
-                errors.push(syn::Error::new(
+                cx.error_at(
                     span,
                     format!("dataset name `{name}` is already used by field `{first}`"),
-                ));
+                );
             } else {
                 seen.insert(name, field.ident.to_string());
             }

@@ -7,6 +7,12 @@ struct Galaxy {
     pos: [f32; 3],
     #[galaxy(split = ["Mx", "My"])]
     mass: f32,
+    #[galaxy(split = ["Vx", "Vy"], descriptions = ["x"])]
+    vel: [f32; 2],
+    #[galaxy(descriptions = ["a", "b"])]
+    spin: f32,
+    #[galaxy(split = ["Ax", "Ay"], descriptions = ["x", "y"], description = "both")]
+    acc: [f32; 2],
 }
 
 fn main() {}

@@ -1,5 +1,6 @@
-//! Every attribute: name, units, description (and doc comments), skip, split, flatten with and
-//! without a prefix, raw identifiers, and `crate = "..."` through a re-export.
+//! Every attribute: name, units, description (and doc comments), skip, split (with one
+//! description per component), flatten with and without a prefix, raw identifiers, and
+//! `crate = "..."` through a re-export.
 use galaxy_io::{GalaxyRecord, Schema};
 
 mod reexport {
@@ -30,7 +31,12 @@ struct Galaxy {
     #[galaxy(skip)]
     scratch: u32,
     r#type: i32,
-    #[galaxy(split = ["Posx", "Posy", "Posz"], units = "Mpc/h")]
+    /// Position.
+    #[galaxy(
+        split = ["Posx", "Posy", "Posz"],
+        units = "Mpc/h",
+        descriptions = ["x position.", "y position.", "z position."]
+    )]
     pos: [f32; 3],
     #[galaxy(flatten, name = "Metals")]
     metals: Metals,
@@ -65,6 +71,8 @@ fn main() {
     assert_eq!(schema.field("vmax").unwrap().description, "explicit wins");
     assert_eq!(schema.field("Posz").unwrap().offset, std::mem::offset_of!(Galaxy, pos) + 8);
     assert_eq!(schema.field("Posz").unwrap().units, "Mpc/h");
+    assert_eq!(schema.field("Posy").unwrap().description, "y position.");
+    assert_eq!(schema.field("Row0").unwrap().description, "", "no description, no doc");
     assert_eq!(schema.field("Row1").unwrap().shape, [2]);
     assert_eq!(schema.field("Row1").unwrap().offset, std::mem::offset_of!(Galaxy, rows) + 16);
     assert_eq!(
