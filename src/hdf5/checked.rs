@@ -35,14 +35,8 @@ const MAX_ROW_BYTES: usize = 1 << 30;
 /// The attribute `name` of `location`, if it has one, as one of the values galaxy-io writes:
 /// a number, a string, or a 1-D array of numbers.
 pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, Unreadable> {
-    let exists = location
-        .attr_names()
-        .map_err(|e| {
-            Unreadable(format!(
-                "its attributes cannot be listed ({})",
-                one_line(&e)
-            ))
-        })?
+    let exists = raw::attr_names(location)
+        .map_err(|e| Unreadable(format!("its attributes cannot be listed ({e})")))?
         .iter()
         .any(|n| n == name);
     if !exists {
@@ -56,7 +50,7 @@ pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, 
 
 /// Every attribute of `location`, in name order, each with its value or why it is unreadable.
 pub fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
-    let Ok(mut names) = location.attr_names() else {
+    let Ok(mut names) = raw::attr_names(location) else {
         return Vec::new();
     };
     names.sort();

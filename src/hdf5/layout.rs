@@ -8,7 +8,6 @@ use crate::schema::{Dtype, Field, Schema};
 use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5::{Datatype, Extent, Extents, SimpleExtents};
-use hdf5::{IndexType, IterationOrder};
 use std::path::Path;
 
 /// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
@@ -216,17 +215,13 @@ pub struct FoundColumn {
 /// in name order, each checked to be a column galaxy-io can read; the first that is not is an
 /// error naming it.
 pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec<FoundColumn>> {
-    let names = group
-        .member_names_by(IndexType::CreationOrder, IterationOrder::Increasing)
-        .or_else(|_| group.member_names())
-        .map_err(|e| Error::BadFile {
-            path: path.to_owned(),
-            problem: format!(
-                "the members of {} cannot be listed ({})",
-                snapshot_group(snapshot),
-                checked::one_line(&e)
-            ),
-        })?;
+    let names = raw::link_names(group.id(), true).map_err(|e| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!(
+            "the members of {} cannot be listed ({e})",
+            snapshot_group(snapshot)
+        ),
+    })?;
     names
         .into_iter()
         .map(|name| {

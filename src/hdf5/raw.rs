@@ -533,3 +533,106 @@ pub fn missing_filters(dataset: hid_t) -> Result<Vec<String>> {
         Ok(missing)
     })
 }
+
+/// The most names a group or an object may list: far beyond any catalogue.
+const MAX_NAMES: usize = 10_000_000;
+
+/// The names of a group's members, in creation order when the group tracks it (and `ordered` is
+/// asked), else in name order.
+pub fn link_names(group: hid_t, ordered: bool) -> Result<Vec<String>> {
+    use hdf5_sys::h5::H5_index_t;
+    let list = |index| {
+        iterate_names(|names| unsafe {
+            // SAFETY: a valid group id; the callback's info parameter is a raw pointer like the
+            // binding's (raw pointers to sized types are ABI-compatible), and it is never read:
+            // the info HDF5 passes holds fields decoded from the file, which the binding's type
+            // would read as Rust enums, undefined for a damaged value.
+            let callback: unsafe extern "C" fn(
+                hid_t,
+                *const std::ffi::c_char,
+                *const hdf5_sys::h5l::H5L_info_t,
+                *mut std::ffi::c_void,
+            ) -> herr_t = std::mem::transmute(collect_name as NameCallback);
+            let mut position = 0;
+            hdf5_sys::h5l::H5Literate(
+                group,
+                index,
+                hdf5_sys::h5::H5_iter_order_t::H5_ITER_INC,
+                &mut position,
+                Some(callback),
+                names,
+            )
+        })
+    };
+    // Without creation-order tracking HDF5 refuses that index; names then serve.
+    if ordered {
+        if let Ok(names) = list(H5_index_t::H5_INDEX_CRT_ORDER) {
+            return Ok(names);
+        }
+    }
+    list(H5_index_t::H5_INDEX_NAME)
+}
+
+/// The names of an object's attributes, in name order.
+pub fn attr_names(location: &hdf5::Location) -> Result<Vec<String>> {
+    let id = location.id();
+    iterate_names(|names| unsafe {
+        // SAFETY: as in `link_names`: a valid object id, and an info parameter never read.
+        let callback: unsafe extern "C" fn(
+            hid_t,
+            *const std::ffi::c_char,
+            *const hdf5_sys::h5a::H5A_info_t,
+            *mut std::ffi::c_void,
+        ) -> herr_t = std::mem::transmute(collect_name as NameCallback);
+        let mut position = 0;
+        hdf5_sys::h5a::H5Aiterate2(
+            id,
+            hdf5_sys::h5::H5_index_t::H5_INDEX_NAME,
+            hdf5_sys::h5::H5_iter_order_t::H5_ITER_INC,
+            &mut position,
+            Some(callback),
+            names,
+        )
+    })
+}
+
+type NameCallback = unsafe extern "C" fn(
+    hid_t,
+    *const std::ffi::c_char,
+    *const std::ffi::c_void,
+    *mut std::ffi::c_void,
+) -> herr_t;
+
+/// Runs an HDF5 iteration that calls [`collect_name`] with a `Vec<String>` as its data.
+fn iterate_names(iterate: impl FnOnce(*mut std::ffi::c_void) -> herr_t) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    let status = locked(|| iterate((&mut names as *mut Vec<String>).cast()));
+    if status < 0 {
+        return Err(Error::hdf5("listing names", "the iteration failed"));
+    }
+    if names.len() > MAX_NAMES {
+        return Err(Error::hdf5(
+            "listing names",
+            format!("more than {MAX_NAMES} names"),
+        ));
+    }
+    Ok(names)
+}
+
+/// Adds one name to the `Vec<String>` behind `data`; stops the iteration after `MAX_NAMES`.
+unsafe extern "C" fn collect_name(
+    _location: hid_t,
+    name: *const std::ffi::c_char,
+    _info: *const std::ffi::c_void,
+    data: *mut std::ffi::c_void,
+) -> herr_t {
+    // SAFETY: `data` is the vector `iterate_names` passed, borrowed for the iteration; `name`
+    // is a NUL-terminated string HDF5 owns for the call.
+    let names = unsafe { &mut *data.cast::<Vec<String>>() };
+    if names.len() > MAX_NAMES {
+        return 1;
+    }
+    let name = unsafe { std::ffi::CStr::from_ptr(name) };
+    names.push(name.to_string_lossy().into_owned());
+    0
+}

@@ -167,12 +167,8 @@ impl Catalogue {
     pub fn snapshots(&self) -> Result<Vec<u32>> {
         let mut snapshots = Vec::new();
         for part in &self.parts {
-            let names = part.member_names().map_err(|e| {
-                self.bad(format!(
-                    "its groups cannot be listed ({})",
-                    checked::one_line(&e)
-                ))
-            })?;
+            let names = raw::link_names(part.id(), false)
+                .map_err(|e| self.bad(format!("its groups cannot be listed ({e})")))?;
             snapshots.extend(
                 names
                     .iter()

@@ -268,12 +268,8 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
 /// file's data really ends: a chunk stored past it was never part of the file.
 fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
-    let mut names = file.member_names().map_err(|e| {
-        cannot_recover(
-            path,
-            &format!("its groups cannot be listed ({})", checked::one_line(&e)),
-        )
-    })?;
+    let mut names = raw::link_names(file.id(), false)
+        .map_err(|e| cannot_recover(path, &format!("its groups cannot be listed ({e})")))?;
     names.sort();
     let mut found = Vec::new();
     for name in names {
@@ -319,7 +315,7 @@ fn drop_lost_datasets(file: &hdf5::File, disk_end: u64, repairs: &mut Vec<String
         "Header/output_snapshots".to_owned(),
     ];
     if let Ok(tree_info) = checked::group(file, "TreeInfo") {
-        for name in tree_info.member_names().unwrap_or_default() {
+        for name in raw::link_names(tree_info.id(), false).unwrap_or_default() {
             paths.push(format!("TreeInfo/{name}/NumGalsPerTreePerSnap"));
         }
     }
