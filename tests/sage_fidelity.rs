@@ -302,6 +302,29 @@ fn convert_with_the_parameter_file_writes_every_attribute_sage_writes() {
 }
 
 #[test]
+fn sage_analysis_reads_the_conversion_with_the_runs_volume() {
+    let Runs { dir, binary, .. } = runs();
+    let par = binary.files[0].parent().unwrap().join("sage.par");
+    let converted = dir.path().join("for_sage_analysis.hdf5");
+    let master = dir.path().join("for_sage_analysis_master.hdf5");
+    galaxy_io(&[
+        "convert".as_ref(),
+        "--par".as_ref(),
+        par.as_os_str(),
+        "-o".as_ref(),
+        converted.as_os_str(),
+    ]);
+    galaxy_io(&[
+        "merge".as_ref(),
+        converted.as_os_str(),
+        "-o".as_ref(),
+        master.as_os_str(),
+    ]);
+    // The run processed both of the simulation's two tree files: the whole box.
+    common::check_sage_analysis(&master, &[converted], lhalo::BOX_SIZE, 1.0);
+}
+
+#[test]
 fn sages_own_sagediff_passes_between_its_binary_output_and_the_conversion() {
     let Runs { dir, binary, .. } = runs();
     let converted = dir.path().join("for_sagediff.hdf5");

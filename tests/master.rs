@@ -1,0 +1,191 @@
+//! Master files: they survive being moved with their outputs, and `merge` refuses outputs whose
+//! galaxies would be counted twice or that come from different simulations.
+
+mod common;
+
+use common::{failure, galaxy_io, stdout};
+use galaxy_io::sage::SageGalaxy;
+use galaxy_io::{
+    write_master, AttrValue, Catalogue, Cosmology, Error, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, MasterOptions,
+};
+use std::path::Path;
+use std::process::Command;
+
+fn demo(dir: &Path, name: &str, task: u32, tasks: u32, galaxies: u32) {
+    stdout(&galaxy_io(
+        &[
+            "demo",
+            "--galaxies",
+            &galaxies.to_string(),
+            "--snapshots",
+            "2",
+            "--task",
+            &task.to_string(),
+            "--tasks",
+            &tasks.to_string(),
+            "-o",
+            name,
+        ],
+        dir,
+    ));
+}
+
+#[test]
+fn a_master_moved_with_its_outputs_reads_from_anywhere() {
+    let top = tempfile::tempdir().unwrap();
+    let run = top.path().join("run");
+    std::fs::create_dir(&run).unwrap();
+    demo(&run, "model_0.hdf5", 0, 2, 300);
+    demo(&run, "model_1.hdf5", 1, 2, 500);
+    // A bare output name: the links are relative to the master's directory all the same.
+    stdout(&galaxy_io(
+        &["merge", "model_0.hdf5", "model_1.hdf5", "-o", "model.hdf5"],
+        &run,
+    ));
+    let moved = top.path().join("archive/2026/run");
+    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    std::fs::rename(&run, &moved).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    let master = moved.join("model.hdf5");
+    let catalogue = Catalogue::open(&master).unwrap();
+    assert_eq!(catalogue.parts(), 2);
+    let total: u64 = catalogue
+        .snapshots()
+        .unwrap()
+        .iter()
+        .map(|&s| catalogue.num_galaxies(s).unwrap())
+        .sum();
+    assert_eq!(total, 800);
+    let master_arg = master.to_string_lossy().into_owned();
+    let out = stdout(&galaxy_io(&["inspect", &master_arg], elsewhere.path()));
+    assert!(out.contains("2 parts"), "{out}");
+
+    let script = "import h5py, sys\n\
+        f = h5py.File(sys.argv[1], 'r')\n\
+        links = [f.get(f'Core_{c}', getlink=True).filename for c in range(2)]\n\
+        assert links == ['./model_0.hdf5', './model_1.hdf5'], links\n\
+        print(sum(int(f[f'Core_{c}']['Snap_63'].attrs['num_gals']) for c in range(2)))\n";
+    let python = common::output(
+        Command::new("python3")
+            .args(["-c", script, &master_arg])
+            .current_dir(elsewhere.path()),
+    )
+    .expect("python3 with h5py");
+    assert!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&python.stdout).trim(),
+        catalogue.num_galaxies(63).unwrap().to_string()
+    );
+}
+
+#[test]
+fn merge_refuses_outputs_whose_galaxies_would_count_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path(), "whole_a.h5", 0, 1, 100);
+    demo(dir.path(), "whole_b.h5", 0, 1, 100);
+    demo(dir.path(), "half_0.h5", 0, 2, 100);
+    demo(dir.path(), "half_0_again.h5", 0, 2, 100);
+    demo(dir.path(), "half_1.h5", 1, 2, 100);
+
+    let stderr = failure(&galaxy_io(
+        &["merge", "half_0.h5", "half_0_again.h5", "-o", "m.h5"],
+        dir.path(),
+    ));
+    assert!(
+        stderr.contains("half_0.h5 and half_0_again.h5 overlap: both processed tree file 0"),
+        "{stderr}"
+    );
+    let stderr = failure(&galaxy_io(
+        &["merge", "whole_a.h5", "half_1.h5", "-o", "m.h5"],
+        dir.path(),
+    ));
+    assert!(
+        stderr.contains("add up to 1.5, more than the whole simulation"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("m.h5").exists());
+
+    stdout(&galaxy_io(
+        &["merge", "half_0.h5", "half_1.h5", "-o", "m.h5"],
+        dir.path(),
+    ));
+    let header = Catalogue::open(dir.path().join("m.h5"))
+        .unwrap()
+        .header()
+        .unwrap();
+    assert_eq!(
+        header.get(HeaderGroup::Runtime, "frac_volume_processed"),
+        Some(&AttrValue::F64(1.0))
+    );
+    assert_eq!(
+        header.get(HeaderGroup::Misc, "num_cores"),
+        Some(&AttrValue::I32(2))
+    );
+
+    stdout(&galaxy_io(
+        &[
+            "merge",
+            "whole_a.h5",
+            "whole_b.h5",
+            "-o",
+            "both.h5",
+            "--allow-overlap",
+        ],
+        dir.path(),
+    ));
+    let header = Catalogue::open(dir.path().join("both.h5"))
+        .unwrap()
+        .header()
+        .unwrap();
+    assert_eq!(
+        header.get(HeaderGroup::Runtime, "frac_volume_processed"),
+        Some(&AttrValue::F64(2.0)),
+        "asked for: the sum, as sage-model's analysis divides by it"
+    );
+}
+
+#[test]
+fn write_master_refuses_outputs_of_different_simulations() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (core, box_size) in [(0, 62.5), (1, 500.0)] {
+        let mut header = Header::with_cosmology(&Cosmology {
+            box_size,
+            ..Cosmology::MINI_MILLENNIUM
+        });
+        header.set(
+            HeaderGroup::Runtime,
+            "frac_volume_processed",
+            AttrValue::F64(0.5),
+        );
+        let path = dir.path().join(format!("model_{core}.hdf5"));
+        let options = Hdf5Options {
+            header,
+            ..Hdf5Options::default()
+        };
+        let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
+        output
+            .write_galaxies(63, &[SageGalaxy::default(); 2])
+            .unwrap();
+        output.finish().unwrap();
+        paths.push(path);
+    }
+    let error = write_master(
+        dir.path().join("model.hdf5"),
+        &paths,
+        &MasterOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, Error::BadFile { problem, .. }
+            if problem.contains("another simulation (box_size is 62.5 there and 500 here)")),
+        "{error}"
+    );
+    assert!(!dir.path().join("model.hdf5").exists());
+}
