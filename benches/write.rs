@@ -37,15 +37,12 @@ fn write_paths(c: &mut Criterion) {
     group.bench_function("galaxy-io default", |b| {
         let path = dir.path().join("galaxy_io.hdf5");
         b.iter(|| {
-            let options = Hdf5Options {
-                overwrite: true,
-                ..Hdf5Options::default()
-            };
+            let options = Hdf5Options::default().replace(true);
             let mut output =
                 Hdf5Output::<SageGalaxy>::create(&path, &SNAPSHOTS, options).expect("created");
             for (snapshot, galaxies) in &data {
                 for tree in galaxies.chunks(4) {
-                    output.write_galaxies(*snapshot, tree).expect("written");
+                    output.write(*snapshot, tree).expect("written");
                 }
             }
             output.finish().expect("finished")

@@ -24,23 +24,20 @@ fn main() -> Result<(), galaxy_io::Error> {
         .collect();
     eprintln!("generated in {:.3} s", generated.elapsed().as_secs_f64());
     let path = std::env::temp_dir().join("profile_write.hdf5");
-    let mut options = Hdf5Options {
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
+    let mut options = Hdf5Options::default().replace(true);
     if let Some(rows) = std::env::args().nth(2).and_then(|n| n.parse().ok()) {
-        options.storage.chunk_rows = rows;
+        options = options.chunk_rows(rows);
     }
     if let Some(mib) = std::env::args()
         .nth(3)
         .and_then(|n| n.parse::<usize>().ok())
     {
-        options.buffer = galaxy_io::BufferConfig::fixed(mib << 20);
+        options = options.buffer(galaxy_io::BufferConfig::fixed(mib << 20));
     }
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &snapshots, options)?;
     for (snapshot, batch) in &batches {
-        output.write_galaxies(*snapshot, batch)?;
+        output.write(*snapshot, batch)?;
     }
     output.finish()?;
     let elapsed = started.elapsed();

@@ -104,16 +104,16 @@ fn strided(galaxies: &[SageGalaxy], path: &std::path::Path) -> Duration {
 
 /// galaxy-io's own path with the same flush and chunk sizes.
 fn transposed(galaxies: &[SageGalaxy], path: &std::path::Path) -> Duration {
-    let mut options = Hdf5Options {
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
-    options.buffer = BufferConfig::fixed(ROWS_PER_FLUSH * std::mem::size_of::<SageGalaxy>());
-    options.storage.chunk_rows = ROWS_PER_CHUNK;
+    let options = Hdf5Options::default()
+        .replace(true)
+        .buffer(BufferConfig::fixed(
+            ROWS_PER_FLUSH * std::mem::size_of::<SageGalaxy>(),
+        ))
+        .chunk_rows(ROWS_PER_CHUNK);
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(path, &[63], options).expect("created");
     for batch in galaxies.chunks(4) {
-        output.write_galaxies(63, batch).expect("written");
+        output.write(63, batch).expect("written");
     }
     output.finish().expect("finished");
     started.elapsed()

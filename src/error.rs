@@ -1,13 +1,25 @@
-//! The one error type of the library. Every variant says where: which file, snapshot and field.
+//! The one error type of the library. Every variant says where: which file, snapshot and field;
+//! an error that has a cause keeps it as its [`source`](std::error::Error::source).
 
 use std::path::PathBuf;
 
 /// Everything that can go wrong in galaxy-io, with the context to act on it.
+///
+/// The message of an error includes its cause's, so that `to_string()` says it all; the cause
+/// is also its `source()`, for code that walks the chain.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A schema is inconsistent (duplicate or overlapping fields, a field outside the record).
     #[error("invalid schema: {0}")]
     Schema(String),
+
+    /// A name (of a dataset, an attribute, a file) that HDF5 cannot store.
+    #[error("`{name}` cannot be a name in an HDF5 file: it contains a NUL byte")]
+    InvalidName {
+        /// The name, with the NUL shown as `\0`.
+        name: String,
+    },
 
     /// A `BufferConfig` was rejected at construction.
     #[error("invalid buffer configuration: {0}")]
@@ -25,13 +37,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// An HDF5 library call failed; `message` holds the HDF5 error stack.
-    #[error("HDF5 error while {context}: {message}")]
+    /// An HDF5 library call failed.
+    #[error("HDF5 error while {context}: {}", crate::error::plain(&source.to_string()))]
     Hdf5 {
         /// What was being done, with the file, snapshot and dataset.
         context: String,
-        /// HDF5's error stack, on one line.
-        message: String,
+        /// HDF5's error (its stack, for a library call).
+        #[source]
+        source: hdf5::Error,
     },
 
     /// The write callback failed for the bytes at `offset..offset + len` of the stream; they stay
@@ -67,9 +80,38 @@ pub enum Error {
         wanted: usize,
     },
 
-    /// The output file exists and overwriting was not requested.
+    /// The output file exists and replacing it was not asked for.
     #[error("{0} already exists")]
     FileExists(PathBuf),
+
+    /// Two paths that name the same file where different files are needed.
+    #[error("{first} and {second} are the same file")]
+    SameFile {
+        /// The first path.
+        first: PathBuf,
+        /// The path that names the same file again.
+        second: PathBuf,
+    },
+
+    /// An output path that names one of the inputs: writing it would destroy that input.
+    #[error("the output {output} is the input {input}; choose another output name")]
+    OutputIsInput {
+        /// The output path asked for.
+        output: PathBuf,
+        /// The input it names.
+        input: PathBuf,
+    },
+
+    /// Outputs whose galaxies overlap, so a catalogue linking them would count some twice.
+    #[error("{first} and {second} overlap: {problem}")]
+    Overlap {
+        /// One output.
+        first: PathBuf,
+        /// Another.
+        second: PathBuf,
+        /// What they share.
+        problem: String,
+    },
 
     /// A snapshot that the file (or the output) does not have.
     #[error("{path}: there is no snapshot {snapshot} (known: {known:?})")]
@@ -104,6 +146,27 @@ pub enum Error {
         problem: String,
     },
 
+    /// Part of a file could not be read: what, and the error that stopped the read.
+    #[error("{path}: {what} cannot be read: {source}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What was being read (`Snap_63/StellarMass`).
+        what: String,
+        /// Why not.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A file `recover` will not repair; it was left as it was.
+    #[error("{path}: cannot be recovered, and was left as it is: {problem}")]
+    Unrecoverable {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        problem: String,
+    },
+
     /// A read whose size, claimed by a file, does not fit in memory: it is refused instead of
     /// aborting the process.
     #[error("{path}: {what} needs {bytes} bytes, more than the {limit} bytes this machine can give; read it in parts")]
@@ -126,35 +189,6 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// Two paths that name the same file where different files are needed.
-    #[error("{first} and {second} are the same file")]
-    SameFile {
-        /// The first path.
-        first: PathBuf,
-        /// The path that names the same file again.
-        second: PathBuf,
-    },
-
-    /// An output path that names one of the inputs: writing it would destroy that input.
-    #[error("the output {output} is the input {input}; choose another output name")]
-    OutputIsInput {
-        /// The output path asked for.
-        output: PathBuf,
-        /// The input it names.
-        input: PathBuf,
-    },
-
-    /// Outputs whose galaxies overlap, so a catalogue linking them would count some twice.
-    #[error("{first} and {second} overlap: {problem}")]
-    Overlap {
-        /// One output.
-        first: PathBuf,
-        /// Another.
-        second: PathBuf,
-        /// What they share.
-        problem: String,
-    },
-
     /// A run-time property registration or lookup that cannot be honoured.
     #[error("extended property `{name}`: {problem}")]
     Property {
@@ -164,9 +198,15 @@ pub enum Error {
         problem: String,
     },
 
-    /// The I/O thread of a background output stopped or could not start.
-    #[error("background writer: {0}")]
-    Background(String),
+    /// The I/O thread of an output that writes in the background is gone: it failed (and its
+    /// error was returned before), panicked, or the output was already finished.
+    #[error("{path}: the output's writer thread {state}")]
+    WriterThread {
+        /// The output file.
+        path: PathBuf,
+        /// What happened to the thread.
+        state: WriterThreadState,
+    },
 
     /// Galaxies were given with data that does not fit the output (e.g. wrong row count).
     #[error("snapshot {snapshot}: {problem}")]
@@ -176,6 +216,28 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+}
+
+/// What happened to an output's writer thread ([`Error::WriterThread`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriterThreadState {
+    /// It stopped after an error, which was already returned.
+    Stopped,
+    /// It panicked.
+    Panicked,
+    /// The output was finished.
+    Finished,
+}
+
+impl std::fmt::Display for WriterThreadState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WriterThreadState::Stopped => "stopped after the error it reported",
+            WriterThreadState::Panicked => "panicked",
+            WriterThreadState::Finished => "has finished the output",
+        })
+    }
 }
 
 /// `Result` with [`Error`].
@@ -191,18 +253,28 @@ impl Error {
         }
     }
 
-    pub(crate) fn hdf5(context: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        let full = error.to_string();
-        log::debug!("HDF5 error stack: {full}");
+    /// An HDF5 error while doing `context`; the whole stack also goes to the debug log.
+    pub(crate) fn hdf5(context: impl Into<String>, source: impl Into<hdf5::Error>) -> Self {
+        let source = source.into();
+        log::debug!("HDF5 error stack: {source}");
         Error::Hdf5 {
             context: context.into(),
-            message: plain(&full),
+            source,
+        }
+    }
+
+    /// This error as the cause of failing to read `what` of `path`.
+    pub(crate) fn reading(self, path: impl Into<PathBuf>, what: impl Into<String>) -> Self {
+        Error::Unreadable {
+            path: path.into(),
+            what: what.into(),
+            source: Box::new(self),
         }
     }
 }
 
 /// An HDF5 error message on one line (HDF5 spreads one over several) and without the names of
-/// the library's functions (`H5Dwrite(): `); the whole stack goes to the debug log.
+/// the library's functions (`H5Dwrite(): `), which say nothing to a person.
 pub(crate) fn plain(message: &str) -> String {
     message
         .split_whitespace()

@@ -36,8 +36,8 @@
 //! let galaxies = [Galaxy { stellar_mass: 1.5, kind: 0, pos: [1.0, 2.0, 3.0] }; 100];
 //!
 //! let mut output = Hdf5Output::<Galaxy>::create(&path, &[63, 32], Hdf5Options::default())?;
-//! output.write_galaxies(63, &galaxies)?;       // into snapshot 63's buffer, no copy before it
-//! output.write_galaxies(32, &galaxies[..10])?;
+//! output.write(63, &galaxies)?;       // into snapshot 63's buffer, no copy before it
+//! output.write(32, &galaxies[..10])?;
 //! let summary = output.finish()?;               // flush, num_gals, header; consumed
 //! assert_eq!(summary.galaxies, [(32, 10), (63, 100)]);
 //!
@@ -80,20 +80,22 @@ extern crate self as galaxy_io;
 mod buffer;
 mod error;
 pub mod extended;
+mod field_path;
 mod hdf5;
 pub mod sage;
 mod schema;
 mod sink;
 pub mod staged;
 pub use crate::hdf5::{
-    read_snapshot, recover, recover_with, write_master, AttrValue, BackgroundOutput, Catalogue,
-    Cosmology, Durability, FieldAttributes, FlushHook, Hdf5Options, Hdf5Output, Header,
-    HeaderGroup, MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery,
-    SchemaOutput, Storage, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
+    names, recover, recover_with, write_master, AttrValue, Catalogue, Compression, Cosmology,
+    Durability, FieldAttributes, FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup,
+    MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery, SchemaOutput,
+    SnapshotStats, DEFAULT_CHUNK_ROWS, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
-pub use error::{Error, Result};
+pub use error::{Error, Result, WriterThreadState};
+pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
 pub use schema::{
     Dtype, Field, FieldLayout, FieldType, GalaxyRecord, Member, Schema, Shape, SplitField,
@@ -106,6 +108,11 @@ pub mod __private {
 
     /// Fails to compile unless `T` is plain old data.
     pub const fn assert_pod<T: bytemuck::Pod>() {}
+
+    /// The size of the field a closure borrows, for [`field!`](crate::field).
+    pub fn size_of_field<R, F>(_: fn(&R) -> &F) -> usize {
+        std::mem::size_of::<F>()
+    }
 
     /// A type error on this type names the field after which a record has padding, and how
     /// many bytes: "expected `NoPaddingAfterThisField<0>`, found `NoPaddingAfterThisField<4>`".

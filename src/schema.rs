@@ -61,6 +61,11 @@ impl Dtype {
         }
     }
 
+    /// The position of this type in [`Dtype::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// Whether this is an integer type (signed or not).
     pub const fn is_integer(self) -> bool {
         !matches!(self, Dtype::F32 | Dtype::F64)

@@ -45,15 +45,12 @@ fn static_and_extended_properties_round_trip() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model_0.hdf5");
-        let options = Hdf5Options {
-            buffer,
-            ..Hdf5Options::default()
-        };
+        let options = Hdf5Options::default().buffer(buffer);
         let mut output =
             ExtendedOutput::<SageGalaxy>::create(&path, &snapshots, options, &registry).unwrap();
         for (snapshot, galaxies) in &data {
             output
-                .write_galaxies(*snapshot, galaxies, |i, row| {
+                .write(*snapshot, galaxies, |i, row| {
                     if i % 3 != 0 {
                         row.set(h2, galaxies[i].cold_gas * 0.5)?;
                     }
@@ -113,7 +110,7 @@ fn h5py_sees_extended_properties_like_static_ones() {
         ExtendedOutput::<SageGalaxy>::create(&path, &[63], Hdf5Options::default(), &registry)
             .unwrap();
     output
-        .write_galaxies(63, &[SageGalaxy::default(); 5], |i, row| {
+        .write(63, &[SageGalaxy::default(); 5], |i, row| {
             row.set(h2, i as f32)
         })
         .unwrap();
@@ -154,7 +151,7 @@ fn a_purely_run_time_schema() {
     let mut output =
         ExtendedOutput::<NoRecord>::create(&path, &[1], Hdf5Options::default(), &registry).unwrap();
     output
-        .write_rows(1, 2500, |i, row| {
+        .write(1, &NoRecord::rows(2500), |i, row| {
             row.set(mass, i as f64 * 1.5)?;
             row.set(id, i as i64)
         })

@@ -37,7 +37,7 @@ fn durability(name: &str) -> Durability {
     match name {
         "swmr" => Durability::Swmr,
         "flush" => Durability::FlushEachBuffer,
-        _ => Durability::Default,
+        _ => Durability::AtFinish,
     }
 }
 
@@ -73,12 +73,10 @@ fn child_writer() {
             .and_then(|()| out.flush())
             .map_err(|e| Error::io("reporting to", "stdout", e))
     });
-    let options = Hdf5Options {
-        buffer: BufferConfig::fixed(64 * 1024),
-        durability: durability(mode),
-        on_flush: Some(on_flush),
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default()
+        .buffer(BufferConfig::fixed(64 * 1024))
+        .durability(durability(mode))
+        .on_flush(on_flush);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &SNAPSHOTS, options).unwrap();
     let mut rows = [0u64; 3];
     for batch in 0..2000 {
@@ -86,7 +84,7 @@ fn child_writer() {
         let galaxies: Vec<SageGalaxy> = (0..BATCH as u64)
             .map(|i| galaxy(SNAPSHOTS[index], rows[index] + i))
             .collect();
-        if let Err(error) = output.write_galaxies(SNAPSHOTS[index], &galaxies) {
+        if let Err(error) = output.write(SNAPSHOTS[index], &galaxies) {
             println!("error {error}");
             return;
         }
@@ -319,17 +317,15 @@ fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
         let path = dir.path().join("count.hdf5");
         let count = Arc::new(Mutex::new(0u32));
         let counter = count.clone();
-        let options = Hdf5Options {
-            buffer: BufferConfig::fixed(256 * 1024),
-            on_flush: Some(FlushHook::new(move |_, _| {
+        let options = Hdf5Options::default()
+            .buffer(BufferConfig::fixed(256 * 1024))
+            .on_flush(FlushHook::new(move |_, _| {
                 *counter.lock().unwrap() += 1;
                 Ok(())
-            })),
-            ..Hdf5Options::default()
-        };
+            }));
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
         for batch in galaxies.chunks(700) {
-            output.write_galaxies(63, batch).unwrap();
+            output.write(63, batch).unwrap();
         }
         output.finish().unwrap();
         let flushes = *count.lock().unwrap();
@@ -340,9 +336,9 @@ fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
         let path = dir.path().join(format!("fail_{failing}.hdf5"));
         let calls = Arc::new(Mutex::new(0u32));
         let seen = calls.clone();
-        let options = Hdf5Options {
-            buffer: BufferConfig::fixed(256 * 1024),
-            on_flush: Some(FlushHook::new(move |snapshot, rows| {
+        let options = Hdf5Options::default()
+            .buffer(BufferConfig::fixed(256 * 1024))
+            .on_flush(FlushHook::new(move |snapshot, rows| {
                 let mut calls = seen.lock().unwrap();
                 *calls += 1;
                 if *calls == failing {
@@ -352,22 +348,20 @@ fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
                     });
                 }
                 Ok(())
-            })),
-            ..Hdf5Options::default()
-        };
+            }));
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
         let mut failures = 0;
         for batch in galaxies.chunks(700) {
-            if let Err(error) = output.write_galaxies(63, batch) {
+            if let Err(error) = output.write(63, batch) {
                 assert!(error.to_string().contains("injected failure"), "{error}");
                 failures += 1;
-                output.write_galaxies(63, batch).unwrap();
+                output.write(63, batch).unwrap();
             }
         }
-        if let Err(error) = output.inner_mut().flush() {
+        if let Err(error) = output.flush() {
             assert!(error.to_string().contains("injected failure"), "{error}");
             failures += 1;
-            output.inner_mut().flush().unwrap();
+            output.flush().unwrap();
         }
         output.finish().unwrap();
         assert_eq!(failures, 1, "flush {failing} failed once");
@@ -444,7 +438,7 @@ fn values_are_written_bit_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("extremes.hdf5");
     let mut output = Hdf5Output::<Extremes>::create(&path, &[1], Hdf5Options::default()).unwrap();
-    output.write_galaxies(1, &records).unwrap();
+    output.write(1, &records).unwrap();
     output.finish().unwrap();
     let back = Catalogue::open(&path)
         .unwrap()
@@ -463,8 +457,8 @@ fn truncated_and_bit_flipped_hdf5_files_give_errors_not_panics() {
     let (galaxies, _) = Synthetic::new(8, 62.5).galaxies(63, 0, 3000);
     let mut output =
         Hdf5Output::<SageGalaxy>::create(&path, &[63, 32], Hdf5Options::default()).unwrap();
-    output.write_galaxies(63, &galaxies).unwrap();
-    output.write_galaxies(32, &galaxies[..100]).unwrap();
+    output.write(63, &galaxies).unwrap();
+    output.write(32, &galaxies[..100]).unwrap();
     output.finish().unwrap();
     let good = std::fs::read(&path).unwrap();
     let read_everything = |path: &Path| -> Result<(), Error> {
@@ -554,7 +548,7 @@ fn an_output_file_removed_while_writing_is_an_error_not_silent_loss() {
     let path = dir.path().join("vanishing.hdf5");
     let mut output =
         Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default()).unwrap();
-    output.write_galaxies(63, &galaxies).unwrap();
+    output.write(63, &galaxies).unwrap();
     std::fs::remove_file(&path).unwrap();
     let error = output.finish().unwrap_err().to_string();
     assert!(
@@ -563,19 +557,14 @@ fn an_output_file_removed_while_writing_is_an_error_not_silent_loss() {
     );
 
     // In a durable mode the next flush already says so.
-    let options = Hdf5Options {
-        buffer: BufferConfig::fixed(64 * 1024),
-        durability: Durability::FlushEachBuffer,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default()
+        .buffer(BufferConfig::fixed(64 * 1024))
+        .durability(Durability::FlushEachBuffer);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
-    output.write_galaxies(63, &galaxies[..100]).unwrap();
+    output.write(63, &galaxies[..100]).unwrap();
     std::fs::rename(&path, dir.path().join("moved.hdf5")).unwrap();
     std::fs::write(&path, b"someone else's file").unwrap();
-    let error = output
-        .write_galaxies(63, &galaxies)
-        .unwrap_err()
-        .to_string();
+    let error = output.write(63, &galaxies).unwrap_err().to_string();
     assert!(error.contains("was replaced"), "{error}");
 }
 

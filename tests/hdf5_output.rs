@@ -4,9 +4,10 @@
 
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::{
-    BufferConfig, Catalogue, Durability, Error, GalaxyRecord, Hdf5Options, Hdf5Output, Schema,
-    Storage,
+    field, BufferConfig, Catalogue, Compression, Durability, Error, FieldPath, GalaxyRecord,
+    Hdf5Options, Hdf5Output, Schema,
 };
+
 use std::path::Path;
 
 const SNAPSHOTS: [u32; 5] = [63, 40, 32, 20, 12];
@@ -130,14 +131,11 @@ fn split_flattened_and_array_fields_round_trip() {
             }
         })
         .collect();
-    let options = Hdf5Options {
-        buffer: BufferConfig::fixed(10_000),
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default().buffer(BufferConfig::fixed(10_000));
     let mut output = Hdf5Output::<Rich>::create(&path, &[5, 7], options).unwrap();
-    output.write_galaxies(5, &galaxies[..300]).unwrap();
-    output.write_galaxies(7, &galaxies).unwrap();
-    output.write_galaxies(5, &galaxies[300..]).unwrap();
+    output.write(5, &galaxies[..300]).unwrap();
+    output.write(7, &galaxies).unwrap();
+    output.write(5, &galaxies[300..]).unwrap();
     output.finish().unwrap();
 
     let catalogue = Catalogue::open(&path).unwrap();
@@ -208,17 +206,9 @@ fn every_buffer_configuration_writes_the_same_datasets() {
     let mut reference: Option<Vec<Vec<u8>>> = None;
     for (name, buffer) in configs {
         let path = dir.path().join(format!("{name}.hdf5"));
-        let storage = Storage {
-            chunk_rows: 17,
-            ..Storage::default()
-        };
         write(
             &path,
-            Hdf5Options {
-                buffer,
-                storage,
-                ..Hdf5Options::default()
-            },
+            Hdf5Options::default().buffer(buffer).chunk_rows(17),
             &data,
         );
         let catalogue = Catalogue::open(&path).unwrap();
@@ -241,19 +231,8 @@ fn compressed_datasets_read_back_equal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deflate.hdf5");
     let data = catalogue(3);
-    let storage = Storage {
-        deflate: Some(4),
-        shuffle: true,
-        ..Storage::default()
-    };
-    write(
-        &path,
-        Hdf5Options {
-            storage,
-            ..Hdf5Options::default()
-        },
-        &data,
-    );
+    let options = Hdf5Options::default().compress(Compression::deflate(4).with_shuffle());
+    write(&path, options, &data);
     let expected: Vec<SageGalaxy> = data[0].1.iter().flat_map(|(_, g)| g.clone()).collect();
     assert_eq!(
         Catalogue::open(&path)
@@ -272,7 +251,7 @@ fn dropping_without_finish_keeps_what_was_written_readable() {
     {
         let mut output =
             Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default()).unwrap();
-        output.write_galaxies(63, &galaxies).unwrap();
+        output.write(63, &galaxies).unwrap();
     }
     let catalogue = Catalogue::open(&path).unwrap();
     assert_eq!(catalogue.read_records::<SageGalaxy>(63).unwrap(), galaxies);
@@ -285,26 +264,19 @@ fn errors_say_what_and_where() {
     let mut output =
         Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default()).unwrap();
 
-    let error = output
-        .write_galaxies(50, &[SageGalaxy::default()])
-        .unwrap_err();
+    let error = output.write(50, &[SageGalaxy::default()]).unwrap_err();
     assert!(
         matches!(&error, Error::UnknownSnapshot { snapshot: 50, known, .. } if known == &[63]),
         "{error}"
     );
-    output
-        .write_galaxies(63, &[SageGalaxy::default(); 2])
-        .unwrap();
+    output.write(63, &[SageGalaxy::default(); 2]).unwrap();
     output.finish().unwrap();
 
     let error = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())
         .err()
         .unwrap();
     assert!(matches!(error, Error::FileExists(_)), "{error}");
-    let overwrite = Hdf5Options {
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
+    let overwrite = Hdf5Options::default().replace(true);
     Hdf5Output::<SageGalaxy>::create(&path, &[63], overwrite)
         .unwrap()
         .finish()
@@ -390,10 +362,7 @@ fn tree_numbers_are_checked_against_what_was_written() {
         "the refused write wrote nothing"
     );
 
-    let declared = Hdf5Options {
-        trees: Some(10),
-        ..Hdf5Options::default()
-    };
+    let declared = Hdf5Options::default().trees(10);
     let mut output =
         Hdf5Output::<SageGalaxy>::create(dir.path().join("b.hdf5"), &[63], declared).unwrap();
     output.write_tree(63, 7, &galaxies).unwrap();
@@ -429,7 +398,7 @@ fn millions_of_galaxies() {
         for batch in 0..10 {
             let (galaxies, _) = synthetic.galaxies(snapshot, batch * 1_000_000, 100_000);
             samples.push((snapshot, batch as usize * 100_000 + 777, galaxies[777]));
-            output.write_galaxies(snapshot, &galaxies).unwrap();
+            output.write(snapshot, &galaxies).unwrap();
         }
     }
     output.finish().unwrap();
@@ -449,19 +418,14 @@ fn millions_of_galaxies() {
 fn compression_can_be_limited_to_some_datasets() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("some_compressed.hdf5");
-    let storage = Storage {
-        deflate: Some(6),
-        shuffle: true,
-        compressed: Some(vec!["StellarMass".into(), "Mvir".into()]),
-        ..Storage::default()
-    };
-    let options = Hdf5Options {
-        storage: storage.clone(),
-        ..Hdf5Options::default()
-    };
+    let compression = Compression::deflate(6).with_shuffle();
+    let options = Hdf5Options::default().compress_only(
+        compression,
+        [field!(SageGalaxy, stellar_mass), FieldPath::named("Mvir")],
+    );
     let (galaxies, _) = Synthetic::new(12, 62.5).galaxies(63, 0, 2000);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
-    output.write_galaxies(63, &galaxies).unwrap();
+    output.write(63, &galaxies).unwrap();
     output.finish().unwrap();
 
     let file = hdf5::File::open(&path).unwrap();
@@ -483,24 +447,30 @@ fn compression_can_be_limited_to_some_datasets() {
         galaxies
     );
 
-    let unknown = Storage {
-        compressed: Some(vec!["StelarMass".into()]),
-        ..storage
-    };
-    let options = Hdf5Options {
-        storage: unknown,
-        ..Hdf5Options::default()
-    };
+    let unknown =
+        Hdf5Options::default().compress_only(compression, [FieldPath::named("StelarMass")]);
     let other = dir.path().join("typo.hdf5");
-    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], options)
+    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], unknown)
         .err()
         .unwrap();
     assert!(
         error
             .to_string()
-            .contains("`StelarMass` is listed for compression"),
+            .contains("`StelarMass` is named in the options but is not a field of the record"),
         "{error}"
     );
+    // A field of another record type is refused as well: its offsets mean nothing here.
+    #[derive(Clone, Copy, GalaxyRecord)]
+    #[repr(C)]
+    struct Other {
+        #[galaxy(name = "StellarMass")]
+        mass: f32,
+    }
+    let foreign = Hdf5Options::default().compress_only(compression, [field!(Other, mass)]);
+    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], foreign)
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("is a field of"), "{error}");
     assert!(
         !other.exists(),
         "nothing is created for an invalid configuration"
@@ -513,11 +483,9 @@ fn durable_modes_finish_into_the_same_catalogue() {
     for durability in [Durability::FlushEachBuffer, Durability::Swmr] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("durable.hdf5");
-        let options = Hdf5Options {
-            durability,
-            buffer: BufferConfig::fixed(64 * 1024),
-            ..Hdf5Options::default()
-        };
+        let options = Hdf5Options::default()
+            .durability(durability)
+            .buffer(BufferConfig::fixed(64 * 1024));
         // `write` adds tree counts, which an SWMR writer may only add after leaving SWMR mode.
         write(&path, options, &data);
         let catalogue = Catalogue::open(&path).unwrap();

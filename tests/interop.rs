@@ -40,10 +40,7 @@ fn write_outputs(dir: &Path, counts: [usize; 2]) {
             "frac_volume_processed",
             AttrValue::F64(0.5),
         );
-        let options = Hdf5Options {
-            header,
-            ..Hdf5Options::default()
-        };
+        let options = Hdf5Options::default().header(header);
         let path = dir.join(format!("model_{core}.hdf5"));
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
         let galaxies = formula_galaxies(core as i64, n);
@@ -63,7 +60,7 @@ fn write_outputs(dir: &Path, counts: [usize; 2]) {
             sfh: [[f64::from(i); 4]; 3],
         })
         .collect();
-    rich.write_galaxies(7, &records).unwrap();
+    rich.write(7, &records).unwrap();
     rich.finish().unwrap();
 }
 

@@ -165,14 +165,9 @@ fn write_master_refuses_outputs_of_different_simulations() {
             AttrValue::F64(0.5),
         );
         let path = dir.path().join(format!("model_{core}.hdf5"));
-        let options = Hdf5Options {
-            header,
-            ..Hdf5Options::default()
-        };
+        let options = Hdf5Options::default().header(header);
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
-        output
-            .write_galaxies(63, &[SageGalaxy::default(); 2])
-            .unwrap();
+        output.write(63, &[SageGalaxy::default(); 2]).unwrap();
         output.finish().unwrap();
         paths.push(path);
     }

@@ -188,22 +188,19 @@ fn recover_leaves_a_consistent_file_and_files_it_cannot_mend_byte_identical() {
 fn recover_refuses_a_file_whose_writer_is_still_running() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.h5");
-    let options = Hdf5Options {
-        durability: Durability::Swmr,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default().durability(Durability::Swmr);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
     output
-        .write_galaxies(63, &vec![SageGalaxy::default(); 100_000])
+        .write(63, &vec![SageGalaxy::default(); 100_000])
         .unwrap();
-    output.inner_mut().flush().unwrap();
+    output.flush().unwrap();
     let before = std::fs::read(&path).unwrap();
     let stderr = failure(&galaxy_io(&["recover", "live.h5"], dir.path()));
     assert!(stderr.contains("still being written"), "{stderr}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     output
-        .write_galaxies(63, &vec![SageGalaxy::default(); 1000])
+        .write(63, &vec![SageGalaxy::default(); 1000])
         .unwrap();
     output.finish().unwrap();
     let catalogue = Catalogue::open(&path).unwrap();

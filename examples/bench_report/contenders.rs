@@ -2,8 +2,7 @@
 
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
-    BackgroundOutput, BinaryFile, Buffer, BufferConfig, Durability, Hdf5Options, Hdf5Output,
-    Result, Schema, Storage,
+    BinaryFile, Buffer, BufferConfig, Durability, Hdf5Options, Hdf5Output, Result, Schema,
 };
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -30,25 +29,23 @@ impl Workload {
     }
 }
 
-/// galaxy-io with the given buffer, storage and durability.
+/// galaxy-io with the given buffer, rows per chunk and durability.
 pub fn galaxy_io(
     workload: &Workload,
     path: &Path,
     buffer: BufferConfig,
-    storage: Storage,
+    chunk_rows: usize,
     durability: Durability,
 ) -> Result<Duration> {
-    let options = Hdf5Options {
-        buffer,
-        storage,
-        durability,
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default()
+        .buffer(buffer)
+        .chunk_rows(chunk_rows)
+        .durability(durability)
+        .replace(true);
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(path, &workload.snapshots, options)?;
     for (snapshot, galaxies) in &workload.groups {
-        output.write_galaxies(*snapshot, galaxies)?;
+        output.write(*snapshot, galaxies)?;
     }
     output.finish()?;
     Ok(started.elapsed())
@@ -236,10 +233,7 @@ pub fn model(
     per_galaxy: Duration,
     output: Option<bool>,
 ) -> Result<Duration> {
-    let options = Hdf5Options {
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default().replace(true);
     let started = Instant::now();
     match output {
         None => workload
@@ -250,16 +244,19 @@ pub fn model(
             let mut out = Hdf5Output::<SageGalaxy>::create(path, &workload.snapshots, options)?;
             for (snapshot, galaxies) in &workload.groups {
                 compute(galaxies.len(), per_galaxy);
-                out.write_galaxies(*snapshot, galaxies)?;
+                out.write(*snapshot, galaxies)?;
             }
             out.finish()?;
         }
         Some(true) => {
-            let mut out =
-                BackgroundOutput::<SageGalaxy>::create(path, &workload.snapshots, options)?;
+            let mut out = Hdf5Output::<SageGalaxy>::create(
+                path,
+                &workload.snapshots,
+                options.background(true),
+            )?;
             for (snapshot, galaxies) in &workload.groups {
                 compute(galaxies.len(), per_galaxy);
-                out.write_galaxies(*snapshot, galaxies)?;
+                out.write(*snapshot, galaxies)?;
             }
             out.finish()?;
         }

@@ -11,7 +11,7 @@ mod memory;
 
 use contenders::Workload;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
-use galaxy_io::{BufferConfig, Durability, Storage};
+use galaxy_io::{BufferConfig, Durability, DEFAULT_CHUNK_ROWS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -130,8 +130,8 @@ fn main() {
                         &workload,
                         &file,
                         default,
-                        Storage::default(),
-                        Durability::Default,
+                        DEFAULT_CHUNK_ROWS,
+                        Durability::AtFinish,
                     )
                     .unwrap(),
                 ),
@@ -149,7 +149,7 @@ fn main() {
                         &workload,
                         &file,
                         default,
-                        Storage::default(),
+                        DEFAULT_CHUNK_ROWS,
                         Durability::FlushEachBuffer,
                     )
                     .unwrap(),
@@ -159,7 +159,7 @@ fn main() {
                         &workload,
                         &file,
                         default,
-                        Storage::default(),
+                        DEFAULT_CHUNK_ROWS,
                         Durability::Swmr,
                     )
                     .unwrap(),
@@ -256,15 +256,15 @@ fn overlap(workload: &Workload, dir: &Path, io: Duration) {
 
 /// galaxy-io with other buffer and chunk sizes (median of two runs each).
 fn sweeps(workload: &Workload, dir: &Path) {
-    let run = |buffer: BufferConfig, storage: Storage| {
+    let run = |buffer: BufferConfig, chunk_rows: usize| {
         let mut times: Vec<Duration> = (0..2)
             .map(|i| {
                 contenders::galaxy_io(
                     workload,
                     &dir.join(format!("sweep{i}.hdf5")),
                     buffer,
-                    storage.clone(),
-                    Durability::Default,
+                    chunk_rows,
+                    Durability::AtFinish,
                 )
                 .unwrap()
             })
@@ -275,19 +275,15 @@ fn sweeps(workload: &Workload, dir: &Path) {
     for kib in [64, 256, 1024, 4096, 16384, 65536, 262144] {
         println!(
             "| {kib} KiB | {:.0} |",
-            run(BufferConfig::fixed(kib << 10), Storage::default())
+            run(BufferConfig::fixed(kib << 10), DEFAULT_CHUNK_ROWS)
         );
     }
     println!("\n| rows per chunk (default buffer) | f32 chunk | MB/s |\n|---:|---:|---:|");
     for rows in [1024, 4096, 8192, 16384, 65536, 262144] {
-        let storage = Storage {
-            chunk_rows: rows,
-            ..Storage::default()
-        };
         println!(
             "| {rows} | {} KiB | {:.0} |",
             rows * 4 / 1024,
-            run(BufferConfig::default(), storage)
+            run(BufferConfig::default(), rows)
         );
     }
 }

@@ -23,10 +23,7 @@ pub fn child(args: &[String]) -> ! {
 
     let path = Path::new(&args[1]).join(format!("rss_{galaxies}.hdf5"));
     let snapshots: Vec<u32> = (0..8).map(|i| 63 - 8 * i).collect();
-    let options = Hdf5Options {
-        overwrite: true,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default().replace(true);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &snapshots, options).expect("created");
     let mut synthetic = Synthetic::new(1, 500.0);
     let mut written = 0;
@@ -35,7 +32,7 @@ pub fn child(args: &[String]) -> ! {
         for &snapshot in &snapshots {
             let (batch, _) =
                 synthetic.galaxies(snapshot, tree, 10_000.min(galaxies - written).max(1));
-            output.write_galaxies(snapshot, &batch).expect("written");
+            output.write(snapshot, &batch).expect("written");
             written += batch.len();
             if written >= galaxies {
                 break;

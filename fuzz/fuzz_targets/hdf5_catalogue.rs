@@ -28,15 +28,7 @@ fn bases() -> &'static [Vec<u8>; 2] {
         let write = |durability| {
             let path = std::env::temp_dir()
                 .join(format!("galaxy-io-fuzz-base-{}.hdf5", std::process::id()));
-            let mut options = Hdf5Options {
-                overwrite: true,
-                durability,
-                storage: Storage {
-                    chunk_rows: 8,
-                    ..Storage::default()
-                },
-                ..Hdf5Options::default()
-            };
+            let mut options = Hdf5Options::default().replace(true).durability(durability).chunk_rows(8);
             options.header.snapshot_redshifts = vec![1.0, 0.5, 0.0];
             let mut output = Hdf5Output::<Galaxy>::create(&path, &[2, 1], options).expect("created");
             for snapshot in [1, 2] {
@@ -55,7 +47,7 @@ fn bases() -> &'static [Vec<u8>; 2] {
             let _ = std::fs::remove_file(&path);
             bytes
         };
-        [write(Durability::Default), write(Durability::FlushEachBuffer)]
+        [write(Durability::AtFinish), write(Durability::FlushEachBuffer)]
     })
 }
 

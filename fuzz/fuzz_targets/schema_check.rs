@@ -23,13 +23,10 @@ fn catalogue() -> &'static Catalogue {
     CATALOGUE.get_or_init(|| {
         let path =
             std::env::temp_dir().join(format!("galaxy-io-fuzz-schema-{}.hdf5", std::process::id()));
-        let options = Hdf5Options {
-            overwrite: true,
-            ..Hdf5Options::default()
-        };
+        let options = Hdf5Options::default().replace(true);
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).expect("created");
         output
-            .write_galaxies(63, &Synthetic::new(1, 62.5).galaxies(63, 0, 100).0)
+            .write(63, &Synthetic::new(1, 62.5).galaxies(63, 0, 100).0)
             .expect("written");
         output.finish().expect("finished");
         Catalogue::open(&path).expect("opened")

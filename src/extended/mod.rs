@@ -24,6 +24,23 @@ static NEXT_REGISTRY: AtomicU32 = AtomicU32::new(1);
 #[repr(C)]
 pub struct NoRecord;
 
+impl NoRecord {
+    /// `count` rows of nothing, to write rows of run-time properties only.
+    ///
+    /// ```
+    /// # use galaxy_io::extended::{ExtendedOutput, NoRecord, PropertyRegistry, PropertySpec};
+    /// # let registry = PropertyRegistry::runtime();
+    /// # let mass = registry.register::<f32>(PropertySpec::new("Mass", "", ""), 0.0)?;
+    /// # let dir = tempfile::tempdir()?;
+    /// # let mut output = ExtendedOutput::<NoRecord>::create(dir.path().join("a.hdf5"), &[1], Default::default(), &registry)?;
+    /// output.write(1, &NoRecord::rows(3), |i, row| row.set(mass, i as f32))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rows(count: usize) -> Vec<NoRecord> {
+        vec![NoRecord; count]
+    }
+}
+
 // SAFETY: a zero-sized type has no bytes, so no padding and no invalid bit patterns.
 unsafe impl bytemuck::Zeroable for NoRecord {}
 unsafe impl bytemuck::Pod for NoRecord {}
@@ -225,8 +242,8 @@ impl PropertyRegistry {
     }
 }
 
-/// The extended values of one row, handed to the fill closure of
-/// [`ExtendedOutput::write_galaxies`]. Values not set keep their fill value.
+/// The extended values of one row, handed to the fill closure of [`ExtendedOutput::write`].
+/// Values not set keep their fill value.
 pub struct Row<'a> {
     bytes: &'a mut [u8],
     registry: u32,

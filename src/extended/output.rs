@@ -1,8 +1,8 @@
 //! An HDF5 output whose rows are a static record plus registered properties.
 
-use super::{NoRecord, PropertyRegistry, Row};
+use super::{PropertyRegistry, Row};
 use crate::error::Result;
-use crate::hdf5::{Hdf5Options, OutputSummary, SchemaOutput};
+use crate::hdf5::{Hdf5Options, Header, OutputSummary, SchemaOutput, SnapshotStats};
 use crate::schema::GalaxyRecord;
 use std::marker::PhantomData;
 use std::path::Path;
@@ -12,7 +12,9 @@ use std::path::Path;
 const ROWS_PER_BATCH: usize = 1024;
 
 /// Writes galaxies of type `G` with the properties of a [`PropertyRegistry`] in the same rows;
-/// the files list extended properties exactly like static ones.
+/// the files list extended properties exactly like static ones. The same methods as
+/// [`Hdf5Output`](crate::Hdf5Output), with a closure that sets each row's properties; rows of
+/// run-time properties only are written with `G` = [`NoRecord`](super::NoRecord).
 ///
 /// ```
 /// use galaxy_io::extended::{ExtendedOutput, PropertyRegistry, PropertySpec};
@@ -25,13 +27,13 @@ const ROWS_PER_BATCH: usize = 1024;
 /// let path = dir.path().join("model_0.hdf5");
 /// let mut output = ExtendedOutput::<SageGalaxy>::create(&path, &[63], Hdf5Options::default(), &registry)?;
 /// let galaxies = [SageGalaxy::default(); 3];
-/// output.write_galaxies(63, &galaxies, |i, row| if i != 1 { row.set(h2, i as f32) } else { Ok(()) })?;
+/// output.write(63, &galaxies, |i, row| if i != 1 { row.set(h2, i as f32) } else { Ok(()) })?;
 /// output.finish()?;
 /// assert_eq!(Catalogue::open(&path)?.read_column::<f32>(63, "H2Mass")?, [0.0, -1.0, 2.0]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct ExtendedOutput<G: GalaxyRecord = NoRecord> {
-    inner: SchemaOutput,
+pub struct ExtendedOutput<G: GalaxyRecord = super::NoRecord> {
+    core: SchemaOutput,
     template: Vec<u8>,
     registry: u32,
     rows: Vec<u8>,
@@ -47,8 +49,15 @@ impl<G: GalaxyRecord> ExtendedOutput<G> {
         registry: &PropertyRegistry,
     ) -> Result<Self> {
         let (schema, template) = registry.freeze(path.as_ref().display().to_string())?;
+        let core = SchemaOutput::create_for(
+            path.as_ref(),
+            schema,
+            Some(std::any::type_name::<G>()),
+            snapshots,
+            options,
+        )?;
         Ok(ExtendedOutput {
-            inner: SchemaOutput::create(path, schema, snapshots, options)?,
+            core,
             template,
             registry: registry.id,
             rows: Vec::new(),
@@ -59,16 +68,16 @@ impl<G: GalaxyRecord> ExtendedOutput<G> {
     /// Writes `galaxies` to a snapshot; `fill(i, row)` sets the extended values of galaxy `i`
     /// (values it does not set keep their fill value). An error from `fill` stops the call
     /// before anything of its batch is written.
-    pub fn write_galaxies(
+    pub fn write(
         &mut self,
         snapshot: u32,
         galaxies: &[G],
         fill: impl FnMut(usize, &mut Row) -> Result<()>,
     ) -> Result<()> {
-        self.write(snapshot, None, galaxies.len(), galaxies, fill)
+        self.write_batches(snapshot, None, galaxies, fill)
     }
 
-    /// Like [`write_galaxies`](Self::write_galaxies), counting the galaxies for tree `tree`.
+    /// Like [`write`](Self::write), counting the galaxies for tree `tree`.
     pub fn write_tree(
         &mut self,
         snapshot: u32,
@@ -76,40 +85,47 @@ impl<G: GalaxyRecord> ExtendedOutput<G> {
         galaxies: &[G],
         fill: impl FnMut(usize, &mut Row) -> Result<()>,
     ) -> Result<()> {
-        self.write(snapshot, Some(tree), galaxies.len(), galaxies, fill)
+        self.write_batches(snapshot, Some(tree), galaxies, fill)
     }
 
-    /// The untyped output underneath (statistics, header, flush).
-    pub fn inner_mut(&mut self) -> &mut SchemaOutput {
-        &mut self.inner
+    /// See [`SchemaOutput::flush`].
+    pub fn flush(&mut self) -> Result<()> {
+        self.core.flush()
+    }
+
+    /// See [`SchemaOutput::header_mut`].
+    pub fn header_mut(&mut self) -> &mut Header {
+        self.core.header_mut()
+    }
+
+    /// See [`SchemaOutput::stats`].
+    pub fn stats(&self) -> Vec<SnapshotStats> {
+        self.core.stats()
     }
 
     /// Flushes and closes; see [`SchemaOutput::finish`].
     pub fn finish(self) -> Result<OutputSummary> {
-        self.inner.finish()
+        self.core.finish()
     }
 
-    fn write(
+    fn write_batches(
         &mut self,
         snapshot: u32,
         tree: Option<usize>,
-        count: usize,
         galaxies: &[G],
         mut fill: impl FnMut(usize, &mut Row) -> Result<()>,
     ) -> Result<()> {
         let record_size = self.template.len();
         let static_size = std::mem::size_of::<G>();
         let mut start = 0;
-        while start < count {
-            let end = (start + ROWS_PER_BATCH).min(count);
+        while start < galaxies.len() {
+            let end = (start + ROWS_PER_BATCH).min(galaxies.len());
             self.rows.clear();
-            for index in start..end {
+            for (index, galaxy) in galaxies.iter().enumerate().take(end).skip(start) {
                 let row_start = self.rows.len();
                 self.rows.extend_from_slice(&self.template);
                 let row = &mut self.rows[row_start..row_start + record_size];
-                if let Some(galaxy) = galaxies.get(index) {
-                    row[..static_size].copy_from_slice(bytemuck::bytes_of(galaxy));
-                }
+                row[..static_size].copy_from_slice(bytemuck::bytes_of(galaxy));
                 fill(
                     index,
                     &mut Row {
@@ -119,23 +135,11 @@ impl<G: GalaxyRecord> ExtendedOutput<G> {
                 )?;
             }
             match tree {
-                Some(tree) => self.inner.write_tree_rows(snapshot, tree, &self.rows)?,
-                None => self.inner.write_rows(snapshot, &self.rows)?,
+                Some(tree) => self.core.write_tree(snapshot, tree, &self.rows)?,
+                None => self.core.write(snapshot, &self.rows)?,
             }
             start = end;
         }
         Ok(())
-    }
-}
-
-impl ExtendedOutput<NoRecord> {
-    /// Writes `count` rows of run-time properties only.
-    pub fn write_rows(
-        &mut self,
-        snapshot: u32,
-        count: usize,
-        fill: impl FnMut(usize, &mut Row) -> Result<()>,
-    ) -> Result<()> {
-        self.write(snapshot, None, count, &[], fill)
     }
 }

@@ -278,7 +278,7 @@ pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
     let datatype = dataset
         .dtype()
         .map_err(|e| Unreadable(format!("has no readable type ({})", one_line(&e))))?;
-    let Some(dtype) = super::layout::dtype_of(&datatype) else {
+    let Some(dtype) = super::types::dtype_of(&datatype) else {
         let kind = datatype.to_descriptor().map_or_else(
             |_| "a type HDF5 cannot describe".to_owned(),
             |d| describe(&d),

@@ -1,7 +1,7 @@
 //! The `Header` group: `Misc`, `Simulation` and `Runtime` attributes as SAGE writes them, plus
 //! the `snapshot_redshifts` and `output_snapshots` datasets.
 
-use super::{checked, raw};
+use super::{checked, names, raw};
 use crate::error::{Error, Result};
 
 /// The data version sage-model's reader checks (`sage_data_version`).
@@ -35,7 +35,7 @@ impl HeaderGroup {
             HeaderGroup::Misc => "Header/Misc",
             HeaderGroup::Simulation => "Header/Simulation",
             HeaderGroup::Runtime => "Header/Runtime",
-            HeaderGroup::TreeInfo => "TreeInfo",
+            HeaderGroup::TreeInfo => names::TREE_INFO,
         }
     }
 }
@@ -261,7 +261,7 @@ impl Header {
     pub(crate) fn write(&self, root: &hdf5::Group, output_snapshots: &[u32]) -> Result<()> {
         let context = |what: &str| format!("writing {what}");
         let header =
-            open_or_create(root, "Header").map_err(|e| Error::hdf5(context("Header"), e))?;
+            open_or_create(root, names::HEADER).map_err(|e| Error::hdf5(context("Header"), e))?;
         for group in HeaderGroup::ALL {
             let mut attrs = self.attrs.iter().filter(|(g, _, _)| *g == group).peekable();
             if group == HeaderGroup::TreeInfo && attrs.peek().is_none() {
@@ -271,18 +271,18 @@ impl Header {
                 open_path(root, group.path()).map_err(|e| Error::hdf5(context(group.path()), e))?;
             for (_, name, value) in attrs {
                 write_attr(&location, name, value).map_err(|e| match e {
-                    Error::Hdf5 { message, .. } => {
-                        Error::hdf5(context(&format!("{}/{name}", group.path())), message)
+                    Error::Hdf5 { source, .. } => {
+                        Error::hdf5(context(&format!("{}/{name}", group.path())), source)
                     }
                     other => other,
                 })?;
             }
         }
         let snapshots: Vec<i32> = output_snapshots.iter().map(|&s| s as i32).collect();
-        replace_dataset(&header, "output_snapshots", &snapshots)
+        replace_dataset(&header, names::OUTPUT_SNAPSHOTS, &snapshots)
             .map_err(|e| Error::hdf5(context("Header/output_snapshots"), e))?;
         if !self.snapshot_redshifts.is_empty() {
-            replace_dataset(&header, "snapshot_redshifts", &self.snapshot_redshifts)
+            replace_dataset(&header, names::SNAPSHOT_REDSHIFTS, &self.snapshot_redshifts)
                 .map_err(|e| Error::hdf5(context("Header/snapshot_redshifts"), e))?;
         }
         Ok(())
@@ -293,17 +293,17 @@ impl Header {
     /// without a `Header` group has an empty header.
     pub fn read(root: &hdf5::Group) -> Result<Header> {
         let mut header = Header::empty();
-        if !root.link_exists("Header") {
+        if !root.link_exists(names::HEADER) {
             return Ok(header);
         }
-        let group = checked::group(root, "Header").map_err(|why| Error::BadFile {
+        let group = checked::group(root, names::HEADER).map_err(|why| Error::BadFile {
             path: root.filename().into(),
             problem: format!("Header {why}"),
         })?;
         for which in HeaderGroup::ALL {
             let path = which.path().to_owned();
             let (parent, name) = match path.split_once('/') {
-                Some(("Header", name)) => (&group, name),
+                Some((names::HEADER, name)) => (&group, name),
                 _ => (root, path.as_str()),
             };
             if !parent.link_exists(name) {
@@ -325,7 +325,7 @@ impl Header {
                 }
             }
         }
-        if group.link_exists("snapshot_redshifts") {
+        if group.link_exists(names::SNAPSHOT_REDSHIFTS) {
             match read_redshifts(&group) {
                 Ok(redshifts) => header.snapshot_redshifts = redshifts,
                 Err(why) => header
@@ -339,11 +339,11 @@ impl Header {
 
 /// `Header/snapshot_redshifts` of `root`, if it has a readable one.
 pub(crate) fn snapshot_redshifts(root: &hdf5::Group) -> Option<Vec<f64>> {
-    if !root.link_exists("Header") {
+    if !root.link_exists(names::HEADER) {
         return None;
     }
-    let header = checked::group(root, "Header").ok()?;
-    if !header.link_exists("snapshot_redshifts") {
+    let header = checked::group(root, names::HEADER).ok()?;
+    if !header.link_exists(names::SNAPSHOT_REDSHIFTS) {
         return None;
     }
     read_redshifts(&header).ok()
@@ -351,7 +351,7 @@ pub(crate) fn snapshot_redshifts(root: &hdf5::Group) -> Option<Vec<f64>> {
 
 /// `Header/snapshot_redshifts`, checked to be a 1-D column of floats of a sane length.
 fn read_redshifts(header: &hdf5::Group) -> Result<Vec<f64>, checked::Unreadable> {
-    let dataset = checked::dataset(header, "snapshot_redshifts")?;
+    let dataset = checked::dataset(header, names::SNAPSHOT_REDSHIFTS)?;
     let column = checked::column(&dataset)?;
     if !column.inner.is_empty() || column.rows > MAX_SNAPSHOTS {
         return Err(checked::Unreadable(format!(

@@ -59,15 +59,16 @@ impl MasterOptions {
 /// temporary name and renamed when complete.
 ///
 /// ```
-/// use galaxy_io::{sage::SageGalaxy, write_master, AttrValue, Catalogue, Hdf5Options, Hdf5Output, HeaderGroup, MasterOptions};
+/// use galaxy_io::{sage::SageGalaxy, write_master, AttrValue, Catalogue, Hdf5Options, Hdf5Output, Header, HeaderGroup, MasterOptions};
 /// let dir = tempfile::tempdir()?;
 /// let mut outputs = Vec::new();
 /// for core in 0..2 {
 ///     let path = dir.path().join(format!("model_{core}.hdf5"));
-///     let mut options = Hdf5Options::default();
-///     options.header.set(HeaderGroup::Runtime, "frac_volume_processed", AttrValue::F64(0.5));
+///     let mut header = Header::default();
+///     header.set(HeaderGroup::Runtime, "frac_volume_processed", AttrValue::F64(0.5));
+///     let options = Hdf5Options::default().header(header);
 ///     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options)?;
-///     output.write_galaxies(63, &[SageGalaxy::default(); 3])?;
+///     output.write(63, &[SageGalaxy::default(); 3])?;
 ///     output.finish()?;
 ///     outputs.push(path);
 /// }
@@ -105,7 +106,7 @@ pub fn write_master(
         };
         raw::external_link(
             file.id(),
-            &format!("Core_{core}"),
+            &super::names::core_group(core),
             &link.to_string_lossy(),
             "/",
         )?;
@@ -140,12 +141,9 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
             catalogue.num_galaxies(snapshot)?;
             snapshots.push(snapshot);
         }
-        let header = catalogue.header().map_err(|e| {
-            refuse(
-                output,
-                format!("its header cannot be read (was it finished?): {e}"),
-            )
-        })?;
+        let header = catalogue
+            .header()
+            .map_err(|e| e.reading(output, "its header (was it finished?)"))?;
         let fraction = header
             .get(HeaderGroup::Runtime, "frac_volume_processed")
             .and_then(AttrValue::as_f64)

@@ -1,15 +1,19 @@
 //! The HDF5 side: SAGE's file layout, the write callback, the output handler and the reader.
 //!
-//! `layout` says where things live, `sink` is the write callback, `output` the handler's
-//! lifecycle, `options` its configuration and `background` runs it on an I/O thread; `header` and `tree_info` write SAGE's metadata;
-//! `reader`, `master` and `recover` read, link and repair files; `raw` holds the few direct
-//! HDF5 calls.
+//! Writing: `output` is the handler (one core, its typed face, and the engines that write on the
+//! caller's thread or on one of their own), `options` its configuration and `durability` what a
+//! crash costs; `sink` is the write callback, `columns` creates (and finds) a snapshot's
+//! datasets, `header` and `tree_info` write SAGE's metadata. Reading: `reader`, `master` and
+//! `recover` read, link and repair files, every read going through `checked`, with
+//! `superblock` and `writer_lock` for what HDF5 cannot say. `names` knows where everything
+//! lives, `types` the native types, and `raw` holds the few direct HDF5 calls.
 
-mod background;
 mod checked;
+mod columns;
+mod durability;
 mod header;
-mod layout;
 mod master;
+pub mod names;
 mod options;
 mod output;
 mod raw;
@@ -18,13 +22,13 @@ mod recover;
 mod sink;
 mod superblock;
 mod tree_info;
+mod types;
 mod writer_lock;
 
-pub use background::BackgroundOutput;
+pub use durability::{Durability, FlushHook};
 pub use header::{AttrValue, Cosmology, Header, HeaderGroup, SAGE_DATA_VERSION};
-pub use layout::Storage;
 pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
-pub use options::{Durability, FlushHook, Hdf5Options};
-pub use output::{Hdf5Output, OutputSummary, SchemaOutput};
-pub use reader::{read_snapshot, Catalogue, FieldAttributes};
+pub use options::{Compression, Hdf5Options, DEFAULT_CHUNK_ROWS};
+pub use output::{Hdf5Output, OutputSummary, SchemaOutput, SnapshotStats};
+pub use reader::{Catalogue, FieldAttributes};
 pub use recover::{recover, recover_with, RecoverOptions, RecoveredSnapshot, Recovery};

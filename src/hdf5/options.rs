@@ -1,111 +1,198 @@
-//! How an output is written: buffers, storage, durability, the flush hook, and the HDF5 file
-//! settings that follow from them.
+//! How an output is written: buffers, chunks and compression, durability, the header, the flush
+//! hook, the trees, and whether HDF5 works on a thread of its own. A builder: adding an option
+//! does not break code that sets others.
 
+use super::columns::DatasetStorage;
+use super::durability::{Durability, FlushHook};
 use super::header::Header;
-use super::layout::Storage;
 use crate::buffer::BufferConfig;
 use crate::error::Result;
-use std::sync::Arc;
+use crate::field_path::FieldPath;
+use crate::schema::Schema;
+use std::collections::BTreeSet;
 
-/// Upper bound of HDF5's metadata cache per file (chunk indexes, object headers).
-const METADATA_CACHE_BYTES: usize = 4 << 20;
+/// Rows per chunk by default: 16384 rows make 64 KiB chunks of `f32` and 128 KiB of `i64`; see
+/// the chunk-size sweep in BENCHMARKS.md.
+pub const DEFAULT_CHUNK_ROWS: usize = 16384;
 
-/// HDF5's metadata cache settings for a durability mode. By default the cache is bounded so that
-/// memory stays with the buffers. With flush-each-buffer it never evicts: metadata reaches the
-/// disk only in `H5Fflush`, together with the end-of-allocation it refers to, so the file on
-/// disk is always the one of the last flush (raw data written since lies past that end and is
-/// ignored). HDF5 allows disabling evictions only with automatic resizing off.
-pub(super) fn metadata_cache(durability: Durability) -> hdf5::file::MetadataCacheConfig {
-    use hdf5::file::{
-        CacheDecreaseMode, CacheIncreaseMode, FlashIncreaseMode, MetadataCacheConfig,
-    };
-    let bounded = MetadataCacheConfig {
-        max_size: METADATA_CACHE_BYTES,
-        ..MetadataCacheConfig::default()
-    };
-    match durability {
-        Durability::FlushEachBuffer => MetadataCacheConfig {
-            evictions_enabled: false,
-            incr_mode: CacheIncreaseMode::Off,
-            flash_incr_mode: FlashIncreaseMode::Off,
-            decr_mode: CacheDecreaseMode::Off,
-            ..bounded
-        },
-        _ => bounded,
-    }
-}
-
-/// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md). In both durable
-/// modes the file uses HDF5's v110 format (readable with HDF5 >= 1.10, h5py included), and a
-/// file whose writer died is made whole by [`recover`](crate::recover) (or `galaxy-io recover`),
-/// keeping every galaxy that was reported flushed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// HDF5 caches as usual; [`SchemaOutput::finish`](crate::SchemaOutput::finish) makes
-    /// everything durable, and a crash before it loses the file. Fastest.
-    #[default]
-    Default,
-    /// After every buffer flush, `num_gals` is updated and the file is flushed (`H5Fflush`):
-    /// a crash loses at most what is still in memory. About 8 % slower than the default.
-    FlushEachBuffer,
-    /// Single-writer/multiple-reader: readers can follow a running model while it writes. Rows
-    /// count by dataset length; `num_gals` is written at finish. About 2x slower than the
-    /// default.
-    Swmr,
-}
-
-/// Called after every buffer flush with the snapshot and its number of rows in HDF5; in the
-/// flush-each-buffer and SWMR modes those rows are on disk by then. An error fails the write
-/// that flushed, and a retry repeats the flush (writing the same rows again, not twice).
+/// How datasets are compressed.
 ///
 /// ```
-/// use galaxy_io::{FlushHook, Hdf5Options};
-/// let options = Hdf5Options {
-///     on_flush: Some(FlushHook::new(|snapshot, rows| {
-///         eprintln!("Snap_{snapshot}: {rows} galaxies written");
-///         Ok(())
-///     })),
-///     ..Hdf5Options::default()
-/// };
+/// let compression = galaxy_io::Compression::deflate(4).with_shuffle();
+/// # let _ = compression;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Deflate (gzip), level 0..=9, with or without byte shuffling first (which helps on
+    /// floats).
+    Deflate {
+        /// 0 (none) to 9 (smallest).
+        level: u8,
+        /// Byte-shuffle before compressing.
+        shuffle: bool,
+    },
+}
+
+impl Compression {
+    /// Deflate at `level` (0..=9).
+    pub fn deflate(level: u8) -> Self {
+        Compression::Deflate {
+            level: level.min(9),
+            shuffle: false,
+        }
+    }
+
+    /// The same, with byte shuffling first.
+    pub fn with_shuffle(self) -> Self {
+        match self {
+            Compression::Deflate { level, .. } => Compression::Deflate {
+                level,
+                shuffle: true,
+            },
+        }
+    }
+}
+
+/// How an output is written. `Hdf5Options::default()` is the product configuration; each method
+/// changes one setting.
+///
+/// ```
+/// use galaxy_io::{field, sage::SageGalaxy, Compression, Durability, Hdf5Options};
+/// let options = Hdf5Options::default()
+///     .durability(Durability::FlushEachBuffer)
+///     .compress_only(Compression::deflate(4), [field!(SageGalaxy, stellar_mass)])
+///     .trees(1000)
+///     .background(true);
 /// # let _ = options;
 /// ```
-#[derive(Clone)]
-pub struct FlushHook(Arc<dyn Fn(u32, u64) -> Result<()> + Send + Sync>);
-
-impl FlushHook {
-    /// Wraps a closure of `(snapshot, rows)`.
-    pub fn new(hook: impl Fn(u32, u64) -> Result<()> + Send + Sync + 'static) -> Self {
-        FlushHook(Arc::new(hook))
-    }
-
-    pub(super) fn call(&self, snapshot: u32, rows: u64) -> Result<()> {
-        (self.0)(snapshot, rows)
-    }
-}
-
-impl std::fmt::Debug for FlushHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FlushHook")
-    }
-}
-
-/// How an output is written. `Default` is the product configuration.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Hdf5Options {
+    pub(crate) buffer: BufferConfig,
+    pub(crate) chunk_rows: usize,
+    pub(crate) compression: Option<Compression>,
+    pub(crate) compressed: Option<Vec<FieldPath>>,
+    pub(crate) replace: bool,
+    pub(crate) durability: Durability,
+    pub(crate) header: Header,
+    pub(crate) on_flush: Option<FlushHook>,
+    pub(crate) trees: Option<usize>,
+    pub(crate) background: bool,
+}
+
+impl Default for Hdf5Options {
+    fn default() -> Self {
+        Hdf5Options {
+            buffer: BufferConfig::default(),
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            compression: None,
+            compressed: None,
+            replace: false,
+            durability: Durability::default(),
+            header: Header::default(),
+            on_flush: None,
+            trees: None,
+            background: false,
+        }
+    }
+}
+
+impl Hdf5Options {
     /// Size and growth of each snapshot's buffer.
-    pub buffer: BufferConfig,
-    /// Chunking and compression of the datasets.
-    pub storage: Storage,
-    /// Replace an existing file instead of failing.
-    pub overwrite: bool,
-    /// Crash behaviour.
-    pub durability: Durability,
-    /// Header attributes, written at creation and again at finish.
-    pub header: Header,
-    /// Called after every buffer flush (progress, checkpoints, tests of durability).
-    pub on_flush: Option<FlushHook>,
-    /// The number of merger trees of this output (SAGE's forests of the task), when known:
-    /// tree numbers must then be below it, in any order, and `TreeInfo` has one count per tree.
+    pub fn buffer(mut self, buffer: BufferConfig) -> Self {
+        self.buffer = buffer;
+        self
+    }
+
+    /// Rows per chunk, the same for every dataset so that buffer flushes end on chunk
+    /// boundaries (at most what a buffer holds; fields so wide that this many rows exceed 1 MiB
+    /// get fewer rows per chunk).
+    pub fn chunk_rows(mut self, rows: usize) -> Self {
+        self.chunk_rows = rows.max(1);
+        self
+    }
+
+    /// Compresses every dataset.
+    pub fn compress(mut self, compression: Compression) -> Self {
+        self.compression = Some(compression);
+        self.compressed = None;
+        self
+    }
+
+    /// Compresses these fields' datasets only; a field that is not written is an error when
+    /// the output is created.
+    pub fn compress_only(
+        mut self,
+        compression: Compression,
+        fields: impl IntoIterator<Item = FieldPath>,
+    ) -> Self {
+        self.compression = Some(compression);
+        self.compressed = Some(fields.into_iter().collect());
+        self
+    }
+
+    /// Replace an existing file instead of failing. Off by default.
+    pub fn replace(mut self, replace: bool) -> Self {
+        self.replace = replace;
+        self
+    }
+
+    /// What survives a crash; see [`Durability`].
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// The header attributes, written at creation and again at finish (the output's
+    /// [`header_mut`](crate::SchemaOutput::header_mut) changes them in between).
+    pub fn header(mut self, header: Header) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// Called after every buffer flush with `(snapshot, rows written so far)`: progress,
+    /// checkpoints, tests of durability. An error fails the write that flushed.
+    pub fn on_flush(mut self, hook: FlushHook) -> Self {
+        self.on_flush = Some(hook);
+        self
+    }
+
+    /// The number of merger trees of this output (SAGE's forests of the task), when known: tree
+    /// numbers must then be below it, in any order, and `TreeInfo` has one count per tree.
     /// Unset, trees are numbered from 0 without gaps.
-    pub trees: Option<usize>,
+    pub fn trees(mut self, trees: usize) -> Self {
+        self.trees = Some(trees);
+        self
+    }
+
+    /// Do the HDF5 work (transposing records into columns, writing them) on a thread of its
+    /// own, so that a model's computing and its output overlap. The output's methods stay the
+    /// same; an error on that thread is returned by the next call. Off by default.
+    pub fn background(mut self, background: bool) -> Self {
+        self.background = background;
+        self
+    }
+
+    /// The storage of the datasets of `schema`, with the fields to compress found in it.
+    pub(crate) fn dataset_storage(
+        &self,
+        schema: &Schema,
+        record: Option<&str>,
+    ) -> Result<DatasetStorage> {
+        let compressed = match &self.compressed {
+            None => None,
+            Some(paths) => {
+                let mut names = BTreeSet::new();
+                for path in paths {
+                    names.extend(path.datasets(schema, record)?);
+                }
+                Some(names)
+            }
+        };
+        Ok(DatasetStorage {
+            chunk_rows: self.chunk_rows,
+            compression: self.compression,
+            compressed,
+        })
+    }
 }

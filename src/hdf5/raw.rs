@@ -25,7 +25,9 @@ fn check_id(id: hid_t, context: impl FnOnce() -> String) -> Result<hid_t> {
 }
 
 fn c_string(text: &str) -> Result<CString> {
-    CString::new(text).map_err(|_| Error::Schema(format!("`{text}` contains a NUL byte")))
+    CString::new(text).map_err(|_| Error::InvalidName {
+        name: text.replace('\0', "\\0"),
+    })
 }
 
 /// An HDF5 identifier closed on drop.
@@ -330,8 +332,9 @@ pub fn identity(file: hid_t) -> Result<(u64, u64)> {
     unsafe {
         let mut stat: libc::stat = std::mem::zeroed();
         if libc::fstat(fd, &mut stat) != 0 {
-            return Err(Error::hdf5(
-                "checking the open file",
+            return Err(Error::io(
+                "checking the identity of",
+                "an open output file",
                 std::io::Error::last_os_error(),
             ));
         }

@@ -3,9 +3,11 @@
 //! checked (see `checked`) before it is read: a file may come from anywhere.
 
 use super::checked;
+use super::columns::{self, FoundColumn};
 use super::header::{AttrValue, Header};
-use super::layout::{self, FoundColumn, Types};
+use super::names;
 use super::superblock::Superblock;
+use super::types::Types;
 use super::{raw, tree_info};
 use crate::error::{Error, Result};
 use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// let path = dir.path().join("model_0.hdf5");
 /// let galaxy = SageGalaxy { stellar_mass: 2.0, ..Default::default() };
 /// let mut output = Hdf5Output::create(&path, &[63], Hdf5Options::default())?;
-/// output.write_galaxies(63, &[galaxy, galaxy])?;
+/// output.write(63, &[galaxy, galaxy])?;
 /// output.finish()?;
 ///
 /// let catalogue = Catalogue::open(&path)?;
@@ -134,7 +136,7 @@ impl Catalogue {
         })?;
         let mut parts = Vec::new();
         loop {
-            let name = format!("Core_{}", parts.len());
+            let name = names::core_group(parts.len());
             if !root.link_exists(&name) {
                 break;
             }
@@ -168,11 +170,11 @@ impl Catalogue {
         let mut snapshots = Vec::new();
         for part in &self.parts {
             let names = raw::link_names(part.id(), false)
-                .map_err(|e| self.bad(format!("its groups cannot be listed ({e})")))?;
+                .map_err(|e| e.reading(&self.path, "the list of its groups"))?;
             snapshots.extend(
                 names
                     .iter()
-                    .filter_map(|name| layout::parse_snapshot_group(name)),
+                    .filter_map(|name| names::parse_snapshot_group(name)),
             );
         }
         snapshots.sort_unstable();
@@ -188,14 +190,14 @@ impl Catalogue {
     /// The redshift of a snapshot: its group's `redshift` attribute, as SAGE writes it, or else
     /// its entry in `Header/snapshot_redshifts`; `None` when the file has neither.
     pub fn redshift(&self, snapshot: u32) -> Result<Option<f64>> {
-        let name = layout::snapshot_group(snapshot);
+        let name = names::snapshot_group(snapshot);
         for part in &self.parts {
             if !part.link_exists(&name) {
                 continue;
             }
             let group =
                 checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
-            if let Ok(Some(z)) = checked::attr(&group, "redshift") {
+            if let Ok(Some(z)) = checked::attr(&group, names::REDSHIFT) {
                 return Ok(z.as_f64());
             }
         }
@@ -211,7 +213,7 @@ impl Catalogue {
     /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
     pub fn schema(&self, snapshot: u32) -> Result<Schema> {
         let first = self.snapshot_parts(snapshot)?.remove(0);
-        layout::packed_schema(&first.columns, &self.path, snapshot)
+        columns::packed_schema(&first.columns, &self.path, snapshot)
     }
 
     /// One column, checked against `T`'s element type and shape.
@@ -283,12 +285,12 @@ impl Catalogue {
         let parts = self.snapshot_parts(snapshot)?;
         let rows: u64 = parts.iter().map(|p| p.rows).sum();
         let record_size = schema.record_size();
-        let what = || format!("the {rows} records of {}", layout::snapshot_group(snapshot));
+        let what = || format!("the {rows} records of {}", names::snapshot_group(snapshot));
         let mut records =
             checked::zeroed::<u8>(rows.saturating_mul(record_size as u64), &self.path, what)?;
         for field in schema.fields() {
             let column: Vec<u8> = self.read_field(snapshot, &parts, field, 0..rows)?;
-            layout::scatter(&column, field, &mut records, record_size);
+            columns::scatter(&column, field, &mut records, record_size);
         }
         Ok(records)
     }
@@ -299,7 +301,7 @@ impl Catalogue {
         let mut records = checked::zeroed::<G>(
             (bytes.len() / std::mem::size_of::<G>().max(1)) as u64,
             &self.path,
-            || format!("the records of {}", layout::snapshot_group(snapshot)),
+            || format!("the records of {}", names::snapshot_group(snapshot)),
         )?;
         bytemuck::cast_slice_mut(&mut records).copy_from_slice(&bytes);
         Ok(records)
@@ -314,7 +316,7 @@ impl Catalogue {
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("model_0.hdf5");
     /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63, 32], Hdf5Options::default())?;
-    /// output.write_galaxies(63, &[SageGalaxy::default(); 7])?;
+    /// output.write(63, &[SageGalaxy::default(); 7])?;
     /// output.finish()?;
     /// assert_eq!(Catalogue::open(&path)?.verify()?, 7);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -327,7 +329,7 @@ impl Catalogue {
             let rows: u64 = parts.iter().map(|p| p.rows).sum();
             self.redshift(snapshot)?;
             self.galaxies_per_tree(snapshot)?;
-            let schema = layout::packed_schema(&parts[0].columns, &self.path, snapshot)?;
+            let schema = columns::packed_schema(&parts[0].columns, &self.path, snapshot)?;
             for field in schema.fields() {
                 let slab = (VERIFY_SLAB_BYTES / field.size().max(1) as u64).max(1);
                 let mut start = 0;
@@ -361,7 +363,7 @@ impl Catalogue {
         field: &Field,
         rows: Range<u64>,
     ) -> Result<Vec<T>> {
-        let what = || format!("{}/{}", layout::snapshot_group(snapshot), field.name);
+        let what = || format!("{}/{}", names::snapshot_group(snapshot), field.name);
         let row_bytes = field.size() as u64;
         let element = std::mem::size_of::<T>() as u64;
         let elements = (rows.end - rows.start).saturating_mul(row_bytes) / element.max(1);
@@ -386,7 +388,7 @@ impl Catalogue {
                 last - first,
                 &mut out[written..written + bytes],
             )
-            .map_err(|e| self.bad(format!("{}: {e}", what())))?;
+            .map_err(|e| e.reading(&self.path, what()))?;
             written += bytes;
         }
         Ok(values)
@@ -434,7 +436,7 @@ impl Catalogue {
 
     /// Each part's group of a snapshot with its checked columns and rows, found once per read.
     fn snapshot_parts(&self, snapshot: u32) -> Result<Vec<PartSnapshot>> {
-        let name = layout::snapshot_group(snapshot);
+        let name = names::snapshot_group(snapshot);
         let mut parts = Vec::new();
         for part in &self.parts {
             if !part.link_exists(&name) {
@@ -442,7 +444,7 @@ impl Catalogue {
             }
             let group =
                 checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
-            let columns = layout::columns_of(&group, &self.path, snapshot)?;
+            let columns = columns::columns_of(&group, &self.path, snapshot)?;
             let rows = self.rows_of(&columns, snapshot)?;
             parts.push(PartSnapshot { columns, rows });
         }
@@ -496,14 +498,4 @@ impl Catalogue {
 /// make the master a part of itself).
 fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
     matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
-}
-
-/// The galaxies of one snapshot of a file, checked against `G`.
-///
-/// ```no_run
-/// let galaxies: Vec<galaxy_io::sage::SageGalaxy> = galaxy_io::read_snapshot("model.hdf5", 63)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn read_snapshot<G: GalaxyRecord>(path: impl AsRef<Path>, snapshot: u32) -> Result<Vec<G>> {
-    Catalogue::open(path)?.read_records(snapshot)
 }

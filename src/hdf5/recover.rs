@@ -5,12 +5,14 @@
 //! crash, is refused and left untouched.
 
 use super::checked;
+use super::columns::{self, write_num_gals, FoundColumn};
 use super::header::Header;
-use super::layout::{self, FoundColumn, Types};
+use super::names;
 use super::options::Hdf5Options;
-use super::output::{write_num_gals, SchemaOutput};
+use super::output::SchemaOutput;
 use super::raw;
 use super::superblock::Superblock;
+use super::types::Types;
 use super::writer_lock;
 use super::Catalogue;
 use crate::error::{Error, Result};
@@ -105,7 +107,7 @@ impl Found {
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("model.hdf5");
 /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
-/// output.write_galaxies(63, &[SageGalaxy::default(); 10])?;
+/// output.write(63, &[SageGalaxy::default(); 10])?;
 /// output.finish()?;
 /// let recovery = recover(&path)?;
 /// assert!(!recovery.repaired(), "a finished file is consistent");
@@ -171,7 +173,7 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     }
     let file = raw::open_clearing_status(work.path()).map_err(|e| {
         let why = match e {
-            Error::Hdf5 { message, .. } => message,
+            Error::Hdf5 { source, .. } => crate::error::plain(&source.to_string()),
             other => other.to_string(),
         };
         cannot_recover(path, &format!("HDF5 cannot open it ({why})"))
@@ -258,9 +260,9 @@ impl FileState {
 }
 
 fn cannot_recover(path: &Path, why: &str) -> Error {
-    Error::BadFile {
+    Error::Unrecoverable {
         path: path.to_owned(),
-        problem: format!("cannot be recovered, and was left as it is: {why}"),
+        problem: why.to_owned(),
     }
 }
 
@@ -268,22 +270,22 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
 /// file's data really ends: a chunk stored past it was never part of the file.
 fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
-    let mut names = raw::link_names(file.id(), false)
-        .map_err(|e| cannot_recover(path, &format!("its groups cannot be listed ({e})")))?;
+    let mut names =
+        raw::link_names(file.id(), false).map_err(|e| e.reading(path, "the list of its groups"))?;
     names.sort();
     let mut found = Vec::new();
     for name in names {
-        let Some(snapshot) = layout::parse_snapshot_group(&name) else {
+        let Some(snapshot) = names::parse_snapshot_group(&name) else {
             continue;
         };
         let group = checked::group(file, &name)
             .map_err(|why| cannot_recover(path, &format!("{name} {why}")))?;
-        let columns = layout::columns_of(&group, path, snapshot)?;
+        let columns = columns::columns_of(&group, path, snapshot)?;
         let mut rows = u64::MAX;
         for found in &columns {
             rows = rows.min(readable_rows(found, &types, disk_end, path, snapshot)?);
         }
-        let num_gals = match checked::attr(&group, "num_gals") {
+        let num_gals = match checked::attr(&group, names::NUM_GALS) {
             Ok(Some(value)) => value.as_f64().map(|n| n as i64),
             _ => None,
         };
@@ -296,7 +298,7 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
         });
     }
     if found.is_empty() {
-        let what = if file.link_exists("Core_0") {
+        let what = if file.link_exists(&names::core_group(0)) {
             "it is a master file; recover the outputs it links instead"
         } else {
             "it has no Snap_<N> groups, so it is not a galaxy catalogue"
@@ -311,12 +313,12 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
 /// those stored past its real end hold zeros, not data: they are removed rather than kept.
 fn drop_lost_datasets(file: &hdf5::File, disk_end: u64, repairs: &mut Vec<String>) -> Result<()> {
     let mut paths = vec![
-        "Header/snapshot_redshifts".to_owned(),
-        "Header/output_snapshots".to_owned(),
+        format!("{}/{}", names::HEADER, names::SNAPSHOT_REDSHIFTS),
+        format!("{}/{}", names::HEADER, names::OUTPUT_SNAPSHOTS),
     ];
-    if let Ok(tree_info) = checked::group(file, "TreeInfo") {
+    if let Ok(tree_info) = checked::group(file, names::TREE_INFO) {
         for name in raw::link_names(tree_info.id(), false).unwrap_or_default() {
-            paths.push(format!("TreeInfo/{name}/NumGalsPerTreePerSnap"));
+            paths.extend(names::parse_snapshot_group(&name).map(names::galaxies_per_tree));
         }
     }
     for path in paths {
@@ -351,7 +353,7 @@ fn readable_rows(
     let stop = |why: String| {
         cannot_recover(
             path,
-            &format!("{}/{} {why}", layout::snapshot_group(snapshot), found.name),
+            &format!("{}/{} {why}", names::snapshot_group(snapshot), found.name),
         )
     };
     checked::check_filters(&found.dataset).map_err(|why| stop(why.0))?;
@@ -407,7 +409,15 @@ fn readable_rows(
             rows - start,
             &mut buffer,
         )
-        .map_err(|e| stop(format!("rows {start}..{rows} cannot be read ({e})")))?;
+        .map_err(|e| {
+            e.reading(
+                path,
+                format!(
+                    "rows {start}..{rows} of {}",
+                    names::dataset(snapshot, &found.name)
+                ),
+            )
+        })?;
         break;
     }
     Ok(rows)
@@ -449,7 +459,7 @@ fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
                 .map_err(|e| Error::hdf5(format!("cutting {}", found.name), e))?;
         }
         let group = file
-            .group(&layout::snapshot_group(snapshot.snapshot))
+            .group(&names::snapshot_group(snapshot.snapshot))
             .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
         write_num_gals(&group, snapshot.rows)?;
     }
@@ -461,12 +471,10 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
     let Some(first) = found.first() else {
         return Ok(());
     };
-    let schema = layout::packed_schema(&first.columns, path, first.snapshot)?;
-    let options = Hdf5Options {
-        overwrite: true,
-        header: Header::read(file).unwrap_or_default(),
-        ..Hdf5Options::default()
-    };
+    let schema = columns::packed_schema(&first.columns, path, first.snapshot)?;
+    let options = Hdf5Options::default()
+        .replace(true)
+        .header(Header::read(file).unwrap_or_default());
     let snapshots: Vec<u32> = found.iter().map(|f| f.snapshot).collect();
     let mut output = SchemaOutput::create(target, schema.clone(), &snapshots, options)?;
     let types = Types::new()?;
@@ -475,7 +483,7 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
         let mut start = 0;
         while start < snapshot.rows {
             let rows = SALVAGE_ROWS.min(snapshot.rows - start);
-            let what = || format!("a slab of {}", layout::snapshot_group(snapshot.snapshot));
+            let what = || format!("a slab of {}", names::snapshot_group(snapshot.snapshot));
             let mut records =
                 checked::zeroed::<u8>(rows.saturating_mul(record_size as u64), path, what)?;
             for field in schema.fields() {
@@ -496,9 +504,9 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
                     rows,
                     &mut column,
                 )?;
-                layout::scatter(&column, field, &mut records, record_size);
+                columns::scatter(&column, field, &mut records, record_size);
             }
-            output.write_rows(snapshot.snapshot, &records)?;
+            output.write(snapshot.snapshot, &records)?;
             start += rows;
         }
     }

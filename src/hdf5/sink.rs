@@ -5,7 +5,8 @@
 //! contiguous column per field), then every dataset of the snapshot is extended and written with
 //! one `H5Dwrite` each, through dataset handles and types opened once for the life of the file.
 
-use super::layout::Column;
+use super::columns::Column;
+use super::names;
 use super::raw::{self, Rows};
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
@@ -93,14 +94,20 @@ impl WriteCallback for SnapshotSink {
             let size = column.field.size();
             let column_bytes = &scratch[column_start..column_start + rows * size];
             column_start += rows * size;
-            let context = || format!("{} Snap_{}/{}", self.path, self.snapshot, column.field.name);
+            let context = || {
+                format!(
+                    "{} {}",
+                    self.path,
+                    names::dataset(self.snapshot, &column.field.name)
+                )
+            };
             raw::append_rows(
                 column.dataset.id(),
                 &Rows {
                     first,
                     rows: rows as u64,
                     inner: &column.field.shape,
-                    mem_type: column.mem_type,
+                    mem_type: column.datatype.id(),
                     element_size: column.field.dtype.size(),
                     bytes: column_bytes,
                 },

@@ -1,7 +1,7 @@
 //! `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap`: galaxies per merger tree, as SAGE writes them.
 
 use super::checked;
-use super::layout::snapshot_group;
+use super::names;
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -11,28 +11,28 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usi
     if num_trees == 0 {
         return Ok(());
     }
-    let context =
-        |what: String| move |e: hdf5::Error| Error::hdf5(format!("writing TreeInfo/{what}"), e);
+    let context = |what: String| move |e: hdf5::Error| Error::hdf5(format!("writing {what}"), e);
     // The header may have made the group already, for the ID scheme's attributes.
-    let tree_info = super::header::open_path(file, "TreeInfo").map_err(context(String::new()))?;
+    let tree_info = super::header::open_path(file, names::TREE_INFO)
+        .map_err(context(names::TREE_INFO.into()))?;
     for (snapshot, counts) in per_snapshot {
-        let name = snapshot_group(*snapshot);
+        let name = names::snapshot_group(*snapshot);
         let group = tree_info
             .create_group(&name)
-            .map_err(context(name.clone()))?;
+            .map_err(context(names::tree_info_group(*snapshot)))?;
         let mut padded = counts.clone();
         padded.resize(num_trees, 0);
         let dataset = group
             .new_dataset_builder()
             .with_data(&padded)
-            .create("NumGalsPerTreePerSnap")
-            .map_err(context(name.clone()))?;
+            .create(names::GALAXIES_PER_TREE)
+            .map_err(context(names::galaxies_per_tree(*snapshot)))?;
         super::raw::write_string_attr(
             dataset.id(),
-            "Description",
+            names::DESCRIPTION,
             "The number of galaxies per tree at this snapshot.",
         )?;
-        super::raw::write_string_attr(dataset.id(), "Units", "Unitless")?;
+        super::raw::write_string_attr(dataset.id(), names::UNITS, "Unitless")?;
     }
     Ok(())
 }
@@ -40,27 +40,27 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usi
 /// Reads the counts of one snapshot, if the file has them, checked to be a 1-D column of
 /// integers that stores what it claims.
 pub fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec<i32>>> {
-    let group_name = snapshot_group(snapshot);
-    let where_ = format!("TreeInfo/{group_name}/NumGalsPerTreePerSnap");
+    let group_name = names::snapshot_group(snapshot);
+    let where_ = names::galaxies_per_tree(snapshot);
     let bad = |why: checked::Unreadable| Error::BadFile {
         path: path.to_owned(),
         problem: format!("{where_} {why}"),
     };
-    if !root.link_exists("TreeInfo") {
+    if !root.link_exists(names::TREE_INFO) {
         return Ok(None);
     }
-    let tree_info = checked::group(root, "TreeInfo").map_err(|why| Error::BadFile {
+    let tree_info = checked::group(root, names::TREE_INFO).map_err(|why| Error::BadFile {
         path: path.to_owned(),
-        problem: format!("TreeInfo {why}"),
+        problem: format!("{} {why}", names::TREE_INFO),
     })?;
     if !tree_info.link_exists(&group_name) {
         return Ok(None);
     }
     let group = checked::group(&tree_info, &group_name).map_err(bad)?;
-    if !group.link_exists("NumGalsPerTreePerSnap") {
+    if !group.link_exists(names::GALAXIES_PER_TREE) {
         return Ok(None);
     }
-    let dataset = checked::dataset(&group, "NumGalsPerTreePerSnap").map_err(bad)?;
+    let dataset = checked::dataset(&group, names::GALAXIES_PER_TREE).map_err(bad)?;
     let column = checked::column(&dataset).map_err(bad)?;
     if !column.inner.is_empty() || !column.dtype.is_integer() {
         return Err(bad(checked::Unreadable(format!(

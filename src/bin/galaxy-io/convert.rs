@@ -89,12 +89,10 @@ pub fn run(args: Args) -> Result<()> {
     let header = header(&args, parameters.as_ref(), redshifts.as_deref(), &inputs)?;
 
     let started = Instant::now();
-    let options = Hdf5Options {
-        overwrite: true,
-        trees: Some(total_trees),
-        header,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default()
+        .replace(true)
+        .trees(total_trees)
+        .header(header);
     let summary = convert(staged.path(), &snapshots, options, inputs, &tree_offsets)?;
     staged.commit()?;
     let elapsed = started.elapsed();

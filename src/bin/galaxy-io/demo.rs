@@ -76,11 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         galaxy_io::TREE_FILES_PROCESSED,
         AttrValue::I32Array(vec![args.task as i32]),
     );
-    let options = Hdf5Options {
-        overwrite: true,
-        header,
-        ..Hdf5Options::default()
-    };
+    let options = Hdf5Options::default().replace(true).header(header);
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
     let seed = args.seed.wrapping_add(u64::from(args.task));

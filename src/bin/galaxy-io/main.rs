@@ -16,6 +16,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
+    /// Also show what the libraries underneath reported (HDF5's own error stacks), for a bug
+    /// report.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,8 +48,10 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     remove_unfinished_files_on_interrupt();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    let level = if cli.verbose { "debug" } else { "warn" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Merge(args) => merge::run(args),
@@ -55,7 +61,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            report_error(&error);
+            report_error(&error, cli.verbose);
             ExitCode::FAILURE
         }
     }
@@ -85,23 +91,19 @@ fn remove_unfinished_files_on_interrupt() {
     });
 }
 
-fn report_error(error: &galaxy_io::Error) {
-    let message = match error {
-        galaxy_io::Error::FileExists(path) => {
-            format!(
-                "{} already exists; pass --force to replace it",
-                path.display()
-            )
-        }
-        other => other.to_string(),
-    };
-    eprintln!("error: {message}");
+/// One line: every error's message already says what caused it. With `--verbose`, the causes
+/// follow as the libraries reported them.
+fn report_error(error: &galaxy_io::Error, verbose: bool) {
+    match error {
+        galaxy_io::Error::FileExists(path) => eprintln!(
+            "error: {} already exists; pass --force to replace it",
+            path.display()
+        ),
+        other => eprintln!("error: {other}"),
+    }
     let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !message.contains(&cause_text) {
-            eprintln!("  caused by: {cause_text}");
-        }
+    while let (true, Some(cause)) = (verbose, source) {
+        eprintln!("  caused by: {cause}");
         source = cause.source();
     }
 }

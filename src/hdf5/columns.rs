@@ -1,0 +1,219 @@
+//! A snapshot's datasets: `Snap_<N>` created with one extendable, chunked dataset per field
+//! (with its `Description` and `Units`) and its group attributes, and, in a file that may come
+//! from anywhere, found again and checked column by column.
+
+use super::checked::{self, ColumnShape};
+use super::names;
+use super::raw;
+use super::types::Types;
+use crate::error::{Error, Result};
+use crate::schema::{Field, Schema};
+use hdf5::plist::file_create::LinkCreationOrder;
+use hdf5::{Extent, Extents, SimpleExtents};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The largest chunk: HDF5's default chunk cache holds 1 MiB per dataset, and a chunk that does
+/// not fit is read back and rewritten on every partial write.
+const MAX_CHUNK_BYTES: usize = 1 << 20;
+
+/// How the datasets of one output are stored, resolved against its schema.
+#[derive(Clone, Debug)]
+pub struct DatasetStorage {
+    /// Rows per chunk (fields so wide that this many rows exceed 1 MiB get fewer).
+    pub chunk_rows: usize,
+    /// The compression of the datasets in `compressed`.
+    pub compression: Option<crate::hdf5::Compression>,
+    /// The datasets compressed; `None` for all.
+    pub compressed: Option<BTreeSet<String>>,
+}
+
+impl DatasetStorage {
+    fn compression_of(&self, name: &str) -> Option<crate::hdf5::Compression> {
+        let chosen = self
+            .compressed
+            .as_ref()
+            .is_none_or(|names| names.contains(name));
+        self.compression.filter(|_| chosen)
+    }
+}
+
+/// One field's dataset in one snapshot, open for the life of the file, with the native type of
+/// its elements (a handle of its own, alive as long as the column).
+pub struct Column {
+    pub field: Field,
+    pub dataset: hdf5::Dataset,
+    pub datatype: hdf5::Datatype,
+}
+
+/// Creates `Snap_<N>` with one empty, extendable dataset per field and its attributes.
+pub fn create_snapshot(
+    file: &hdf5::File,
+    snapshot: u32,
+    schema: &Schema,
+    storage: &DatasetStorage,
+    types: &Types,
+) -> Result<(hdf5::Group, Vec<Column>)> {
+    let group_name = names::snapshot_group(snapshot);
+    // Tracking creation order lets readers list the datasets in record order, as SAGE wrote them.
+    let group = file
+        .create_group_builder()
+        .with_create_plist(|plist| plist.link_creation_order(LinkCreationOrder::Indexed))
+        .create(group_name.as_str())
+        .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let context = || format!("creating dataset {group_name}/{}", field.name);
+            let datatype = types.get(field.dtype);
+            let mut extents = vec![Extent::resizable(0)];
+            extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
+            let mut chunk = vec![storage
+                .chunk_rows
+                .min(MAX_CHUNK_BYTES / field.size())
+                .max(1)];
+            chunk.extend(&field.shape);
+            let mut builder = group
+                .new_dataset_builder()
+                .empty_as(datatype)
+                .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
+                .chunk(chunk)
+                // Every row up to the extent is written, so fill values would only cost a memset
+                // of each new chunk.
+                .fill_time(hdf5::dataset::FillTime::Never)
+                .chunk_cache(0, 0, 1.0);
+            match storage.compression_of(&field.name) {
+                Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
+                    if shuffle {
+                        builder = builder.shuffle();
+                    }
+                    builder = builder.deflate(level);
+                }
+                None => {}
+            }
+            let dataset = builder
+                .create(field.name.as_str())
+                .map_err(|e| Error::hdf5(context(), e))?;
+            raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
+            raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
+            Ok(Column {
+                field: field.clone(),
+                datatype: datatype.clone(),
+                dataset,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((group, columns))
+}
+
+/// One dataset of a snapshot group as found in a file, checked to be a column of galaxies.
+pub struct FoundColumn {
+    /// The dataset's name in its group.
+    pub name: String,
+    pub dataset: hdf5::Dataset,
+    pub column: ColumnShape,
+}
+
+/// The datasets of a snapshot group, in creation (record) order where the file tracks it, else
+/// in name order, each checked to be a column galaxy-io can read; the first that is not is an
+/// error naming it.
+pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec<FoundColumn>> {
+    let names = raw::link_names(group.id(), true).map_err(|e| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!(
+            "the members of {} cannot be listed ({e})",
+            names::snapshot_group(snapshot)
+        ),
+    })?;
+    names
+        .into_iter()
+        .map(|name| {
+            let mismatch = |why: checked::Unreadable| Error::SchemaMismatch {
+                path: path.to_owned(),
+                snapshot,
+                field: name.clone(),
+                problem: why.0,
+            };
+            let dataset = checked::dataset(group, &name).map_err(mismatch)?;
+            let column = checked::column(&dataset).map_err(mismatch)?;
+            Ok(FoundColumn {
+                name,
+                dataset,
+                column,
+            })
+        })
+        .collect()
+}
+
+/// The fields of a snapshot's columns as a schema of tightly packed records: name, element
+/// type, per-row shape, and `Units` and `Description` where they are readable strings.
+pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Result<Schema> {
+    if columns.is_empty() {
+        return Ok(Schema::empty());
+    }
+    let mut fields = Vec::with_capacity(columns.len());
+    let mut offset = 0usize;
+    for found in columns {
+        let text = |key| {
+            checked::text_attr(&found.dataset, key)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        let field = Field {
+            name: found.name.clone(),
+            offset,
+            dtype: found.column.dtype,
+            shape: found.column.inner.clone(),
+            units: text(names::UNITS),
+            description: text(names::DESCRIPTION),
+        };
+        offset = offset
+            .checked_add(found.column.row_bytes)
+            .ok_or_else(|| Error::BadFile {
+                path: path.to_owned(),
+                problem: format!(
+                    "the rows of {} are too large to address",
+                    names::snapshot_group(snapshot)
+                ),
+            })?;
+        fields.push(field);
+    }
+    Schema::new(fields, offset)
+}
+
+/// Copies `column` (one field's values, back to back) into that field's bytes of each record:
+/// the inverse of the write callback's transpose, used when reading and when salvaging.
+pub fn scatter(column: &[u8], field: &Field, records: &mut [u8], record_size: usize) {
+    let size = field.size();
+    for (record, value) in records
+        .chunks_exact_mut(record_size)
+        .zip(column.chunks_exact(size))
+    {
+        record[field.offset..field.offset + size].copy_from_slice(value);
+    }
+}
+
+/// Sets a snapshot group's `num_gals` (int64, as SAGE writes it).
+pub fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
+    let context = || format!("writing {} of {}", names::NUM_GALS, group.name());
+    let value = rows as i64;
+    let written = match group.attr(names::NUM_GALS) {
+        Ok(attr) => attr.write_scalar(&value),
+        Err(_) => group
+            .new_attr::<i64>()
+            .create(names::NUM_GALS)
+            .and_then(|a| a.write_scalar(&value)),
+    };
+    written.map_err(|e| Error::hdf5(context(), e))
+}
+
+/// Sets a snapshot group's `redshift` (float32, as SAGE writes it).
+pub fn write_redshift(group: &hdf5::Group, redshift: f64) -> Result<()> {
+    group
+        .new_attr::<f32>()
+        .create(names::REDSHIFT)
+        .and_then(|a| a.write_scalar(&(redshift as f32)))
+        .map_err(|e| Error::hdf5(format!("writing the redshift of {}", group.name()), e))
+}

@@ -1,0 +1,72 @@
+//! Every name and path in a catalogue file, in SAGE's layout: the one place that knows them.
+//!
+//! ```text
+//! /Snap_<N>/<Property>             one dataset per galaxy property, attributes Units, Description
+//! /Snap_<N>@num_gals, @redshift    galaxies and redshift of the snapshot
+//! /Header/{Misc,Simulation,Runtime}@...   the run's metadata
+//! /Header/snapshot_redshifts, /Header/output_snapshots
+//! /TreeInfo/Snap_<N>/NumGalsPerTreePerSnap, /TreeInfo@FileNr_Mulfac, @ForestNr_Mulfac
+//! /Core_<i>                        in a master file: external links to each output's root
+//! ```
+
+/// `num_gals`: a snapshot group's galaxies (int64).
+pub const NUM_GALS: &str = "num_gals";
+/// `redshift`: a snapshot group's redshift (float32).
+pub const REDSHIFT: &str = "redshift";
+/// `Units`: a dataset's units, as text.
+pub const UNITS: &str = "Units";
+/// `Description`: what a dataset holds, as text.
+pub const DESCRIPTION: &str = "Description";
+/// `Header`: the group of the run's metadata.
+pub const HEADER: &str = "Header";
+/// `Header/snapshot_redshifts`: the redshift of every snapshot of the simulation.
+pub const SNAPSHOT_REDSHIFTS: &str = "snapshot_redshifts";
+/// `Header/output_snapshots`: the output snapshots, in the run's order.
+pub const OUTPUT_SNAPSHOTS: &str = "output_snapshots";
+/// `TreeInfo`: galaxies per merger tree, and the galaxy ID scheme.
+pub const TREE_INFO: &str = "TreeInfo";
+/// `NumGalsPerTreePerSnap`: galaxies of each tree at one snapshot.
+pub const GALAXIES_PER_TREE: &str = "NumGalsPerTreePerSnap";
+
+/// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
+///
+/// ```
+/// assert_eq!(galaxy_io::names::snapshot_group(63), "Snap_63");
+/// ```
+pub fn snapshot_group(snapshot: u32) -> String {
+    format!("Snap_{snapshot}")
+}
+
+/// The snapshot number in a group name, if it is a snapshot group: `Snap_` and a number written
+/// as [`snapshot_group`] writes it (no sign, no leading zero), so that the name leads back to
+/// the group.
+///
+/// ```
+/// use galaxy_io::names::parse_snapshot_group;
+/// assert_eq!(parse_snapshot_group("Snap_7"), Some(7));
+/// assert_eq!(parse_snapshot_group("Snap_07"), None);
+/// ```
+pub fn parse_snapshot_group(name: &str) -> Option<u32> {
+    let snapshot = name.strip_prefix("Snap_")?.parse().ok()?;
+    (snapshot_group(snapshot) == name).then_some(snapshot)
+}
+
+/// The link of output `core` in a master file: `Core_<i>`.
+pub fn core_group(core: usize) -> String {
+    format!("Core_{core}")
+}
+
+/// `TreeInfo/Snap_<N>`: the group of one snapshot's galaxies per tree.
+pub fn tree_info_group(snapshot: u32) -> String {
+    format!("{TREE_INFO}/{}", snapshot_group(snapshot))
+}
+
+/// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap`.
+pub fn galaxies_per_tree(snapshot: u32) -> String {
+    format!("{}/{GALAXIES_PER_TREE}", tree_info_group(snapshot))
+}
+
+/// `Snap_<N>/<field>`: where a field's dataset is, for messages.
+pub fn dataset(snapshot: u32, field: &str) -> String {
+    format!("{}/{field}", snapshot_group(snapshot))
+}
