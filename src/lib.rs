@@ -82,6 +82,7 @@ mod error;
 pub mod extended;
 mod field_path;
 mod hdf5;
+pub mod layout;
 pub mod sage;
 mod schema;
 mod sink;
@@ -97,9 +98,7 @@ pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, Wr
 pub use error::{Error, Result, WriterThreadState};
 pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
-pub use schema::{
-    Dtype, Field, FieldLayout, FieldType, GalaxyRecord, Member, Schema, Shape, SplitField,
-};
+pub use schema::{Dtype, Field, FieldType, GalaxyRecord, Schema};
 pub use sink::BinaryFile;
 
 #[doc(hidden)]

@@ -57,11 +57,10 @@ fn config_strategy() -> impl Strategy<Value = BufferConfig> {
         1u8..=100,
     )
         .prop_map(
-            |(min, extra_initial, extra_max, growth_factor, auto_resize, threshold)| {
-                let initial = min + extra_initial;
+            |(smallest, extra_initial, extra_max, growth_factor, auto_resize, threshold)| {
+                let initial = smallest + extra_initial;
                 BufferConfig {
                     initial_size: initial,
-                    min_size: min,
                     max_size: initial + extra_max,
                     growth_factor,
                     auto_resize,
@@ -140,7 +139,6 @@ proptest! {
 fn grows_by_the_factor_up_to_the_cap() {
     let config = BufferConfig {
         initial_size: 100,
-        min_size: 100,
         max_size: 400,
         growth_factor: 2.0,
         auto_resize: true,
@@ -307,12 +305,6 @@ fn invalid_configurations_are_rejected_at_construction() {
     let base = BufferConfig::default();
     let invalid = [
         BufferConfig {
-            min_size: 2 << 20,
-            max_size: 1 << 20,
-            initial_size: 1 << 20,
-            ..base
-        },
-        BufferConfig {
             growth_factor: 1.0,
             ..base
         },
@@ -343,15 +335,15 @@ fn invalid_configurations_are_rejected_at_construction() {
             .expect("rejected");
         assert!(matches!(error, Error::BufferConfig(_)), "{config:?}");
     }
-    assert!(BufferConfig::from_megabytes(1, 2, 1).is_err());
-    let sage = BufferConfig::from_megabytes(4, 0, 16).unwrap();
+    assert!(BufferConfig::from_megabytes(2, 1).is_err());
+    let sage = BufferConfig::from_megabytes(4, 16).unwrap();
     assert_eq!(
         (
-            sage.min_size,
+            sage.initial_size,
             sage.growth_factor,
             sage.resize_threshold_percent
         ),
-        (64 << 10, 1.5, 80)
+        (4 << 20, 1.5, 80)
     );
 }
 

@@ -180,7 +180,6 @@ fn every_buffer_configuration_writes_the_same_datasets() {
         .sum();
     let growing = BufferConfig {
         initial_size: record,
-        min_size: record,
         max_size: 64 * record,
         growth_factor: 1.5,
         auto_resize: true,

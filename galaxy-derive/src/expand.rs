@@ -27,9 +27,12 @@ pub fn record(record: &Record) -> TokenStream {
             #[automatically_derived]
             unsafe impl #private::bytemuck::Pod for #ident {}
 
+            // Keeps every record out of the "other types implement GalaxyRecord" list of an
+            // error about another type, a list that would change with every record.
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl #krate::GalaxyRecord for #ident {
-                const MEMBERS: &'static [#krate::Member] = &[#(#members),*];
+                const MEMBERS: &'static [#krate::layout::Member] = &[#(#members),*];
             }
 
             #(#field_checks)*
@@ -55,8 +58,9 @@ pub fn fallback(input: &syn::DeriveInput, krate: Option<&syn::Path>) -> TokenStr
             #[automatically_derived]
             unsafe impl #private::bytemuck::Pod for #ident {}
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl #krate::GalaxyRecord for #ident {
-                const MEMBERS: &'static [#krate::Member] = &[];
+                const MEMBERS: &'static [#krate::layout::Member] = &[];
             }
         };
     }
@@ -91,7 +95,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
     if field.attrs.flatten.is_set() {
         let prefix = field.dataset_name();
         return vec![quote_spanned! {ty.span()=>
-            #krate::Member::Flatten {
+            #krate::layout::Member::Flatten {
                 prefix: #prefix,
                 offset: #offset,
                 members: <#ty as #krate::GalaxyRecord>::MEMBERS,
@@ -99,7 +103,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
         }];
     }
     if let Some(split) = field.attrs.split.get() {
-        let component = quote!(<#ty as #krate::SplitField>::Component);
+        let component = quote!(<#ty as #krate::layout::SplitField>::Component);
         let descriptions = field.attrs.descriptions.get();
         return split
             .iter()
@@ -109,7 +113,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
                     .and_then(|all| all.get(index))
                     .map_or_else(|| description.clone(), LitStr::value);
                 quote_spanned! {component_name.span()=>
-                    #krate::Member::Field(#krate::FieldLayout {
+                    #krate::layout::Member::Field(#krate::layout::FieldLayout {
                         name: #component_name,
                         offset: #offset + #index * ::core::mem::size_of::<#component>(),
                         dtype: <#component as #krate::FieldType>::DTYPE,
@@ -123,7 +127,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
     }
     let dataset = field.dataset_name();
     vec![quote_spanned! {ty.span()=>
-        #krate::Member::Field(#krate::FieldLayout {
+        #krate::layout::Member::Field(#krate::layout::FieldLayout {
             name: #dataset,
             offset: #offset,
             dtype: <#ty as #krate::FieldType>::DTYPE,
@@ -149,7 +153,7 @@ fn field_check(field: &Field, krate: &TokenStream) -> TokenStream {
             field.ident
         );
         quote_spanned! {path.span()=>
-            const _: () = ::core::assert!(<#ty as #krate::SplitField>::LEN == #count, #message);
+            const _: () = ::core::assert!(<#ty as #krate::layout::SplitField>::LEN == #count, #message);
         }
     });
     quote!(#pod #split)

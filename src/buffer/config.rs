@@ -2,7 +2,6 @@
 
 use crate::error::{Error, Result};
 
-const KIB: usize = 1024;
 const MIB: usize = 1024 * 1024;
 
 /// Sizes and growth policy of a buffer. Checked by [`BufferConfig::validate`], which
@@ -10,16 +9,14 @@ const MIB: usize = 1024 * 1024;
 ///
 /// ```
 /// use galaxy_io::BufferConfig;
-/// let config = BufferConfig::from_megabytes(4, 1, 64).unwrap();
+/// let config = BufferConfig::from_megabytes(4, 64).unwrap();
 /// assert_eq!(config.initial_size, 4 << 20);
-/// assert!(BufferConfig::from_megabytes(4, 8, 2).is_err()); // min > max
+/// assert!(BufferConfig::from_megabytes(8, 2).is_err()); // initial > max
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BufferConfig {
     /// Capacity at creation, in bytes.
     pub initial_size: usize,
-    /// Smallest capacity allowed, in bytes (SAGE: 64 KiB).
-    pub min_size: usize,
     /// Largest capacity the buffer may grow to, in bytes.
     pub max_size: usize,
     /// Factor by which the capacity grows (> 1; SAGE: 1.5).
@@ -37,7 +34,6 @@ impl Default for BufferConfig {
     fn default() -> Self {
         BufferConfig {
             initial_size: 4 * MIB,
-            min_size: 64 * KIB,
             max_size: 8 * MIB,
             growth_factor: 1.5,
             auto_resize: true,
@@ -47,12 +43,12 @@ impl Default for BufferConfig {
 }
 
 impl BufferConfig {
-    /// SAGE's `buffer_config_default(initial_mb, min_mb, max_mb)`: sizes in MiB, a minimum of
-    /// at least 64 KiB, growth 1.5, auto-resize at 80 %.
-    pub fn from_megabytes(initial_mb: usize, min_mb: usize, max_mb: usize) -> Result<Self> {
+    /// SAGE's buffer plan's `buffer_config_default(initial_mb, ..., max_mb)`: sizes in MiB,
+    /// growth 1.5, auto-resize at 80 %. (The plan's minimum size has no use: a buffer never
+    /// shrinks.)
+    pub fn from_megabytes(initial_mb: usize, max_mb: usize) -> Result<Self> {
         let config = BufferConfig {
             initial_size: initial_mb * MIB,
-            min_size: (min_mb * MIB).max(64 * KIB),
             max_size: max_mb * MIB,
             ..BufferConfig::default()
         };
@@ -69,33 +65,26 @@ impl BufferConfig {
     pub fn fixed(size: usize) -> Self {
         BufferConfig {
             initial_size: size,
-            min_size: size,
             max_size: size,
             auto_resize: false,
             ..BufferConfig::default()
         }
     }
 
-    /// Rejects zero sizes, `min > max`, an initial size outside `min..=max`, a growth factor
-    /// that is not above 1 and a threshold outside 1..=100.
+    /// Rejects zero sizes, an initial size above the maximum, a growth factor that is not
+    /// above 1 and a threshold outside 1..=100.
     pub fn validate(&self) -> Result<()> {
         let fail = |message: String| Err(Error::BufferConfig(message));
-        if self.initial_size == 0 || self.min_size == 0 || self.max_size == 0 {
+        if self.initial_size == 0 || self.max_size == 0 {
             return fail(format!(
-                "sizes must be positive (initial {}, min {}, max {})",
-                self.initial_size, self.min_size, self.max_size
+                "sizes must be positive (initial {}, max {})",
+                self.initial_size, self.max_size
             ));
         }
-        if self.min_size > self.max_size {
+        if self.initial_size > self.max_size {
             return fail(format!(
-                "min_size {} is larger than max_size {}",
-                self.min_size, self.max_size
-            ));
-        }
-        if !(self.min_size..=self.max_size).contains(&self.initial_size) {
-            return fail(format!(
-                "initial_size {} is outside min_size..=max_size ({}..={})",
-                self.initial_size, self.min_size, self.max_size
+                "initial_size {} is larger than max_size {}",
+                self.initial_size, self.max_size
             ));
         }
         if !(self.growth_factor > 1.0 && self.growth_factor.is_finite()) {

@@ -12,7 +12,8 @@ mod output;
 pub use output::ExtendedOutput;
 
 use crate::error::{Error, Result};
-use crate::schema::{Field, FieldType, GalaxyRecord, Member, Schema};
+use crate::layout::Member;
+use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +45,7 @@ impl NoRecord {
 // SAFETY: a zero-sized type has no bytes, so no padding and no invalid bit patterns.
 unsafe impl bytemuck::Zeroable for NoRecord {}
 unsafe impl bytemuck::Pod for NoRecord {}
+#[diagnostic::do_not_recommend]
 impl GalaxyRecord for NoRecord {
     const MEMBERS: &'static [Member] = &[];
 }

@@ -6,7 +6,8 @@
 use super::header::AttrValue;
 use super::raw;
 use crate::error::{Error, Result};
-use crate::schema::{Dtype, MAX_RANK};
+use crate::layout::MAX_RANK;
+use crate::schema::Dtype;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use std::path::Path;
 
