@@ -282,26 +282,8 @@ fn reader_child() {
 
 fn reader_over_the_corpus(wrapper: &[&str], skip: &[&str]) -> Run {
     let corpus = corpus();
-    let (program, arguments) = match wrapper.split_first() {
-        Some((program, arguments)) => (program.to_string(), arguments.to_vec()),
-        None => (
-            std::env::current_exe().unwrap().display().to_string(),
-            Vec::new(),
-        ),
-    };
-    let mut command = Command::new(&program);
-    command.args(&arguments);
-    if !wrapper.is_empty() {
-        command.arg(std::env::current_exe().unwrap());
-    }
+    let mut command = common::child::this_binary_running("reader_child", wrapper);
     command
-        .args([
-            "--exact",
-            "reader_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
         .env("GALAXY_IO_HOSTILE_CORPUS", corpus.dir.path())
         .env("GALAXY_IO_HOSTILE_SKIP", skip.join(","));
     let scratch = tempfile::tempdir().unwrap();
