@@ -3,55 +3,8 @@
 //! [`GalaxyRecord`](crate::GalaxyRecord), [`Schema`](crate::Schema) and
 //! [`FieldType`](crate::FieldType).
 
-use crate::schema::{Dtype, FieldType};
-
-/// The most array dimensions a field may have.
-pub const MAX_RANK: usize = 6;
-
-/// The per-record shape of a field, built at compile time: `[]` for a scalar, `[3]` for
-/// `[f32; 3]`, `[2, 4]` for `[[f64; 4]; 2]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shape {
-    dims: [usize; MAX_RANK],
-    rank: usize,
-}
-
-impl Shape {
-    /// A scalar.
-    pub const SCALAR: Shape = Shape {
-        dims: [0; MAX_RANK],
-        rank: 0,
-    };
-
-    /// This shape with an outer dimension of `len` in front (what `[T; len]` does to `T`).
-    pub const fn outer(self, len: usize) -> Shape {
-        assert!(
-            self.rank < MAX_RANK,
-            "galaxy-io: arrays of more than 6 dimensions are not supported"
-        );
-        let mut dims = [0; MAX_RANK];
-        dims[0] = len;
-        let mut i = 0;
-        while i < self.rank {
-            dims[i + 1] = self.dims[i];
-            i += 1;
-        }
-        Shape {
-            dims,
-            rank: self.rank + 1,
-        }
-    }
-
-    /// The dimensions.
-    ///
-    /// ```
-    /// use galaxy_io::FieldType;
-    /// assert_eq!(<[[f64; 4]; 2]>::SHAPE.dims(), &[2, 4]);
-    /// ```
-    pub fn dims(&self) -> &[usize] {
-        &self.dims[..self.rank]
-    }
-}
+use crate::dtype::{Dtype, FieldType};
+pub use crate::dtype::{Shape, MAX_RANK};
 
 /// An array field whose components can be written as separate datasets (`#[galaxy(split)]`).
 #[diagnostic::on_unimplemented(

@@ -78,6 +78,7 @@
 extern crate self as galaxy_io;
 
 mod buffer;
+mod dtype;
 mod error;
 pub mod extended;
 mod field_path;
@@ -95,10 +96,11 @@ pub use crate::hdf5::{
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
+pub use dtype::{Dtype, FieldType};
 pub use error::{Error, Result, WriterThreadState};
 pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
-pub use schema::{Dtype, Field, FieldType, GalaxyRecord, Schema};
+pub use schema::{Field, GalaxyRecord, Schema};
 pub use sink::BinaryFile;
 
 #[doc(hidden)]

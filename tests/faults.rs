@@ -116,7 +116,9 @@ fn recover_and_check(path: &Path, flushed: &BTreeMap<u32, u64>) -> Result<u64, E
     let catalogue = Catalogue::open(path).expect("a recovered file opens");
     let mut lost = 0;
     for snapshot in SNAPSHOTS {
-        let rows = catalogue.num_galaxies(snapshot).expect("a recovered snapshot");
+        let rows = catalogue
+            .num_galaxies(snapshot)
+            .expect("a recovered snapshot");
         let recovered = report
             .snapshots
             .iter()
@@ -125,8 +127,12 @@ fn recover_and_check(path: &Path, flushed: &BTreeMap<u32, u64>) -> Result<u64, E
         assert_eq!(recovered, Some(rows), "recover and the reader agree");
         let wanted = flushed.get(&snapshot).copied().unwrap_or(0);
         lost += wanted.saturating_sub(rows);
-        let index = catalogue.read_column::<i64>(snapshot, "GalaxyIndex").unwrap();
-        let mass = catalogue.read_column::<f32>(snapshot, "StellarMass").unwrap();
+        let index = catalogue
+            .read_column::<i64>(snapshot, "GalaxyIndex")
+            .unwrap();
+        let mass = catalogue
+            .read_column::<f32>(snapshot, "StellarMass")
+            .unwrap();
         for row in 0..rows.min(wanted) {
             let expected = galaxy(snapshot, row);
             assert!(

@@ -11,9 +11,10 @@ mod output;
 
 pub use output::ExtendedOutput;
 
+use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::layout::Member;
-use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
+use crate::schema::{Field, GalaxyRecord, Schema};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

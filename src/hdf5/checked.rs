@@ -3,11 +3,11 @@
 //! a dataset claims, is checked here before a byte is read or a buffer is allocated. The reader,
 //! `inspect`, `merge` and `recover` read files only through this module.
 
-use super::header::AttrValue;
+use super::attr_value::AttrValue;
 use super::raw;
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::MAX_RANK;
-use crate::schema::Dtype;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use std::path::Path;
 

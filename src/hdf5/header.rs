@@ -1,6 +1,7 @@
 //! The `Header` group: `Misc`, `Simulation` and `Runtime` attributes as SAGE writes them, plus
 //! the `snapshot_redshifts` and `output_snapshots` datasets.
 
+use super::attr_value::AttrValue;
 use super::{checked, names, raw};
 use crate::error::{Error, Result};
 
@@ -71,75 +72,17 @@ impl Cosmology {
         omega_lambda: 0.75,
         particle_mass: 0.0860657,
     };
-}
 
-/// One header attribute value, in the HDF5 type SAGE uses for it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AttrValue {
-    /// `H5T_NATIVE_INT`.
-    I32(i32),
-    /// `H5T_NATIVE_LLONG`.
-    I64(i64),
-    /// `H5T_NATIVE_DOUBLE`.
-    F64(f64),
-    /// A fixed-length ASCII string (h5py returns `bytes`).
-    Text(String),
-    /// A 1-D array of `H5T_NATIVE_INT`.
-    I32Array(Vec<i32>),
-    /// A 1-D array of `H5T_NATIVE_LLONG`.
-    I64Array(Vec<i64>),
-    /// A 1-D array of `H5T_NATIVE_DOUBLE`.
-    F64Array(Vec<f64>),
-}
-
-impl AttrValue {
-    /// The value as a float, for numbers.
-    pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            AttrValue::I32(v) => Some(f64::from(v)),
-            AttrValue::I64(v) => Some(v as f64),
-            AttrValue::F64(v) => Some(v),
-            _ => None,
-        }
+    /// Each number with its attribute name in `Header/Simulation`.
+    fn attributes(&self) -> [(&'static str, f64); 5] {
+        [
+            ("hubble_h", self.hubble_h),
+            ("box_size", self.box_size),
+            ("omega_matter", self.omega_matter),
+            ("omega_lambda", self.omega_lambda),
+            ("particle_mass", self.particle_mass),
+        ]
     }
-
-    /// The type, for messages: `int32`, `string`, `array of 3 float64`.
-    pub fn kind(&self) -> String {
-        match self {
-            AttrValue::I32(_) => "int32".into(),
-            AttrValue::I64(_) => "int64".into(),
-            AttrValue::F64(_) => "float64".into(),
-            AttrValue::Text(_) => "string".into(),
-            AttrValue::I32Array(v) => format!("array of {} int32", v.len()),
-            AttrValue::I64Array(v) => format!("array of {} int64", v.len()),
-            AttrValue::F64Array(v) => format!("array of {} float64", v.len()),
-        }
-    }
-}
-
-impl std::fmt::Display for AttrValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            AttrValue::I32(v) => write!(f, "{v}"),
-            AttrValue::I64(v) => write!(f, "{v}"),
-            AttrValue::F64(v) => write!(f, "{v}"),
-            AttrValue::Text(v) => f.write_str(v),
-            AttrValue::I32Array(v) => list(f, v),
-            AttrValue::I64Array(v) => list(f, v),
-            AttrValue::F64Array(v) => list(f, v),
-        }
-    }
-}
-
-fn list<T: std::fmt::Display>(f: &mut std::fmt::Formatter<'_>, values: &[T]) -> std::fmt::Result {
-    f.write_str("[")?;
-    for (i, value) in values.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        write!(f, "{value}")?;
-    }
-    f.write_str("]")
 }
 
 /// The run's metadata, written to `Header/*` (and `TreeInfo`'s attributes). [`Header::default`]
@@ -199,16 +142,30 @@ impl Header {
 
     /// Sets `hubble_h`, `box_size`, `omega_matter`, `omega_lambda` and `particle_mass`.
     pub fn set_cosmology(&mut self, cosmology: &Cosmology) -> &mut Self {
-        for (name, value) in [
-            ("hubble_h", cosmology.hubble_h),
-            ("box_size", cosmology.box_size),
-            ("omega_matter", cosmology.omega_matter),
-            ("omega_lambda", cosmology.omega_lambda),
-            ("particle_mass", cosmology.particle_mass),
-        ] {
+        for (name, value) in cosmology.attributes() {
             self.set(HeaderGroup::Simulation, name, AttrValue::F64(value));
         }
         self
+    }
+
+    /// The cosmology of `Header/Simulation`, when all five of its numbers are there.
+    ///
+    /// ```
+    /// use galaxy_io::{Cosmology, Header};
+    /// let header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+    /// assert_eq!(header.cosmology(), Some(Cosmology::MINI_MILLENNIUM));
+    /// ```
+    pub fn cosmology(&self) -> Option<Cosmology> {
+        let value = |(name, _)| self.get(HeaderGroup::Simulation, name)?.as_f64();
+        let [hubble_h, box_size, omega_matter, omega_lambda, particle_mass] =
+            Cosmology::MINI_MILLENNIUM.attributes().map(value);
+        Some(Cosmology {
+            hubble_h: hubble_h?,
+            box_size: box_size?,
+            omega_matter: omega_matter?,
+            omega_lambda: omega_lambda?,
+            particle_mass: particle_mass?,
+        })
     }
 
     /// Sets (or replaces) an attribute.

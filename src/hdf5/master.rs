@@ -1,7 +1,8 @@
 //! The master file: `Core_<i>` external links to several outputs, so that h5py and sage-model's
 //! reader see one catalogue, with a header that sums what the outputs processed.
 
-use super::header::{AttrValue, Header, HeaderGroup};
+use super::attr_value::AttrValue;
+use super::header::{Header, HeaderGroup};
 use super::raw;
 use super::Catalogue;
 use crate::error::{Error, Result};

@@ -3,11 +3,12 @@
 //! Writing: `output` is the handler (one core, its typed face, and the engines that write on the
 //! caller's thread or on one of their own), `options` its configuration and `durability` what a
 //! crash costs; `sink` is the write callback, `columns` creates (and finds) a snapshot's
-//! datasets, `header` and `tree_info` write SAGE's metadata. Reading: `reader`, `master` and
+//! datasets, `header` and `tree_info` write SAGE's metadata (`attr_value` the values). Reading: `reader`, `master` and
 //! `recover` read, link and repair files, every read going through `checked`, with
 //! `superblock` and `writer_lock` for what HDF5 cannot say. `names` knows where everything
 //! lives, `types` the native types, and `raw` holds the few direct HDF5 calls.
 
+mod attr_value;
 mod checked;
 mod columns;
 mod durability;
@@ -25,8 +26,9 @@ mod tree_info;
 mod types;
 mod writer_lock;
 
+pub use attr_value::AttrValue;
 pub use durability::{Durability, FlushHook};
-pub use header::{AttrValue, Cosmology, Header, HeaderGroup, SAGE_DATA_VERSION};
+pub use header::{Cosmology, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
 pub use options::{Compression, Hdf5Options, DEFAULT_CHUNK_ROWS};
 pub use output::{Hdf5Output, OutputSummary, SchemaOutput, SnapshotStats};

@@ -2,15 +2,17 @@
 //! file (`Core_<i>` links) reads as the concatenation of its outputs. Every object of the file is
 //! checked (see `checked`) before it is read: a file may come from anywhere.
 
+use super::attr_value::AttrValue;
 use super::checked;
 use super::columns::{self, FoundColumn};
-use super::header::{AttrValue, Header};
+use super::header::Header;
 use super::names;
 use super::superblock::Superblock;
 use super::types::Types;
 use super::{raw, tree_info};
+use crate::dtype::FieldType;
 use crate::error::{Error, Result};
-use crate::schema::{Field, FieldType, GalaxyRecord, Schema};
+use crate::schema::{Field, GalaxyRecord, Schema};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The native HDF5 type of each [`Dtype`], and the [`Dtype`] of a type found in a file.
 
+use crate::dtype::Dtype;
 use crate::error::{Error, Result};
-use crate::schema::Dtype;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5::Datatype;
 
