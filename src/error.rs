@@ -165,6 +165,10 @@ pub enum Error {
         path: PathBuf,
         /// Why not.
         problem: String,
+        /// The error that stopped the repair, when one did (HDF5's, when it cannot open the
+        /// file at all).
+        #[source]
+        cause: Option<Box<Error>>,
     },
 
     /// A read whose size, claimed by a file, does not fit in memory: it is refused instead of

@@ -1,7 +1,7 @@
 //! What `#[derive(GalaxyRecord)]` generates: a record's static layout, field by field. These
 //! types are the derive's vocabulary; code that writes and reads records needs only
 //! [`GalaxyRecord`](crate::GalaxyRecord), [`Schema`](crate::Schema) and
-//! [`FieldType`](crate::FieldType).
+//! [`FieldType`].
 
 use crate::dtype::{Dtype, FieldType};
 pub use crate::dtype::{Shape, MAX_RANK};

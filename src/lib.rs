@@ -67,13 +67,16 @@
 //! - [`Schema`], [`Field`], [`Dtype`]: the layout of a record, from the derive or built at run time.
 //! - [`Buffer`], [`BufferConfig`], [`WriteCallback`], [`ReadBuffer`]: the buffer manager.
 //! - [`BinaryFile`]: a positioned-write file sink (SAGE's binary output, the speed baseline).
-//! - [`Hdf5Output`], [`SchemaOutput`], [`Hdf5Options`], [`Durability`]: the HDF5 output handler;
-//!   [`BackgroundOutput`] runs it on an I/O thread so that computing and writing overlap.
-//! - [`Catalogue`], [`read_snapshot`]: reading back, checked against a record's schema.
+//! - [`Hdf5Output`], [`SchemaOutput`], [`extended::ExtendedOutput`]: the HDF5 output handler,
+//!   one core with the same methods in every face; [`Hdf5Options`] configures it (buffers,
+//!   chunks, [`Compression`] per field by [`field!`] path, [`Durability`], the [`Header`],
+//!   [`FlushHook`], and `background(true)` to write on a thread of its own).
+//! - [`Catalogue`]: reading back, checked against a record's schema, typed or untyped;
+//!   [`recover`] mends a file whose writer died.
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
 //! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 extern crate self as galaxy_io;
 
@@ -117,6 +120,7 @@ pub mod __private {
 
     /// A type error on this type names the field after which a record has padding, and how
     /// many bytes: "expected `NoPaddingAfterThisField<0>`, found `NoPaddingAfterThisField<4>`".
+    #[derive(Debug)]
     pub struct NoPaddingAfterThisField<const BYTES: usize>;
 
     /// Bytes between the end of a field and the start of the next; saturating so that the

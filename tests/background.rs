@@ -49,8 +49,7 @@ fn errors_reach_the_caller() {
     let missing = dir.path().join("no/such/dir.hdf5");
     let error =
         Hdf5Output::<SageGalaxy>::create(&missing, &[63], Hdf5Options::default().background(true))
-            .err()
-            .unwrap();
+            .unwrap_err();
     assert!(matches!(error, Error::Io { .. }), "{error}");
 
     let failing = Hdf5Options::default()

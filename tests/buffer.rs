@@ -330,9 +330,7 @@ fn invalid_configurations_are_rejected_at_construction() {
         },
     ];
     for config in invalid {
-        let error = Buffer::new(config, Recorder::default())
-            .err()
-            .expect("rejected");
+        let error = Buffer::new(config, Recorder::default()).expect_err("rejected");
         assert!(matches!(error, Error::BufferConfig(_)), "{config:?}");
     }
     assert!(BufferConfig::from_megabytes(2, 1).is_err());

@@ -466,9 +466,7 @@ fn truncated_and_bit_flipped_sage_binary_files_give_errors_not_panics() {
         good.len() - 1,
     ] {
         std::fs::write(&path, &good[..cut]).unwrap();
-        let error = binary::BinaryReader::open(&path)
-            .err()
-            .expect("a truncated file is an error");
+        let error = binary::BinaryReader::open(&path).expect_err("a truncated file is an error");
         assert!(error.to_string().contains("model_z0.000_0"), "{error}");
     }
     let mut negative = good.clone();

@@ -271,9 +271,7 @@ fn errors_say_what_and_where() {
     output.write(63, &[SageGalaxy::default(); 2]).unwrap();
     output.finish().unwrap();
 
-    let error = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())
-        .err()
-        .unwrap();
+    let error = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default()).unwrap_err();
     assert!(matches!(error, Error::FileExists(_)), "{error}");
     let overwrite = Hdf5Options::default().replace(true);
     Hdf5Output::<SageGalaxy>::create(&path, &[63], overwrite)
@@ -282,9 +280,8 @@ fn errors_say_what_and_where() {
         .unwrap();
 
     let missing_dir = dir.path().join("no/such/dir/model.hdf5");
-    let error = Hdf5Output::<SageGalaxy>::create(&missing_dir, &[63], Hdf5Options::default())
-        .err()
-        .unwrap();
+    let error =
+        Hdf5Output::<SageGalaxy>::create(&missing_dir, &[63], Hdf5Options::default()).unwrap_err();
     assert!(matches!(error, Error::Io { .. }), "{error}");
     assert!(error.to_string().contains("no/such/dir"), "{error}");
 
@@ -449,9 +446,7 @@ fn compression_can_be_limited_to_some_datasets() {
     let unknown =
         Hdf5Options::default().compress_only(compression, [FieldPath::named("StelarMass")]);
     let other = dir.path().join("typo.hdf5");
-    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], unknown)
-        .err()
-        .unwrap();
+    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], unknown).unwrap_err();
     assert!(
         error
             .to_string()
@@ -466,9 +461,7 @@ fn compression_can_be_limited_to_some_datasets() {
         mass: f32,
     }
     let foreign = Hdf5Options::default().compress_only(compression, [field!(Other, mass)]);
-    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], foreign)
-        .err()
-        .unwrap();
+    let error = Hdf5Output::<SageGalaxy>::create(&other, &[63], foreign).unwrap_err();
     assert!(error.to_string().contains("is a field of"), "{error}");
     assert!(
         !other.exists(),
@@ -502,4 +495,30 @@ fn durable_modes_finish_into_the_same_catalogue() {
             );
         }
     }
+}
+
+#[test]
+fn outputs_and_catalogues_debug_print_what_they_are_not_their_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("debug.hdf5");
+    let options = Hdf5Options::default().background(true);
+    let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63, 32], options).unwrap();
+    output.write(63, &[SageGalaxy::default(); 1000]).unwrap();
+    let shown = format!("{output:?}");
+    for part in [
+        "Hdf5Output",
+        "SageGalaxy",
+        "debug.hdf5",
+        "[63, 32]",
+        "a thread of its own",
+    ] {
+        assert!(shown.contains(part), "{part} in {shown}");
+    }
+    assert!(shown.len() < 400, "no rows printed: {shown}");
+    output.finish().unwrap();
+    let shown = format!("{:?}", Catalogue::open(&path).unwrap());
+    assert!(
+        shown.contains("debug.hdf5") && shown.contains("parts: 1"),
+        "{shown}"
+    );
 }

@@ -5,10 +5,10 @@
 //! at compile time. Use it through `galaxy_io::GalaxyRecord`; the crate documentation of
 //! `galaxy_io` describes every attribute.
 //!
-//! The implementation follows the usual shape of derive crates: [`ast`] parses the input into a
-//! small tree, [`attr`] reads `#[galaxy(...)]`, [`valid`] checks everything that can be checked
-//! syntactically and [`expand`] generates the code. Every error is a spanned `syn::Error`,
-//! collected in a [`ctxt::Ctxt`]; all of them are reported at once.
+//! The implementation follows the usual shape of derive crates: `ast` parses the input into a
+//! small tree, `attr` reads `#[galaxy(...)]`, `valid` checks everything that can be checked
+//! syntactically and `expand` generates the code. Every error is a spanned `syn::Error`,
+//! collected in a `ctxt::Ctxt`; all of them are reported at once.
 
 mod ast;
 mod attr;

@@ -84,6 +84,20 @@ pub struct Buffer<W: WriteCallback> {
     stats: BufferStats,
 }
 
+/// The buffer's state, not its bytes or callback.
+impl<W: WriteCallback> std::fmt::Debug for Buffer<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Buffer")
+            .field("held_bytes", &self.data.len())
+            .field("capacity", &self.capacity)
+            .field("record_size", &self.record_size)
+            .field("offset", &self.offset)
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<W: WriteCallback> Buffer<W> {
     /// A buffer of `config.initial_size` bytes in front of `callback`; the configuration is
     /// validated here.

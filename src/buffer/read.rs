@@ -42,6 +42,16 @@ pub struct ReadBuffer<R: ReadCallback> {
     next_offset: u64,
 }
 
+/// The buffer's position, not its bytes or source.
+impl<R: ReadCallback> std::fmt::Debug for ReadBuffer<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadBuffer")
+            .field("unread_bytes", &(self.end - self.start))
+            .field("next_offset", &self.next_offset)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<R: ReadCallback> ReadBuffer<R> {
     /// A reader with a `capacity`-byte buffer (at least one byte).
     pub fn new(capacity: usize, source: R) -> Self {

@@ -132,6 +132,23 @@ pub struct PropertyRegistry {
     state: Arc<Mutex<State>>,
 }
 
+/// The registered properties by name, and whether an output has frozen the registry.
+impl std::fmt::Debug for PropertyRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        let names: Vec<&str> = state
+            .extra
+            .iter()
+            .map(|field| field.name.as_str())
+            .collect();
+        f.debug_struct("PropertyRegistry")
+            .field("static_fields", &state.base.fields().len())
+            .field("properties", &names)
+            .field("frozen_by", &state.frozen)
+            .finish()
+    }
+}
+
 impl PropertyRegistry {
     /// A registry whose rows start with the static record `G`.
     pub fn for_record<G: GalaxyRecord>() -> Result<Self> {
@@ -191,7 +208,10 @@ impl PropertyRegistry {
         let schema = state
             .base
             .extended(extra.iter().cloned())
-            .map_err(|e| problem(e.to_string()))?;
+            .map_err(|error| match error {
+                Error::Schema(why) => problem(why),
+                other => other,
+            })?;
         let index = extra.len() - 1;
         let offset = schema.fields()[state.base.fields().len() + index].offset;
         state.extra = extra;
@@ -250,6 +270,14 @@ impl PropertyRegistry {
 pub struct Row<'a> {
     bytes: &'a mut [u8],
     registry: u32,
+}
+
+impl std::fmt::Debug for Row<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row")
+            .field("extended_bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Row<'_> {

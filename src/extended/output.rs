@@ -40,6 +40,15 @@ pub struct ExtendedOutput<G: GalaxyRecord = super::NoRecord> {
     record: PhantomData<fn(&G)>,
 }
 
+impl<G: GalaxyRecord> std::fmt::Debug for ExtendedOutput<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtendedOutput")
+            .field("record", &std::any::type_name::<G>())
+            .field("core", &self.core)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<G: GalaxyRecord> ExtendedOutput<G> {
     /// Creates the file for the registry's combined schema and freezes the registry.
     pub fn create(

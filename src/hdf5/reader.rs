@@ -74,6 +74,16 @@ struct PartSnapshot {
     rows: u64,
 }
 
+impl std::fmt::Debug for Catalogue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalogue")
+            .field("path", &self.path)
+            .field("parts", &self.parts.len())
+            .field("live", &self.live)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Catalogue {
     /// Opens a file read-only.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {

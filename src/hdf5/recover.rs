@@ -171,12 +171,16 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     if superblock.status_flags != 0 {
         repairs.push("cleared the flags of a writer that did not close the file".into());
     }
-    let file = raw::open_clearing_status(work.path()).map_err(|e| {
-        let why = match e {
+    let file = raw::open_clearing_status(work.path()).map_err(|error| {
+        let why = match &error {
             Error::Hdf5 { source, .. } => crate::error::plain(&source.to_string()),
             other => other.to_string(),
         };
-        cannot_recover(path, &format!("HDF5 cannot open it ({why})"))
+        Error::Unrecoverable {
+            path: path.to_owned(),
+            problem: format!("HDF5 cannot open it ({why})"),
+            cause: Some(Box::new(error)),
+        }
     })?;
     let found = survey(&file, path, data_end(superblock, before))?;
     if before.length < superblock.end_of_file {
@@ -263,6 +267,7 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
     Error::Unrecoverable {
         path: path.to_owned(),
         problem: why.to_owned(),
+        cause: None,
     }
 }
 

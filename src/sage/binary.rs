@@ -55,6 +55,16 @@ pub struct BinaryReader {
     first_snapshot: Option<i32>,
 }
 
+impl std::fmt::Debug for BinaryReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BinaryReader")
+            .field("path", &self.path)
+            .field("trees", &self.galaxies_per_tree.len())
+            .field("next_tree", &self.next_tree)
+            .finish_non_exhaustive()
+    }
+}
+
 impl BinaryReader {
     /// Opens `path` and validates the header: non-negative counts, galaxies per tree that sum to
     /// the total, and a file length of exactly header + records. A truncated or foreign file is

@@ -20,6 +20,7 @@ const FILE_MUL_FAC: i64 = 1_000_000_000_000_000;
 /// assert_eq!(tree[0].galaxy_type, 0, "the first galaxy of a tree is its central");
 /// assert!(tree.iter().all(|g| g.pos.iter().all(|&x| (0.0..62.5).contains(&x))));
 /// ```
+#[derive(Clone, Debug)]
 pub struct Synthetic {
     rng: SmallRng,
     box_size: f32,

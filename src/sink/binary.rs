@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 /// assert_eq!(std::fs::read(&path)?, b"hello");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Debug)]
 pub struct BinaryFile {
     file: File,
     path: PathBuf,

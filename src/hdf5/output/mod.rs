@@ -76,6 +76,23 @@ enum Engine {
     Background(BackgroundWriter),
 }
 
+/// Where it writes, what, and how: not the buffered rows.
+impl std::fmt::Debug for SchemaOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match self.engine {
+            Engine::Direct(_) => "on the caller's thread",
+            Engine::Background(_) => "on a thread of its own",
+        };
+        f.debug_struct("SchemaOutput")
+            .field("path", &self.path)
+            .field("snapshots", &self.order)
+            .field("fields", &self.schema.fields().len())
+            .field("record_size", &self.schema.record_size())
+            .field("writing", &engine)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SchemaOutput {
     /// Creates the file with one `Snap_<N>` group per snapshot and one empty dataset per field.
     pub fn create(

@@ -24,6 +24,15 @@ pub struct Hdf5Output<G: GalaxyRecord> {
     record: PhantomData<fn(&G)>,
 }
 
+impl<G: GalaxyRecord> std::fmt::Debug for Hdf5Output<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hdf5Output")
+            .field("record", &std::any::type_name::<G>())
+            .field("core", &self.core)
+            .finish()
+    }
+}
+
 impl<G: GalaxyRecord> Hdf5Output<G> {
     /// Creates the file for `G`'s schema; see [`SchemaOutput::create`].
     pub fn create(path: impl AsRef<Path>, snapshots: &[u32], options: Hdf5Options) -> Result<Self> {
