@@ -15,8 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 
 /// Starts `command` under HDF5's global lock.
 pub fn spawn(command: &mut Command) -> std::io::Result<Child> {
-    let _guard = hdf5_sys::LOCK.lock();
-    command.spawn()
+    hdf5::sync::sync(|| command.spawn())
 }
 
 /// Runs `command` to completion, capturing its output, started under HDF5's global lock.
