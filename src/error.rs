@@ -25,6 +25,10 @@ pub enum Error {
     #[error("invalid buffer configuration: {0}")]
     BufferConfig(String),
 
+    /// Output options that contradict each other or the output.
+    #[error("invalid options: {0}")]
+    Options(String),
+
     /// An operating-system I/O error on a file.
     #[error("{action} {path}: {source}")]
     Io {

@@ -184,3 +184,44 @@ fn write_master_refuses_outputs_of_different_simulations() {
     );
     assert!(!dir.path().join("model.hdf5").exists());
 }
+
+#[test]
+fn tasks_write_their_own_files_with_their_share_and_join_into_one_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = dir.path().join("model.hdf5");
+    let header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+    let mut files = Vec::new();
+    for task in 0..3u32 {
+        let options = Hdf5Options::default().header(header.clone()).task(task, 3);
+        let mut output = Hdf5Output::<SageGalaxy>::create(&catalogue, &[63], options).unwrap();
+        let galaxies = vec![SageGalaxy::default(); 10 * (task as usize + 1)];
+        output.write(63, &galaxies).unwrap();
+        files.push(output.finish().unwrap().path);
+    }
+    assert_eq!(files[2], dir.path().join("model_2.hdf5"));
+    for file in &files {
+        let header = Catalogue::open(file).unwrap().header().unwrap();
+        assert_eq!(
+            header.get(HeaderGroup::Misc, "num_cores"),
+            Some(&AttrValue::I32(3))
+        );
+        assert_eq!(
+            header.get(HeaderGroup::Runtime, "frac_volume_processed"),
+            Some(&AttrValue::F64(1.0 / 3.0))
+        );
+    }
+    write_master(&catalogue, &files, &MasterOptions::default()).unwrap();
+    let master = Catalogue::open(&catalogue).unwrap();
+    assert_eq!(master.parts(), 3);
+    assert_eq!(master.num_galaxies(63).unwrap(), 60);
+
+    let beyond = Hdf5Options::default().task(3, 3);
+    let error = Hdf5Output::<SageGalaxy>::create(dir.path().join("x.hdf5"), &[63], beyond)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("task 3 of 3") && error.contains("0 to 2"),
+        "{error}"
+    );
+    assert!(!dir.path().join("x_3.hdf5").exists());
+}

@@ -148,6 +148,24 @@ impl Header {
         self
     }
 
+    /// Records one task's equal share of a run of `tasks`: `num_cores` and
+    /// `frac_volume_processed`, as [`Hdf5Options::task`](crate::Hdf5Options::task) does.
+    ///
+    /// ```
+    /// use galaxy_io::{AttrValue, Header, HeaderGroup};
+    /// let mut header = Header::default();
+    /// header.set_task_share(4);
+    /// assert_eq!(header.get(HeaderGroup::Runtime, "frac_volume_processed"), Some(&AttrValue::F64(0.25)));
+    /// ```
+    pub fn set_task_share(&mut self, tasks: u32) -> &mut Self {
+        self.set(HeaderGroup::Misc, "num_cores", AttrValue::I32(tasks as i32));
+        self.set(
+            HeaderGroup::Runtime,
+            "frac_volume_processed",
+            AttrValue::F64(1.0 / f64::from(tasks)),
+        )
+    }
+
     /// The cosmology of `Header/Simulation`, when all five of its numbers are there.
     ///
     /// ```

@@ -9,6 +9,8 @@
 //! /Core_<i>                        in a master file: external links to each output's root
 //! ```
 
+use std::path::{Path, PathBuf};
+
 /// `num_gals`: a snapshot group's galaxies (int64).
 pub const NUM_GALS: &str = "num_gals";
 /// `redshift`: a snapshot group's redshift (float32).
@@ -64,6 +66,25 @@ pub fn tree_info_group(snapshot: u32) -> String {
 /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap`.
 pub fn galaxies_per_tree(snapshot: u32) -> String {
     format!("{}/{GALAXIES_PER_TREE}", tree_info_group(snapshot))
+}
+
+/// The file that task `task` of a run writes for the catalogue `catalogue`: `model.hdf5` gives
+/// `model_0.hdf5`, `model_1.hdf5`, ..., as SAGE names its cores' files; the catalogue's own name
+/// is left for the master file over them.
+///
+/// ```
+/// use galaxy_io::names::task_file;
+/// assert_eq!(task_file("out/model.hdf5".as_ref(), 3), std::path::Path::new("out/model_3.hdf5"));
+/// assert_eq!(task_file("model".as_ref(), 0), std::path::Path::new("model_0"));
+/// ```
+pub fn task_file(catalogue: &Path, task: u32) -> PathBuf {
+    let stem = catalogue.file_stem().unwrap_or_default().to_string_lossy();
+    let mut name = format!("{stem}_{task}");
+    if let Some(extension) = catalogue.extension() {
+        name.push('.');
+        name.push_str(&extension.to_string_lossy());
+    }
+    catalogue.with_file_name(name)
 }
 
 /// `Snap_<N>/<field>`: where a field's dataset is, for messages.

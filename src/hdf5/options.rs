@@ -78,6 +78,14 @@ pub struct Hdf5Options {
     pub(crate) on_flush: Option<FlushHook>,
     pub(crate) trees: Option<usize>,
     pub(crate) background: bool,
+    pub(crate) task: Option<Task>,
+}
+
+/// Which task of a run an output is: its number, from 0, and how many there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Task {
+    pub index: u32,
+    pub count: u32,
 }
 
 impl Default for Hdf5Options {
@@ -93,6 +101,7 @@ impl Default for Hdf5Options {
             on_flush: None,
             trees: None,
             background: false,
+            task: None,
         }
     }
 }
@@ -162,6 +171,26 @@ impl Hdf5Options {
     /// Unset, trees are numbered from 0 without gaps.
     pub fn trees(mut self, trees: usize) -> Self {
         self.trees = Some(trees);
+        self
+    }
+
+    /// This output is task `index` (from 0) of a run of `count` tasks, each writing its own
+    /// share of the volume, as SAGE's cores or a job array do: `create("model.hdf5", ..)` then
+    /// writes [`model_<index>.hdf5`](crate::names::task_file), and the header records
+    /// `num_cores` = `count` and `frac_volume_processed` = 1/`count` (a task that processed
+    /// another share sets it with `header_mut()`). [`write_master`](crate::write_master) joins
+    /// the tasks' files into one catalogue.
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Hdf5Options, Hdf5Output};
+    /// let dir = tempfile::tempdir()?;
+    /// let output = Hdf5Output::<SageGalaxy>::create(dir.path().join("model.hdf5"), &[63], Hdf5Options::default().task(2, 4))?;
+    /// assert_eq!(output.path(), dir.path().join("model_2.hdf5"));
+    /// # output.finish()?;
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn task(mut self, index: u32, count: u32) -> Self {
+        self.task = Some(Task { index, count });
         self
     }
 

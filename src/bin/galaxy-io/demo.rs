@@ -57,20 +57,11 @@ pub fn run(args: Args) -> Result<()> {
     );
     // Each task stands for one tree file of a simulation split into `tasks` of them.
     header.set(
-        HeaderGroup::Misc,
-        "num_cores",
-        AttrValue::I32(args.tasks as i32),
-    );
-    header.set(
         HeaderGroup::Simulation,
         "num_simulation_tree_files",
         AttrValue::I32(args.tasks as i32),
     );
-    header.set(
-        HeaderGroup::Runtime,
-        "frac_volume_processed",
-        AttrValue::F64(1.0 / f64::from(args.tasks)),
-    );
+    header.set_task_share(args.tasks);
     header.set(
         HeaderGroup::Runtime,
         galaxy_io::TREE_FILES_PROCESSED,

@@ -17,6 +17,7 @@ pub use typed::Hdf5Output;
 use crate::buffer::BufferStats;
 use crate::error::{Error, Result};
 use crate::hdf5::header::Header;
+use crate::hdf5::names;
 use crate::hdf5::options::Hdf5Options;
 use crate::schema::Schema;
 use background::BackgroundWriter;
@@ -121,6 +122,22 @@ impl SchemaOutput {
         }
         let mut ascending = order.clone();
         ascending.sort_unstable();
+        let mut options = options;
+        let path = &match options.task {
+            Some(task) => {
+                if task.index >= task.count || task.count > i32::MAX as u32 {
+                    return Err(Error::Options(format!(
+                        "task {} of {}: tasks are numbered from 0 to {}",
+                        task.index,
+                        task.count,
+                        task.count.saturating_sub(1)
+                    )));
+                }
+                options.header.set_task_share(task.count);
+                names::task_file(path, task.index)
+            }
+            None => path.to_owned(),
+        };
         let engine = if options.background {
             Engine::Background(BackgroundWriter::create(
                 path, &schema, record, &order, &options,
