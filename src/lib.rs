@@ -93,9 +93,9 @@ mod sink;
 pub mod staged;
 pub use crate::hdf5::{
     names, recover, recover_with, write_master, AttrValue, Catalogue, Compression, Cosmology,
-    Durability, FieldAttributes, FlushHook, Hdf5Options, Hdf5Output, Header, HeaderGroup,
-    MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery, SchemaOutput,
-    SnapshotStats, DEFAULT_CHUNK_ROWS, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
+    Durability, FieldAttributes, FileFormat, FlushHook, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery,
+    SchemaOutput, SnapshotStats, DEFAULT_CHUNK_ROWS, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};

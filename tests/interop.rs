@@ -6,8 +6,8 @@ mod common;
 
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{
-    write_master, AttrValue, Cosmology, GalaxyRecord, Hdf5Options, Hdf5Output, Header, HeaderGroup,
-    MasterOptions,
+    write_master, AttrValue, Cosmology, Durability, GalaxyRecord, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, MasterOptions,
 };
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +40,9 @@ fn write_outputs(dir: &Path, counts: [usize; 2]) {
             "frac_volume_processed",
             AttrValue::F64(0.5),
         );
-        let options = Hdf5Options::default().header(header);
+        // Core 0 is written at finish, core 1 durably: the two layouts a catalogue can have.
+        let durability = [Durability::AtFinish, Durability::FlushEachBuffer][core];
+        let options = Hdf5Options::default().header(header).durability(durability);
         let path = dir.join(format!("model_{core}.hdf5"));
         let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], options).unwrap();
         let galaxies = formula_galaxies(core as i64, n);
@@ -111,7 +113,7 @@ fn h5dump_reads_names_types_attributes_and_values() {
         "DATASET \"StellarMass\"",
         "H5T_IEEE_F32LE",
         "H5T_STD_I64LE",
-        "DATASPACE  SIMPLE { ( 20 ) / ( H5S_UNLIMITED ) }",
+        "DATASPACE  SIMPLE { ( 20 ) / ( 20 ) }",
         "ATTRIBUTE \"Units\"",
         "ATTRIBUTE \"num_gals\"",
         "GROUP \"TreeInfo\"",

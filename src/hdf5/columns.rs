@@ -3,6 +3,7 @@
 //! from anywhere, found again and checked column by column.
 
 use super::checked::{self, ColumnShape};
+use super::file_format::FileFormat;
 use super::names;
 use super::raw;
 use super::types::Types;
@@ -12,6 +13,7 @@ use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::{Extent, Extents, SimpleExtents};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The largest chunk: HDF5's default chunk cache holds 1 MiB per dataset, and a chunk that does
 /// not fit is read back and rewritten on every partial write.
@@ -44,46 +46,136 @@ pub struct Column {
     pub field: Field,
     pub dataset: hdf5::Dataset,
     pub datatype: hdf5::Datatype,
+    /// Created for a snapshot still growing; otherwise it has all its rows already.
+    pub extendable: bool,
 }
 
-/// Creates `Snap_<N>` with one empty, extendable dataset per field and its attributes.
-pub fn create_snapshot(
-    file: &hdf5::File,
+/// How many rows the chunks of a snapshot's datasets hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkFit {
+    /// The configured rows: more rows may follow.
+    Configured,
+    /// The snapshot is complete with this many rows: chunks fitted to them, so that a small
+    /// snapshot takes the space of its galaxies, not of a whole chunk per dataset.
+    Complete(u64),
+}
+
+impl ChunkFit {
+    /// Rows per chunk of a field of `size` bytes: at most the configured rows and 1 MiB; a
+    /// complete snapshot's rows split into that many equal chunks.
+    fn rows(self, configured: usize, size: usize) -> usize {
+        let most = configured.min(MAX_CHUNK_BYTES / size).max(1);
+        match self {
+            ChunkFit::Configured => most,
+            ChunkFit::Complete(0) => 1,
+            ChunkFit::Complete(rows) => {
+                let chunks = rows.div_ceil(most as u64);
+                rows.div_ceil(chunks) as usize
+            }
+        }
+    }
+}
+
+/// The datasets of one snapshot being written, created at once or when the first rows arrive
+/// (whichever the output chose), with everything needed to create them until then.
+pub struct SnapshotColumns {
+    group: hdf5::Group,
     snapshot: u32,
-    schema: &Schema,
-    storage: &DatasetStorage,
-    types: &Types,
-) -> Result<(hdf5::Group, Vec<Column>)> {
-    let group_name = names::snapshot_group(snapshot);
-    // Tracking creation order lets readers list the datasets in record order, as SAGE wrote them.
-    let group = file
-        .create_group_builder()
-        .with_create_plist(|plist| plist.link_creation_order(LinkCreationOrder::Indexed))
-        .create(group_name.as_str())
-        .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|field| {
-            let context = || format!("creating dataset {group_name}/{}", field.name);
-            let datatype = types.get(field.dtype);
-            let mut extents = vec![Extent::resizable(0)];
-            extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
-            let mut chunk = vec![storage
-                .chunk_rows
-                .min(MAX_CHUNK_BYTES / field.size())
-                .max(1)];
+    schema: Schema,
+    storage: DatasetStorage,
+    types: Arc<Types>,
+    /// Empty until created (a schema has at least one field).
+    columns: Vec<Column>,
+}
+
+impl SnapshotColumns {
+    /// Creates `Snap_<N>`, its datasets still to come.
+    pub fn create_group(
+        file: &hdf5::File,
+        snapshot: u32,
+        schema: &Schema,
+        storage: &DatasetStorage,
+        types: &Arc<Types>,
+    ) -> Result<Self> {
+        let group_name = names::snapshot_group(snapshot);
+        // Tracking creation order lets readers list the datasets in record order, as SAGE
+        // wrote them.
+        let group = file
+            .create_group_builder()
+            .with_create_plist(|plist| {
+                FileFormat::group_create(plist, schema.fields().len())
+                    .link_creation_order(LinkCreationOrder::Indexed)
+            })
+            .create(group_name.as_str())
+            .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
+        Ok(SnapshotColumns {
+            group,
+            snapshot,
+            schema: schema.clone(),
+            storage: storage.clone(),
+            types: Arc::clone(types),
+            columns: Vec::new(),
+        })
+    }
+
+    pub fn group(&self) -> &hdf5::Group {
+        &self.group
+    }
+
+    /// The fields, in record order, whether or not their datasets exist yet.
+    pub fn fields(&self) -> &[Field] {
+        self.schema.fields()
+    }
+
+    /// The datasets, created first with chunks of `fit` if they do not exist yet: one empty,
+    /// extendable dataset per field with its `Description` and `Units`.
+    pub fn get_or_create(&mut self, fit: ChunkFit) -> Result<&[Column]> {
+        if self.columns.is_empty() {
+            let columns = self
+                .schema
+                .fields()
+                .iter()
+                .map(|field| self.create_column(field, fit))
+                .collect::<Result<_>>()?;
+            self.columns = columns;
+        }
+        Ok(&self.columns)
+    }
+
+    fn create_column(&self, field: &Field, fit: ChunkFit) -> Result<Column> {
+        let context = || {
+            format!(
+                "creating dataset {}",
+                names::dataset(self.snapshot, &field.name)
+            )
+        };
+        let datatype = self.types.get(field.dtype);
+        let compression = self.storage.compression_of(&field.name);
+        // A snapshot still growing gets extendable, chunked datasets; a complete one datasets
+        // of exactly its rows, stored in one piece unless compressed (which needs chunks), so
+        // that they need no chunk index at all.
+        let (rows, chunked) = match fit {
+            ChunkFit::Configured => (Extent::resizable(0), true),
+            ChunkFit::Complete(rows) => (
+                Extent::fixed(rows as usize),
+                compression.is_some() && rows > 0,
+            ),
+        };
+        let mut extents = vec![rows];
+        extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
+        let mut builder = self
+            .group
+            .new_dataset_builder()
+            .empty_as(datatype)
+            .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
+            // Every row up to the extent is written, so fill values would only cost a memset
+            // of each new chunk.
+            .fill_time(hdf5::dataset::FillTime::Never);
+        if chunked {
+            let mut chunk = vec![fit.rows(self.storage.chunk_rows, field.size())];
             chunk.extend(&field.shape);
-            let mut builder = group
-                .new_dataset_builder()
-                .empty_as(datatype)
-                .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
-                .chunk(chunk)
-                // Every row up to the extent is written, so fill values would only cost a memset
-                // of each new chunk.
-                .fill_time(hdf5::dataset::FillTime::Never)
-                .chunk_cache(0, 0, 1.0);
-            match storage.compression_of(&field.name) {
+            builder = builder.chunk(chunk).chunk_cache(0, 0, 1.0);
+            match compression {
                 Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
                     if shuffle {
                         builder = builder.shuffle();
@@ -92,19 +184,19 @@ pub fn create_snapshot(
                 }
                 None => {}
             }
-            let dataset = builder
-                .create(field.name.as_str())
-                .map_err(|e| Error::hdf5(context(), e))?;
-            raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
-            raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
-            Ok(Column {
-                field: field.clone(),
-                datatype: datatype.clone(),
-                dataset,
-            })
+        }
+        let dataset = builder
+            .create(field.name.as_str())
+            .map_err(|e| Error::hdf5(context(), e))?;
+        raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
+        raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
+        Ok(Column {
+            field: field.clone(),
+            datatype: datatype.clone(),
+            dataset,
+            extendable: fit == ChunkFit::Configured,
         })
-        .collect::<Result<_>>()?;
-    Ok((group, columns))
+    }
 }
 
 /// One dataset of a snapshot group as found in a file, checked to be a column of galaxies.

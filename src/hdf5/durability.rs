@@ -32,17 +32,14 @@ pub enum Durability {
 }
 
 impl Durability {
-    /// The durable modes write the v110 format (checksummed metadata, newer chunk indexes): it
-    /// is what makes a killed writer's file recoverable without loss.
+    /// The metadata cache of this mode. The durable modes also need the v110 format
+    /// (checksummed metadata, newer chunk indexes): it is what makes a killed writer's file
+    /// recoverable without loss.
     pub(crate) fn file_access(
         self,
         fapl: &mut hdf5::plist::file_access::FileAccessBuilder,
     ) -> &mut hdf5::plist::file_access::FileAccessBuilder {
-        let fapl = fapl.mdc_config(&self.metadata_cache());
-        match self {
-            Durability::AtFinish => fapl,
-            Durability::FlushEachBuffer | Durability::Swmr => fapl.libver_v110(),
-        }
+        fapl.mdc_config(&self.metadata_cache())
     }
 
     /// By default the metadata cache is bounded so that memory stays with the buffers. With

@@ -12,6 +12,7 @@ mod attr_value;
 mod checked;
 mod columns;
 mod durability;
+mod file_format;
 mod header;
 mod master;
 pub mod names;
@@ -28,6 +29,7 @@ mod writer_lock;
 
 pub use attr_value::AttrValue;
 pub use durability::{Durability, FlushHook};
+pub use file_format::FileFormat;
 pub use header::{Cosmology, Header, HeaderGroup, SAGE_DATA_VERSION};
 pub use master::{write_master, MasterOptions, TREE_FILES_PROCESSED};
 pub use options::{Compression, Hdf5Options, DEFAULT_CHUNK_ROWS};

@@ -4,6 +4,7 @@
 
 use super::columns::DatasetStorage;
 use super::durability::{Durability, FlushHook};
+use super::file_format::FileFormat;
 use super::header::Header;
 use crate::buffer::BufferConfig;
 use crate::error::Result;
@@ -79,6 +80,7 @@ pub struct Hdf5Options {
     pub(crate) trees: Option<usize>,
     pub(crate) background: bool,
     pub(crate) task: Option<Task>,
+    pub(crate) file_format: FileFormat,
 }
 
 /// Which task of a run an output is: its number, from 0, and how many there are.
@@ -102,6 +104,7 @@ impl Default for Hdf5Options {
             trees: None,
             background: false,
             task: None,
+            file_format: FileFormat::default(),
         }
     }
 }
@@ -187,10 +190,16 @@ impl Hdf5Options {
     /// let output = Hdf5Output::<SageGalaxy>::create(dir.path().join("model.hdf5"), &[63], Hdf5Options::default().task(2, 4))?;
     /// assert_eq!(output.path(), dir.path().join("model_2.hdf5"));
     /// # output.finish()?;
-    /// # Ok::<(), galaxy_io::Error>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn task(mut self, index: u32, count: u32) -> Self {
         self.task = Some(Task { index, count });
+        self
+    }
+
+    /// The HDF5 format version of the file: 1.10's by default, 1.8's for older readers.
+    pub fn file_format(mut self, format: FileFormat) -> Self {
+        self.file_format = format;
         self
     }
 

@@ -50,10 +50,13 @@ pub struct Rows<'a> {
     pub mem_type: hid_t,
     pub element_size: usize,
     pub bytes: &'a [u8],
+    /// Whether the dataset grows with the rows (it is extendable), or already has them all.
+    pub extend: bool,
 }
 
-/// Extends `dataset` to `first + rows` rows and writes the rows as one hyperslab. Idempotent:
-/// repeating it after a failure writes the same rows again, never more.
+/// Extends `dataset` to `first + rows` rows (unless it has them already) and writes the rows as
+/// one hyperslab. Idempotent: repeating it after a failure writes the same rows again, never
+/// more.
 pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) -> Result<()> {
     let per_row: usize = rows.inner.iter().product();
     let expected = rows.rows as usize * per_row * rows.element_size;
@@ -75,9 +78,11 @@ pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) ->
         // dataset's rank and `bytes` holds exactly the selected elements (checked above).
         unsafe {
             use hdf5_sys::h5d;
-            check(h5d::H5Dset_extent(dataset, extent.as_ptr()), || {
-                format!("extending {} to {} rows", context(), extent[0])
-            })?;
+            if rows.extend {
+                check(h5d::H5Dset_extent(dataset, extent.as_ptr()), || {
+                    format!("extending {} to {} rows", context(), extent[0])
+                })?;
+            }
             let (file_space, memory) = select_rows(dataset, &start, &count, &context)?;
             check(
                 h5d::H5Dwrite(
@@ -456,6 +461,17 @@ pub fn start_swmr_write(file: hid_t) -> Result<()> {
         // SAFETY: a valid file id.
         check(hdf5_sys::h5f::H5Fstart_swmr_write(file), || {
             "starting SWMR writing".to_owned()
+        })
+    })
+}
+
+/// Makes datasets created in `file` from now on start with object headers no larger than their
+/// messages (HDF5 otherwise reserves 256 bytes for each).
+pub fn minimize_dataset_headers(file: hid_t) -> Result<()> {
+    locked(|| unsafe {
+        // SAFETY: a valid file id.
+        check(hdf5_sys::h5f::H5Fset_dset_no_attrs_hint(file, 1), || {
+            "minimizing dataset headers".to_owned()
         })
     })
 }

@@ -4,12 +4,15 @@
 //! is the first row. The records are transposed block by block into a reused scratch buffer (one
 //! contiguous column per field), then every dataset of the snapshot is extended and written with
 //! one `H5Dwrite` each, through dataset handles and types opened once for the life of the file.
+//! Datasets not created yet are created at the first hand-over, with chunks fitted to the rows
+//! when that hand-over is the snapshot's last.
 
-use super::columns::Column;
+use super::columns::{ChunkFit, SnapshotColumns};
 use super::names;
 use super::raw::{self, Rows};
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
+use crate::schema::Field;
 use std::sync::{Arc, Mutex};
 
 /// The transpose buffer, shared by the sinks of one file: HDF5 calls are serialised anyway, and
@@ -28,10 +31,12 @@ pub type AfterWrite = Box<dyn FnMut(u64) -> Result<()> + Send>;
 pub struct SnapshotSink {
     snapshot: u32,
     path: String,
-    columns: Vec<Column>,
+    columns: SnapshotColumns,
     record_size: usize,
     scratch: Scratch,
     rows: u64,
+    /// The next hand-over is the snapshot's last: its rows complete it.
+    completing: bool,
     after_write: Option<AfterWrite>,
 }
 
@@ -39,7 +44,7 @@ impl SnapshotSink {
     pub fn new(
         snapshot: u32,
         path: String,
-        columns: Vec<Column>,
+        columns: SnapshotColumns,
         record_size: usize,
         scratch: Scratch,
     ) -> Self {
@@ -50,8 +55,27 @@ impl SnapshotSink {
             record_size,
             scratch,
             rows: 0,
+            completing: false,
             after_write: None,
         }
+    }
+
+    /// Creates the datasets now, with the configured chunks (a file that must have all its
+    /// datasets from the start: the durable modes).
+    pub fn create_datasets(&mut self) -> Result<()> {
+        self.columns.get_or_create(ChunkFit::Configured).map(drop)
+    }
+
+    /// Says that the buffer's next hand-over, if any, is the snapshot's last.
+    pub fn complete_with_next_write(&mut self) {
+        self.completing = true;
+    }
+
+    /// After the last hand-over: creates the datasets of a snapshot that received no rows.
+    pub fn complete(&mut self) -> Result<()> {
+        self.columns
+            .get_or_create(ChunkFit::Complete(self.rows))
+            .map(drop)
     }
 
     /// Runs `hook` after each successful write (durability modes use it).
@@ -87,10 +111,15 @@ impl WriteCallback for SnapshotSink {
             scratch.resize(bytes.len(), 0);
         }
         let scratch = &mut scratch[..bytes.len()];
-        transpose(bytes, record_size, &self.columns, scratch);
+        transpose(bytes, record_size, self.columns.fields(), scratch);
 
+        let fit = if self.completing {
+            ChunkFit::Complete(first + rows as u64)
+        } else {
+            ChunkFit::Configured
+        };
         let mut column_start = 0;
-        for column in &self.columns {
+        for column in self.columns.get_or_create(fit)? {
             let size = column.field.size();
             let column_bytes = &scratch[column_start..column_start + rows * size];
             column_start += rows * size;
@@ -110,6 +139,7 @@ impl WriteCallback for SnapshotSink {
                     mem_type: column.datatype.id(),
                     element_size: column.field.dtype.size(),
                     bytes: column_bytes,
+                    extend: column.extendable,
                 },
                 context,
             )?;
@@ -124,17 +154,17 @@ impl WriteCallback for SnapshotSink {
 
 /// Gathers each field of `records` into its own contiguous column of `out`, columns in field
 /// order, block by block so that a block of records is read from memory once.
-pub fn transpose(records: &[u8], record_size: usize, columns: &[Column], out: &mut [u8]) {
+pub fn transpose(records: &[u8], record_size: usize, fields: &[Field], out: &mut [u8]) {
     let rows = records.len() / record_size;
     let mut block_start = 0;
     while block_start < rows {
         let block_end = (block_start + BLOCK_ROWS).min(rows);
         let block = &records[block_start * record_size..block_end * record_size];
         let mut column_start = 0;
-        for column in columns {
-            let size = column.field.size();
+        for field in fields {
+            let size = field.size();
             let out = &mut out[column_start + block_start * size..column_start + block_end * size];
-            gather(block, record_size, column.field.offset, size, out);
+            gather(block, record_size, field.offset, size, out);
             column_start += rows * size;
         }
         block_start = block_end;

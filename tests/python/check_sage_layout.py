@@ -51,16 +51,22 @@ with h5py.File(core0_path, "r") as f:
     ds = f[snap]["StellarMass"]
     assert ds.attrs["Units"] == b"1.0e10 Msun/h", ds.attrs["Units"]
     assert ds.attrs["Description"].decode("ascii") == "Mass of stars."
-    assert ds.maxshape == (None,), ds.maxshape
-    assert ds.chunks is not None
+    # Written at finish: exactly its rows, in one piece.
+    assert ds.maxshape == ds.shape == (counts[0],), ds.maxshape
+    assert ds.chunks is None, ds.chunks
     assert f[snap].attrs["num_gals"].dtype == np.int64
     per_tree = f["TreeInfo"][snap]["NumGalsPerTreePerSnap"][:]
     assert per_tree.sum() == counts[0], per_tree
     assert list(f["Header"]["output_snapshots"][:]) == [63]
 
+with h5py.File(master_path, "r") as f:
+    # Written durably: extendable and chunked, as SAGE writes every dataset.
+    ds = f["Core_1"][snap]["StellarMass"]
+    assert ds.maxshape == (None,) and ds.chunks is not None, (ds.maxshape, ds.chunks)
+
 with h5py.File(rich_path, "r") as f:
     sfh = f["Snap_7"]["SFH"]
-    assert sfh.shape == (10, 3, 4) and sfh.dtype == np.float64 and sfh.maxshape == (None, 3, 4)
+    assert sfh.shape == (10, 3, 4) and sfh.dtype == np.float64 and sfh.maxshape == (10, 3, 4)
     np.testing.assert_array_equal(sfh[2], np.full((3, 4), 2.0))
 
 print("h5py checks passed")

@@ -4,8 +4,9 @@
 use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::Buffer;
 use crate::error::{Error, Result};
-use crate::hdf5::columns::{self, write_num_gals, write_redshift};
+use crate::hdf5::columns::{write_num_gals, write_redshift, SnapshotColumns};
 use crate::hdf5::durability::{Durability, FilePlace};
+use crate::hdf5::file_format::FileFormat;
 use crate::hdf5::header::Header;
 use crate::hdf5::options::Hdf5Options;
 use crate::hdf5::sink::{Scratch, SnapshotSink};
@@ -44,6 +45,14 @@ impl FileWriter {
         options: &Hdf5Options,
     ) -> Result<Self> {
         options.buffer.validate()?;
+        if options.durability != Durability::AtFinish
+            && options.file_format != FileFormat::Hdf5_1_10
+        {
+            return Err(Error::Options(format!(
+                "{:?} needs the HDF5 1.10 file format, not {:?}",
+                options.durability, options.file_format
+            )));
+        }
         let mut storage = options.dataset_storage(schema, record)?;
         // A chunk must fit in the buffer for flushes to cover whole chunks; partial chunks
         // would be read back and rewritten, as the datasets have no chunk cache.
@@ -68,20 +77,26 @@ impl FileWriter {
         let display = path.display().to_string();
         let file = raw::no_inherit(|| {
             hdf5::File::with_options()
-                .with_fapl(|fapl| options.durability.file_access(fapl))
+                .with_fapl(|fapl| {
+                    options
+                        .file_format
+                        .file_access(options.durability.file_access(fapl))
+                })
+                .with_fcpl(FileFormat::file_create)
                 .create_excl(path)
                 .map_err(|e| Error::hdf5(format!("creating {display}"), e))
         })?;
+        FileFormat::after_create(&file)?;
         let place = FilePlace::of(&file, path)?;
         let lock = WriterLock::acquire(path);
-        let types = Types::new()?;
+        let types = std::sync::Arc::new(Types::new()?);
         let scratch = Scratch::default();
         let mut ascending = order.to_vec();
         ascending.sort_unstable();
         let mut snapshots = Vec::with_capacity(ascending.len());
         for snapshot in ascending {
-            let (group, columns) =
-                columns::create_snapshot(&file, snapshot, schema, &storage, &types)?;
+            let columns = SnapshotColumns::create_group(&file, snapshot, schema, &storage, &types)?;
+            let group = columns.group().clone();
             write_num_gals(&group, 0)?;
             if let Some(&redshift) = redshifts.get(snapshot as usize) {
                 write_redshift(&group, redshift)?;
@@ -99,6 +114,11 @@ impl FileWriter {
                     .after_write(&file, group, snapshot, &options.on_flush, &place);
             if let Some(hook) = hook {
                 sink.set_after_write(hook);
+            }
+            // A file that must be readable (and recoverable) at every flush has all of its
+            // datasets from the start; otherwise they wait for rows to fit their chunks to.
+            if options.durability != Durability::AtFinish {
+                sink.create_datasets()?;
             }
             let mut buffer = Buffer::new(options.buffer, sink)?;
             buffer.set_record_size(schema.record_size())?;
@@ -151,8 +171,10 @@ impl FileWriter {
         record_size: usize,
     ) -> Result<OutputSummary> {
         let mut galaxies = Vec::new();
-        for output in std::mem::take(&mut self.snapshots) {
-            let sink = output.buffer.finish()?;
+        for mut output in std::mem::take(&mut self.snapshots) {
+            output.buffer.callback_mut().complete_with_next_write();
+            let mut sink = output.buffer.finish()?;
+            sink.complete()?;
             galaxies.push((output.snapshot, sink.rows()));
         }
         self.place.check()?;
@@ -195,7 +217,11 @@ impl Drop for FileWriter {
                 mut buffer,
                 snapshot,
             } = output;
-            if let Err(error) = buffer.flush() {
+            buffer.callback_mut().complete_with_next_write();
+            let flushed = buffer
+                .flush()
+                .and_then(|()| buffer.callback_mut().complete());
+            if let Err(error) = flushed {
                 log::error!(
                     "{}: snapshot {snapshot} dropped without finish: {error}",
                     self.path.display()
