@@ -52,9 +52,12 @@ impl Staged {
             return Err(Error::io("writing into", directory, missing));
         }
         let name = target.file_name().unwrap_or_default().to_string_lossy();
+        // The final file gets the permissions of any new file (0666 less the umask), not a
+        // temporary file's private 0600.
         let temporary = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".partial")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(directory)
             .map_err(|e| Error::io("creating a file in", directory, e))?
             .into_temp_path();

@@ -48,8 +48,57 @@ fn demo_then_inspect_with_a_plot() {
     assert_eq!(&png[12..16], b"IHDR");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), (1000, 700));
+    assert_eq!((width, height), (1200, 700));
     assert!(png.len() > 10_000, "the plot has content");
+
+    let again = galaxy_io(&["inspect", "demo.hdf5", "--plot", "smf.png"], dir.path());
+    let refused = common::failure(&again);
+    assert!(refused.contains("pass --force to replace it"), "{refused}");
+    assert!(
+        again.stdout.is_empty(),
+        "refused before anything is printed"
+    );
+    let halo = stdout(&galaxy_io(
+        &[
+            "inspect",
+            "demo.hdf5",
+            "--plot",
+            "hmf.png",
+            "--plot-field",
+            "Mvir",
+        ],
+        dir.path(),
+    ));
+    assert!(
+        halo.contains("mass functions of Mvir drawn to hmf.png"),
+        "{halo}"
+    );
+    assert!(dir.path().join("hmf.png").exists());
+}
+
+#[test]
+fn a_plot_that_cannot_be_written_fails_first_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&galaxy_io(
+        &[
+            "demo",
+            "--galaxies",
+            "100",
+            "--snapshots",
+            "1",
+            "-o",
+            "d.hdf5",
+        ],
+        dir.path(),
+    ));
+    let run = galaxy_io(
+        &["inspect", "d.hdf5", "--plot", "no/such/dir/smf.png"],
+        dir.path(),
+    );
+    let error = common::failure(&run);
+    assert!(run.stdout.is_empty(), "nothing printed before the error");
+    assert_eq!(error.trim().lines().count(), 1, "{error}");
+    assert!(error.contains("the directory does not exist"), "{error}");
 }
 
 /// Two input files (file numbers 0 and 1), each with snapshots 63 (z = 0) and 32 (z = 1).

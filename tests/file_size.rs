@@ -17,7 +17,8 @@ fn demo_files_over_a_grid_of_sizes_hold_little_more_than_their_records() {
     let record = std::mem::size_of::<SageGalaxy>() as f64;
     let mut report = Vec::new();
     for snapshots in [1u32, 8, 64] {
-        for galaxies in [0u64, 10, 10_000, 1_000_000] {
+        // 10^5 over 8 snapshots: mid-sized snapshots, written across flushes but in few chunks.
+        for galaxies in [0u64, 10, 10_000, 100_000, 1_000_000] {
             let name = format!("grid_{snapshots}_{galaxies}.hdf5");
             common::stdout(&common::galaxy_io(
                 &[

@@ -48,7 +48,15 @@ pub struct Column {
     pub datatype: hdf5::Datatype,
     /// Created for a snapshot still growing; otherwise it has all its rows already.
     pub extendable: bool,
+    /// The chunk rows, when whole chunks are written unfiltered (see [`EDGE_DEFLATE_LEVEL`]).
+    pub raw_chunks: Option<u64>,
 }
+
+/// The datasets of a growing snapshot, when not compressed, carry a fast deflate filter for
+/// their partial chunks only: whole chunks are written as they are, and the last, partly
+/// filled chunk of a dataset is compressed, so that it takes about the space of its rows
+/// instead of a whole chunk's.
+const EDGE_DEFLATE_LEVEL: u8 = 1;
 
 /// How many rows the chunks of a snapshot's datasets hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,6 +169,8 @@ impl SnapshotColumns {
                 compression.is_some() && rows > 0,
             ),
         };
+        let chunk_rows = fit.rows(self.storage.chunk_rows, field.size());
+        let edge_only = fit == ChunkFit::Configured && compression.is_none();
         let mut extents = vec![rows];
         extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
         let mut builder = self
@@ -172,9 +182,16 @@ impl SnapshotColumns {
             // of each new chunk.
             .fill_time(hdf5::dataset::FillTime::Never);
         if chunked {
-            let mut chunk = vec![fit.rows(self.storage.chunk_rows, field.size())];
+            let mut chunk = vec![chunk_rows];
             chunk.extend(&field.shape);
             builder = builder.chunk(chunk).chunk_cache(0, 0, 1.0);
+            if edge_only {
+                // Zeros in the unwritten part of a partial chunk, which then compress to
+                // almost nothing (whole chunks, written directly, are not filled).
+                builder = builder
+                    .deflate(EDGE_DEFLATE_LEVEL)
+                    .fill_time(hdf5::dataset::FillTime::Alloc);
+            }
             match compression {
                 Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
                     if shuffle {
@@ -195,6 +212,7 @@ impl SnapshotColumns {
             datatype: datatype.clone(),
             dataset,
             extendable: fit == ChunkFit::Configured,
+            raw_chunks: edge_only.then_some(chunk_rows as u64),
         })
     }
 }

@@ -12,6 +12,7 @@ mod attr_value;
 mod checked;
 mod columns;
 mod durability;
+mod edge_chunk;
 mod file_format;
 mod header;
 mod master;

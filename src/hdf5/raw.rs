@@ -2,6 +2,7 @@
 //! where its per-call overhead matters. Every call holds the binding's global HDF5 lock, and every
 //! failure carries the HDF5 error stack.
 
+use super::edge_chunk;
 use crate::error::{Error, Result};
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5i::hid_t;
@@ -52,30 +53,52 @@ pub struct Rows<'a> {
     pub bytes: &'a [u8],
     /// Whether the dataset grows with the rows (it is extendable), or already has them all.
     pub extend: bool,
+    /// For a dataset whose filter pipeline is there for partial chunks only: its chunk rows.
+    /// Whole chunks are then written as they are, unfiltered, straight to the file.
+    pub raw_chunks: Option<u64>,
 }
 
-/// Extends `dataset` to `first + rows` rows (unless it has them already) and writes the rows as
-/// one hyperslab. Idempotent: repeating it after a failure writes the same rows again, never
-/// more.
+/// Extends `dataset` to `first + rows` rows (unless it has them already) and writes the rows:
+/// whole chunks directly when [`Rows::raw_chunks`] allows, the rest as hyperslabs. Idempotent:
+/// repeating it after a failure writes the same rows again, never more.
 pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) -> Result<()> {
     let per_row: usize = rows.inner.iter().product();
-    let expected = rows.rows as usize * per_row * rows.element_size;
+    let row_bytes = per_row * rows.element_size;
+    let expected = rows.rows as usize * row_bytes;
     if rows.bytes.len() != expected {
         return Err(Error::hdf5(
             context(),
             format!("{} bytes given for {expected}", rows.bytes.len()),
         ));
     }
+    let end = rows.first + rows.rows;
     let mut extent: Vec<hsize_t> = Vec::with_capacity(1 + rows.inner.len());
-    extent.push(rows.first + rows.rows);
+    extent.push(end);
     extent.extend(rows.inner.iter().map(|&dim| dim as hsize_t));
-    let mut start = vec![0; extent.len()];
-    start[0] = rows.first;
-    let mut count = extent.clone();
-    count[0] = rows.rows;
+    // Rows before the first chunk boundary complete a chunk already in the file and go through
+    // HDF5's pipeline; whole chunks are written as they are; the rows after the last boundary
+    // as an edge chunk, encoded here, outside HDF5's lock.
+    let (whole_start, whole_end) = match rows.raw_chunks {
+        Some(chunk) => {
+            let start = rows.first.next_multiple_of(chunk).min(end);
+            (start, (end / chunk * chunk).max(start))
+        }
+        None => (end, end),
+    };
+    let bytes_of = |range: std::ops::Range<u64>| {
+        let offset = |row: u64| (row - rows.first) as usize * row_bytes;
+        &rows.bytes[offset(range.start)..offset(range.end)]
+    };
+    let tail = match rows.raw_chunks {
+        Some(chunk) if whole_end < end => Some(edge_chunk::encode(
+            bytes_of(whole_end..end),
+            chunk as usize * row_bytes,
+        )?),
+        _ => None,
+    };
     locked(|| {
-        // SAFETY: the ids are valid for the call; `extent`, `start` and `count` have the
-        // dataset's rank and `bytes` holds exactly the selected elements (checked above).
+        // SAFETY: the ids are valid for the call; `extent` has the dataset's rank, and every
+        // buffer handed over holds exactly the rows it is written to (checked above).
         unsafe {
             use hdf5_sys::h5d;
             if rows.extend {
@@ -83,27 +106,78 @@ pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) ->
                     format!("extending {} to {} rows", context(), extent[0])
                 })?;
             }
-            let (file_space, memory) = select_rows(dataset, &start, &count, &context)?;
-            check(
-                h5d::H5Dwrite(
-                    dataset,
-                    rows.mem_type,
-                    memory.0,
-                    file_space.0,
-                    H5P_DEFAULT,
-                    rows.bytes.as_ptr().cast(),
-                ),
-                || {
-                    format!(
-                        "writing rows {}..{} of {}",
-                        rows.first,
-                        rows.first + rows.rows,
-                        context()
-                    )
-                },
-            )
+            let head = rows.first..whole_start.min(end);
+            write_hyperslab(dataset, rows, head.clone(), bytes_of(head), &context)?;
+            let Some(chunk) = rows.raw_chunks else {
+                return Ok(());
+            };
+            let mut offset = extent.clone();
+            offset[1..].fill(0);
+            let mut write_chunk = |start: u64, filters_skipped: u32, bytes: &[u8]| {
+                offset[0] = start;
+                check(
+                    h5d::H5Dwrite_chunk(
+                        dataset,
+                        H5P_DEFAULT,
+                        filters_skipped,
+                        offset.as_ptr(),
+                        bytes.len(),
+                        bytes.as_ptr().cast(),
+                    ),
+                    || format!("writing the chunk at row {start} of {}", context()),
+                )
+            };
+            for start in (whole_start..whole_end).step_by(chunk as usize) {
+                // Filter mask bit 0 set: the pipeline's one filter was not applied.
+                write_chunk(start, 1, bytes_of(start..start + chunk))?;
+            }
+            if let Some(tail) = &tail {
+                write_chunk(whole_end, 0, tail)?;
+            }
+            Ok(())
         }
     })
+}
+
+/// Writes `bytes` into rows `range` of `dataset` through HDF5's pipeline.
+///
+/// # Safety
+/// `dataset` must be a valid dataset id at least `range.end` rows long, with `rows.inner` after
+/// its first dimension, and `bytes` exactly those rows; call under [`locked`].
+unsafe fn write_hyperslab(
+    dataset: hid_t,
+    rows: &Rows,
+    range: std::ops::Range<u64>,
+    bytes: &[u8],
+    context: &impl Fn() -> String,
+) -> Result<()> {
+    if range.is_empty() {
+        return Ok(());
+    }
+    let mut start = vec![0; 1 + rows.inner.len()];
+    start[0] = range.start;
+    let count: Vec<hsize_t> = std::iter::once(range.end - range.start)
+        .chain(rows.inner.iter().map(|&dim| dim as hsize_t))
+        .collect();
+    let (file_space, memory) = select_rows(dataset, &start, &count, context)?;
+    check(
+        hdf5_sys::h5d::H5Dwrite(
+            dataset,
+            rows.mem_type,
+            memory.0,
+            file_space.0,
+            H5P_DEFAULT,
+            bytes.as_ptr().cast(),
+        ),
+        || {
+            format!(
+                "writing rows {}..{} of {}",
+                range.start,
+                range.end,
+                context()
+            )
+        },
+    )
 }
 
 /// Reads rows `first..first + rows` of `dataset` (each of `row_bytes` bytes of `mem_type`

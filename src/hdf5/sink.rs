@@ -140,6 +140,7 @@ impl WriteCallback for SnapshotSink {
                     element_size: column.field.dtype.size(),
                     bytes: column_bytes,
                     extend: column.extendable,
+                    raw_chunks: column.raw_chunks,
                 },
                 context,
             )?;

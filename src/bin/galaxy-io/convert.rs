@@ -46,6 +46,8 @@ pub struct Args {
     /// Replace the output if it exists.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    storage: crate::storage::StorageArgs,
 }
 
 struct Input {
@@ -89,10 +91,12 @@ pub fn run(args: Args) -> Result<()> {
     let header = header(&args, parameters.as_ref(), redshifts.as_deref(), &inputs)?;
 
     let started = Instant::now();
-    let options = Hdf5Options::default()
-        .replace(true)
-        .trees(total_trees)
-        .header(header);
+    let options = args.storage.apply(
+        Hdf5Options::default()
+            .replace(true)
+            .trees(total_trees)
+            .header(header),
+    );
     let summary = convert(staged.path(), &snapshots, options, inputs, &tree_offsets)?;
     staged.commit()?;
     let elapsed = started.elapsed();

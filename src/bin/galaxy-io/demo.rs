@@ -32,6 +32,8 @@ pub struct Args {
     /// How many tasks (cores) the run has; merge their outputs with `galaxy-io merge`.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     tasks: u32,
+    #[command(flatten)]
+    storage: crate::storage::StorageArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -67,7 +69,9 @@ pub fn run(args: Args) -> Result<()> {
         galaxy_io::TREE_FILES_PROCESSED,
         AttrValue::I32Array(vec![args.task as i32]),
     );
-    let options = Hdf5Options::default().replace(true).header(header);
+    let options = args
+        .storage
+        .apply(Hdf5Options::default().replace(true).header(header));
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
     let seed = args.seed.wrapping_add(u64::from(args.task));

@@ -3,6 +3,7 @@
 
 use crate::stats::{self, Summary};
 use crate::{plot, report};
+use galaxy_io::staged::Staged;
 use galaxy_io::{Catalogue, Error, Field, HeaderGroup, Result};
 use std::path::PathBuf;
 
@@ -18,9 +19,21 @@ pub struct Args {
     /// default to StellarMass and Mvir).
     #[arg(long = "field", value_name = "NAME")]
     fields: Vec<String>,
-    /// Draw the stellar mass function of every snapshot into this PNG.
+    /// Draw the mass function of every snapshot into this PNG (checked before anything is
+    /// printed).
     #[arg(long, value_name = "PNG")]
     plot: Option<PathBuf>,
+    /// The field whose mass function --plot draws (Mvir gives the halo mass function).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "StellarMass",
+        requires = "plot"
+    )]
+    plot_field: String,
+    /// Replace the --plot file if it exists.
+    #[arg(long)]
+    force: bool,
     /// The file is still being written by a model in SWMR mode: show what it has flushed so far.
     #[arg(long)]
     live: bool,
@@ -35,6 +48,12 @@ const COSMOLOGY: [&str; 5] = [
 ];
 
 pub fn run(args: Args) -> Result<()> {
+    // A plot that cannot be written fails now, not after the whole report.
+    let plot = args
+        .plot
+        .as_ref()
+        .map(|path| Staged::new(path, args.force))
+        .transpose()?;
     let catalogue = if args.live {
         Catalogue::open_live(&args.file)?
     } else {
@@ -119,7 +138,8 @@ pub fn run(args: Args) -> Result<()> {
             return finish(problems + 1, &args);
         }
     };
-    for name in &args.fields {
+    let plotted = plot.as_ref().map(|_| &args.plot_field);
+    for name in args.fields.iter().chain(plotted) {
         if schema.field(name).is_none() {
             return Err(unknown_field(&catalogue, first, name, schema.fields()));
         }
@@ -192,9 +212,15 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
 
-    if let Some(path) = &args.plot {
-        plot::stellar_mass_functions(&catalogue, &readable, path)?;
-        println!("\nstellar mass functions drawn to {}", path.display());
+    if let Some(plot) = plot {
+        plot::mass_functions(&catalogue, &readable, &args.plot_field, plot.path())?;
+        let target = plot.target().to_owned();
+        plot.commit()?;
+        println!(
+            "\nmass functions of {} drawn to {}",
+            args.plot_field,
+            target.display()
+        );
     }
     finish(problems, &args)
 }
@@ -233,7 +259,10 @@ fn unknown_field(catalogue: &Catalogue, snapshot: u32, name: &str, fields: &[Fie
     let wanted = name.to_lowercase();
     let mut scored: Vec<(usize, &str)> = fields
         .iter()
-        .map(|f| (distance(&wanted, &f.name.to_lowercase()), f.name.as_str()))
+        .map(|f| {
+            let distance = strsim::levenshtein(&wanted, &f.name.to_lowercase());
+            (distance, f.name.as_str())
+        })
         .collect();
     scored.sort();
     let close: Vec<&str> = scored
@@ -253,19 +282,4 @@ fn unknown_field(catalogue: &Catalogue, snapshot: u32, name: &str, fields: &[Fie
         field: name.to_owned(),
         problem: format!("is not in the file{hint}"),
     }
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }

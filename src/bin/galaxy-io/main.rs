@@ -8,6 +8,7 @@ mod plot;
 mod recover;
 mod report;
 mod stats;
+mod storage;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -105,5 +106,14 @@ fn report_error(error: &galaxy_io::Error, verbose: bool) {
     while let (true, Some(cause)) = (verbose, source) {
         eprintln!("  caused by: {cause}");
         source = cause.source();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
     }
 }

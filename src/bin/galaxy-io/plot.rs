@@ -1,4 +1,7 @@
-//! The stellar mass function of each snapshot, drawn to a PNG so a person can look, not read.
+//! Mass functions, one curve per snapshot, drawn to a PNG so a person can look, not read: the
+//! stellar mass function by default, or that of any other field (`Mvir` gives the halo mass
+//! function). The range comes from the data, empty bins are gaps, and galaxies that cannot be
+//! placed on a log axis are counted on the plot, never silently dropped.
 
 use crate::stats::column_as_f64;
 use galaxy_io::{AttrValue, Catalogue, Error, HeaderGroup, Result};
@@ -6,11 +9,64 @@ use plotters::prelude::*;
 use std::path::Path;
 
 const BIN_WIDTH: f64 = 0.1;
-const LOG_MASS_RANGE: (f64, f64) = (8.0, 12.5);
+/// The log10 values a histogram can hold, in bins of [`BIN_WIDTH`] from the first: far beyond any
+/// physical mass in any unit, so that only zeros, negatives and non-numbers fall outside.
+const LOG_RANGE: (f64, f64) = (-30.0, 50.0);
+const SIZE: (u32, u32) = (1200, 700);
+const LEGEND_WIDTH: u32 = 260;
 
-/// Draws log10(Phi) against log10(M*/Msun) for every snapshot. Phi is per Mpc^3 per dex when
-/// the header gives `box_size` and `hubble_h`, otherwise galaxies per dex.
-pub fn stellar_mass_functions(catalogue: &Catalogue, snapshots: &[u32], path: &Path) -> Result<()> {
+/// One snapshot's histogram of log10 values.
+struct Curve {
+    label: String,
+    counts: Vec<u64>,
+    /// Galaxies whose value has no logarithm (zero, negative, not a number).
+    unplaced: u64,
+}
+
+/// How a field's values become the plotted quantity: a factor into solar masses when its units
+/// are a mass in SAGE's notation (`1.0e10 Msun/h`), and the axis label.
+struct Axis {
+    factor: f64,
+    label: String,
+}
+
+impl Axis {
+    fn of(field: &str, units: &str, hubble_h: Option<f64>) -> Axis {
+        let units = units.trim();
+        let (number, unit) = match units.split_once(' ') {
+            Some((number, unit)) => (number.parse::<f64>().ok(), unit.trim()),
+            None => (Some(1.0), units),
+        };
+        let per_h = match (unit, hubble_h) {
+            ("Msun", _) => Some(1.0),
+            ("Msun/h", Some(h)) => Some(1.0 / h),
+            _ => None,
+        };
+        match (number, per_h) {
+            (Some(number), Some(per_h)) => Axis {
+                factor: number * per_h,
+                label: format!("log10 {field}  [Msun]"),
+            },
+            _ if units.is_empty() || units.eq_ignore_ascii_case("unitless") => Axis {
+                factor: 1.0,
+                label: format!("log10 {field}"),
+            },
+            _ => Axis {
+                factor: 1.0,
+                label: format!("log10 {field}  [{units}]"),
+            },
+        }
+    }
+}
+
+/// Draws log10(Phi) against log10 of `field` for every snapshot into the PNG `path`. Phi is per
+/// Mpc^3 per dex when the header gives `box_size` and `hubble_h`, otherwise galaxies per dex.
+pub fn mass_functions(
+    catalogue: &Catalogue,
+    snapshots: &[u32],
+    field: &str,
+    path: &Path,
+) -> Result<()> {
     let header = catalogue.header().ok();
     let value = |group, name| {
         header
@@ -30,98 +86,198 @@ pub fn stellar_mass_functions(catalogue: &Catalogue, snapshots: &[u32], path: &P
         .as_ref()
         .map(|h| h.snapshot_redshifts.clone())
         .unwrap_or_default();
+    let units = match snapshots.first() {
+        Some(&snapshot) => catalogue
+            .schema(snapshot)?
+            .field(field)
+            .map(|f| f.units.clone())
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let axis = Axis::of(field, &units, hubble_h);
 
-    let bins = ((LOG_MASS_RANGE.1 - LOG_MASS_RANGE.0) / BIN_WIDTH).round() as usize;
+    let bins = ((LOG_RANGE.1 - LOG_RANGE.0) / BIN_WIDTH).round() as usize;
     let mut curves = Vec::new();
     for &snapshot in snapshots {
-        let masses = column_as_f64(catalogue, snapshot, "StellarMass")?;
-        let mut counts = vec![0u64; bins];
-        for mass in masses {
-            let log_mass = (mass * 1e10 / hubble_h.unwrap_or(1.0)).log10();
-            let bin = ((log_mass - LOG_MASS_RANGE.0) / BIN_WIDTH).floor();
-            if bin >= 0.0 && (bin as usize) < bins {
-                counts[bin as usize] += 1;
+        let mut curve = Curve {
+            label: match redshifts.get(snapshot as usize) {
+                Some(z) => format!("Snap_{snapshot} (z = {z:.2})"),
+                None => format!("Snap_{snapshot}"),
+            },
+            counts: vec![0; bins],
+            unplaced: 0,
+        };
+        for value in column_as_f64(catalogue, snapshot, field)? {
+            let bin = (((value * axis.factor).log10() - LOG_RANGE.0) / BIN_WIDTH).floor();
+            if bin >= 0.0 && bin < bins as f64 {
+                curve.counts[bin as usize] += 1;
+            } else {
+                curve.unplaced += 1;
             }
         }
-        let points: Vec<(f64, f64)> = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &n)| n > 0)
-            .map(|(bin, &n)| {
-                let centre = LOG_MASS_RANGE.0 + (bin as f64 + 0.5) * BIN_WIDTH;
-                (
-                    centre,
-                    (n as f64 / BIN_WIDTH / volume.unwrap_or(1.0)).log10(),
-                )
-            })
-            .collect();
-        let label = match redshifts.get(snapshot as usize) {
-            Some(z) => format!("Snap_{snapshot} (z = {z:.2})"),
-            None => format!("Snap_{snapshot}"),
-        };
-        curves.push((label, points));
+        curves.push(curve);
     }
-    draw(path, &curves, volume.is_some())
-        .map_err(|e| Error::io("drawing", path, std::io::Error::other(e.to_string())))
-}
-
-fn draw(
-    path: &Path,
-    curves: &[(String, Vec<(f64, f64)>)],
-    per_volume: bool,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The font is embedded so that the plot needs nothing from the system.
-    let _ =
-        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
-    let ys = curves
-        .iter()
-        .flat_map(|(_, points)| points.iter().map(|p| p.1));
-    let (low, high) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
-        (lo.min(y), hi.max(y))
-    });
-    let (low, high) = if low.is_finite() {
-        (low.floor() - 0.5, high.ceil() + 0.5)
-    } else {
-        (-6.0, 0.0)
-    };
-
-    let root = BitMapBackend::new(path, (1000, 700)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Stellar mass function", ("sans-serif", 30))
-        .margin(20)
-        .x_label_area_size(50)
-        .y_label_area_size(70)
-        .build_cartesian_2d(LOG_MASS_RANGE.0..LOG_MASS_RANGE.1, low..high)?;
-    let y_label = if per_volume {
+    let density = |n: u64| (n as f64 / BIN_WIDTH / volume.unwrap_or(1.0)).log10();
+    let y_label = if volume.is_some() {
         "log10 Phi  [Mpc^-3 dex^-1]"
     } else {
         "log10 N  [dex^-1]"
     };
+    let title = match field {
+        "StellarMass" => "Stellar mass function".to_owned(),
+        "Mvir" => "Halo mass function (Mvir)".to_owned(),
+        _ => format!("{field} function"),
+    };
+    let page = Page {
+        title: &title,
+        x_label: &axis.label,
+        y_label,
+        field,
+    };
+    let mut pixels = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+    draw(&mut pixels, &page, &curves, density)
+        .map_err(|e| Error::io("drawing", path, std::io::Error::other(e.to_string())))?;
+    image::save_buffer_with_format(
+        path,
+        &pixels,
+        SIZE.0,
+        SIZE.1,
+        image::ColorType::Rgb8,
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| Error::io("writing", path, std::io::Error::other(e.to_string())))
+}
+
+struct Page<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    field: &'a str,
+}
+
+/// The runs of consecutive non-empty bins of a curve as (log10 value, log10 density) points:
+/// an empty bin ends a run, so that the line shows a gap there instead of bridging it.
+fn runs(curve: &Curve, density: impl Fn(u64) -> f64) -> Vec<Vec<(f64, f64)>> {
+    let mut runs = Vec::new();
+    let mut run = Vec::new();
+    for (bin, &n) in curve.counts.iter().enumerate() {
+        if n == 0 {
+            if !run.is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
+            continue;
+        }
+        run.push((LOG_RANGE.0 + (bin as f64 + 0.5) * BIN_WIDTH, density(n)));
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+fn draw(
+    pixels: &mut [u8],
+    page: &Page,
+    curves: &[Curve],
+    density: impl Fn(u64) -> f64 + Copy,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    // The font is embedded so that the plot needs nothing from the system.
+    let _ =
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+    let lines: Vec<Vec<Vec<(f64, f64)>>> = curves.iter().map(|c| runs(c, density)).collect();
+    let points = || lines.iter().flatten().flatten();
+    let bounds = |pick: fn(&(f64, f64)) -> f64| {
+        points()
+            .map(pick)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    };
+    let (x_low, x_high) = match bounds(|p| p.0) {
+        (lo, hi) if lo.is_finite() => (lo - BIN_WIDTH, hi + BIN_WIDTH),
+        _ => (0.0, 1.0),
+    };
+    let (y_low, y_high) = match bounds(|p| p.1) {
+        (lo, hi) if lo.is_finite() => (lo.floor() - 0.5, hi.ceil() + 0.5),
+        _ => (-6.0, 0.0),
+    };
+
+    let root = BitMapBackend::with_buffer(pixels, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    // The legend has a column of its own, so that it never covers a curve.
+    let (plot_area, legend_area) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(page.title, ("sans-serif", 30))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_low..x_high, y_low..y_high)?;
     chart
         .configure_mesh()
-        .x_desc("log10 M*  [Msun]")
-        .y_desc(y_label)
+        .x_desc(page.x_label)
+        .y_desc(page.y_label)
         .label_style(("sans-serif", 18))
         .draw()?;
-    for (index, (label, points)) in curves.iter().enumerate() {
+    let text = ("sans-serif", 16).into_font();
+    let mut row = 80;
+    for (index, (curve, runs)) in curves.iter().zip(&lines).enumerate() {
         let color = Palette99::pick(index).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(2),
-            ))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+        for run in runs {
+            chart.draw_series(LineSeries::new(run.iter().copied(), color.stroke_width(2)))?;
+            if let [point] = run.as_slice() {
+                chart.draw_series(std::iter::once(Circle::new(*point, 3, color.filled())))?;
+            }
+        }
+        legend_area.draw(&PathElement::new(
+            vec![(10, row + 8), (40, row + 8)],
+            color.stroke_width(3),
+        ))?;
+        legend_area.draw(&Text::new(curve.label.clone(), (50, row), text.clone()))?;
+        row += 24;
+        if curve.unplaced > 0 {
+            let note = format!(
+                "  {} with {} <= 0 or NaN: not shown",
+                curve.unplaced, page.field
+            );
+            legend_area.draw(&Text::new(note, (50, row), text.clone()))?;
+            row += 24;
+        }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 16))
-        .draw()?;
     root.present()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sage_masses_are_plotted_in_solar_masses_and_other_units_as_they_are() {
+        let mass = Axis::of("StellarMass", "1.0e10 Msun/h", Some(0.5));
+        assert_eq!(mass.factor, 2.0e10);
+        assert_eq!(mass.label, "log10 StellarMass  [Msun]");
+        let radius = Axis::of("Rvir", "Mpc/h", Some(0.73));
+        assert_eq!(
+            (radius.factor, radius.label.as_str()),
+            (1.0, "log10 Rvir  [Mpc/h]")
+        );
+        assert_eq!(Axis::of("Len", "Unitless", None).label, "log10 Len");
+    }
+
+    #[test]
+    fn empty_bins_split_a_curve_into_runs() {
+        let mut counts = vec![0; 10];
+        counts[2] = 1;
+        counts[3] = 4;
+        counts[6] = 2;
+        let curve = Curve {
+            label: String::new(),
+            counts,
+            unplaced: 0,
+        };
+        let runs = runs(&curve, |n| n as f64);
+        let lengths: Vec<usize> = runs.iter().map(Vec::len).collect();
+        assert_eq!(lengths, [2, 1]);
+        assert_eq!(runs[0][1].1, 4.0);
+    }
 }
