@@ -11,7 +11,7 @@ use std::process::Command;
 #[test]
 fn demo_then_inspect_with_a_plot() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = stdout(&galaxy_io(
+    let run = galaxy_io(
         &[
             "demo",
             "--galaxies",
@@ -22,9 +22,21 @@ fn demo_then_inspect_with_a_plot() {
             "demo.hdf5",
         ],
         dir.path(),
-    ));
+    );
+    let demo = stdout(&run);
     assert!(demo.contains("30000 galaxies"), "{demo}");
-    assert!(demo.contains("galaxies/s"), "{demo}");
+    assert!(demo.contains(" galaxies/s"), "{demo}");
+    // Not on a terminal, as in a batch job: progress comes as lines in the log.
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        log.contains("writing: 10.0 k of 30.0 k galaxies (33 %)"),
+        "{log}"
+    );
+    assert!(log.contains("30.0 k of 30.0 k galaxies (100 %)"), "{log}");
+    assert!(
+        !log.contains(",0"),
+        "rates are not printed with thousands separators: {log}"
+    );
 
     let inspect = stdout(&galaxy_io(
         &["inspect", "demo.hdf5", "--plot", "smf.png"],

@@ -285,7 +285,7 @@ fn convert(
 ) -> Result<galaxy_io::OutputSummary> {
     let mut output = Hdf5Output::<SageGalaxy>::create(path, snapshots, options)?;
     let total = inputs.iter().map(|i| i.reader.num_galaxies()).sum();
-    let bar = report::galaxy_bar(total, "converting");
+    let mut bar = report::Progress::new(total, "converting");
     for mut input in inputs {
         let offset = tree_offsets[&input.task];
         while let Some(tree) = input.reader.next_tree() {
@@ -306,7 +306,7 @@ fn convert(
             bar.inc(galaxies.len() as u64);
         }
     }
-    bar.finish_and_clear();
+    bar.finish();
     output.finish()
 }
 

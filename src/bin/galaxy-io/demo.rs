@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
     let seed = args.seed.wrapping_add(u64::from(args.task));
     let mut synthetic = Synthetic::new(seed, 62.5).with_file(i64::from(args.task));
-    let bar = report::galaxy_bar(args.galaxies, "writing");
+    let mut bar = report::Progress::new(args.galaxies, "writing");
     let mut generating = std::time::Duration::ZERO;
     let per_snapshot = args.galaxies / u64::from(args.snapshots);
     for (index, &snapshot) in snapshots.iter().enumerate() {
@@ -101,7 +101,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let summary = output.finish()?;
     staged.commit()?;
-    bar.finish_and_clear();
+    bar.finish();
     let elapsed = started.elapsed();
     let writing = elapsed.saturating_sub(generating);
 
