@@ -54,6 +54,7 @@
 //! | `name = "StellarMass"` | field | dataset name (default: the field's name); the prefix for `flatten` |
 //! | `units = "..."` | field | the dataset's `Units` attribute |
 //! | `description = "..."` | field | the `Description` attribute (default: the `///` doc comment) |
+//! | `descriptions = ["...", ...]` | `split` field | one `Description` per component |
 //! | `skip` | field | kept in memory, not written (padding, scratch values) |
 //! | `split = ["Posx", "Posy", "Posz"]` | array field | one 1-D dataset per component, as SAGE writes vectors |
 //! | `flatten` | field of a `GalaxyRecord` type | its fields join the parent's, names prefixed by `name` (`""` for none) |

@@ -20,6 +20,8 @@ use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
 /// Derives `galaxy_io::GalaxyRecord`, `bytemuck::Pod` and `bytemuck::Zeroable`.
+///
+#[doc = include_str!("../README.md")]
 #[proc_macro_derive(GalaxyRecord, attributes(galaxy))]
 pub fn derive_galaxy_record(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -21,14 +21,14 @@ const SHARED_ATTRIBUTE_BYTES: u32 = 50;
 ///
 /// ```
 /// use galaxy_io::{FileFormat, Hdf5Options};
-/// // For readers still on HDF5 1.8 (h5py before 2.7, or a C program linked against 1.8).
+/// // For readers still on HDF5 1.8 (h5py before 2.8, or a C program linked against 1.8).
 /// let options = Hdf5Options::default().file_format(FileFormat::Hdf5_1_8);
 /// # let _ = options;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FileFormat {
-    /// HDF5 1.10's format (read by HDF5 >= 1.10 and every h5py since 2.7): a chunk index that
+    /// HDF5 1.10's format (read by HDF5 >= 1.10 and every h5py wheel since 2.8): a chunk index that
     /// stays small as datasets grow, and the superblock flags that single-writer/multiple-reader
     /// mode and `recover` rely on. Required by the durable modes.
     #[default]

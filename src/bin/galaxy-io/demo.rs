@@ -10,7 +10,7 @@ use std::time::Instant;
 #[derive(clap::Args)]
 pub struct Args {
     /// Galaxies in total, spread over the snapshots.
-    #[arg(long, default_value_t = 1_000_000)]
+    #[arg(long, value_name = "COUNT", default_value_t = 1_000_000)]
     galaxies: u64,
     /// Output snapshots, 1 to 64, spread evenly back from snapshot 63 (z = 0) over the 64
     /// snapshots of the Millennium simulation (z = 127, 80, 50, 30, then about 20 down to 0).
