@@ -109,6 +109,7 @@ pub use sink::BinaryFile;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::schema::Flattened;
     pub use bytemuck;
 
     /// Fails to compile unless `T` is plain old data.
@@ -119,10 +120,22 @@ pub mod __private {
         std::mem::size_of::<F>()
     }
 
-    /// A type error on this type names the field after which a record has padding, and how
-    /// many bytes: "expected `NoPaddingAfterThisField<0>`, found `NoPaddingAfterThisField<4>`".
+    /// `BYTES` bytes of padding after a field, named in the error when there are any.
     #[derive(Debug)]
-    pub struct NoPaddingAfterThisField<const BYTES: usize>;
+    pub struct PaddingBytes<const BYTES: usize>;
+
+    /// Holds only for no padding at all.
+    #[diagnostic::on_unimplemented(
+        message = "padding after this field: the bytes counted in `{Self}` belong to no field",
+        label = "followed by padding",
+        note = "every byte of a record is written, so it must be data: add a field `#[galaxy(skip)] _padding: [u8; N]` right after this one, N the number of bytes above, or order the fields from the widest to the narrowest"
+    )]
+    pub trait NoPadding {}
+    #[diagnostic::do_not_recommend]
+    impl NoPadding for PaddingBytes<0> {}
+
+    /// Fails to compile unless `T` is `PaddingBytes<0>`.
+    pub const fn assert_no_padding<T: NoPadding>() {}
 
     /// Bytes between the end of a field and the start of the next; saturating so that the
     /// assertion, not an overflow, reports a mistake.

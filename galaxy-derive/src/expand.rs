@@ -24,14 +24,16 @@ pub fn record(record: &Record) -> TokenStream {
             // that there is no padding between or after the fields.
             #[automatically_derived]
             unsafe impl #private::bytemuck::Zeroable for #ident {}
+            // Stated here, a missing `Copy` is two short errors at the struct, each suggesting
+            // the derive, instead of a cascade through `Pod`'s and `GalaxyRecord`'s bounds.
             #[automatically_derived]
-            unsafe impl #private::bytemuck::Pod for #ident {}
+            unsafe impl #private::bytemuck::Pod for #ident where #ident: ::core::marker::Copy {}
 
             // Keeps every record out of the "other types implement GalaxyRecord" list of an
             // error about another type, a list that would change with every record.
             #[automatically_derived]
             #[diagnostic::do_not_recommend]
-            impl #krate::GalaxyRecord for #ident {
+            impl #krate::GalaxyRecord for #ident where #ident: ::core::marker::Copy {
                 const MEMBERS: &'static [#krate::layout::Member] = &[#(#members),*];
             }
 
@@ -98,7 +100,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
             #krate::layout::Member::Flatten {
                 prefix: #prefix,
                 offset: #offset,
-                members: <#ty as #krate::GalaxyRecord>::MEMBERS,
+                members: <#ty as #krate::__private::Flattened>::MEMBERS,
             }
         }];
     }
@@ -160,9 +162,8 @@ fn field_check(field: &Field, krate: &TokenStream) -> TokenStream {
 }
 
 /// One check per adjacent pair of fields (and one after the last): the bytes between the end of a
-/// field and the start of the next must be zero. A violation is a type error at the field before
-/// the gap that names the number of bytes: "expected `NoPaddingAfterThisField<0>`, found
-/// `NoPaddingAfterThisField<4>`".
+/// field and the start of the next must be zero. A violation is an error at the field before the
+/// gap that names the number of bytes (`PaddingBytes<4>`) and says how to fill it.
 fn padding_checks(record: &Record, private: &TokenStream) -> Vec<TokenStream> {
     let ident = &record.input.ident;
     let fields = &record.fields;
@@ -191,8 +192,7 @@ fn padding_checks(record: &Record, private: &TokenStream) -> Vec<TokenStream> {
                         ::core::mem::size_of::<#ty>(),
                         #next,
                     );
-                    let _: #private::NoPaddingAfterThisField<0> =
-                        #private::NoPaddingAfterThisField::<#padding>;
+                    #private::assert_no_padding::<#private::PaddingBytes<#padding>>();
                 };
             }
         })
