@@ -263,6 +263,19 @@ fn a_full_disk_is_a_clear_error_and_what_was_flushed_stays() {
 
 #[test]
 fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
+    failing_flushes_are_retried(false);
+}
+
+/// In the background the error of a hand-over reaches the caller on a later call, which then
+/// takes none of its rows; retrying that call retries the hand-over too.
+#[test]
+fn a_failing_flush_in_the_background_is_retried_and_every_galaxy_written_once() {
+    failing_flushes_are_retried(true);
+}
+
+/// Fails each flush of a run in turn, once, retrying the call that reports it: every galaxy is
+/// in the file exactly once, in order.
+fn failing_flushes_are_retried(background: bool) {
     let galaxies: Vec<SageGalaxy> = (0..20_000).map(|row| galaxy(63, row)).collect();
     let dir = tempfile::tempdir().unwrap();
     let flushes = {
@@ -271,6 +284,7 @@ fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
         let counter = count.clone();
         let options = Hdf5Options::default()
             .buffer(BufferConfig::fixed(256 * 1024))
+            .background(background)
             .on_flush(FlushHook::new(move |_, _| {
                 *counter.lock().unwrap() += 1;
                 Ok(())
@@ -290,6 +304,7 @@ fn a_failing_flush_is_retried_and_every_galaxy_written_once() {
         let seen = calls.clone();
         let options = Hdf5Options::default()
             .buffer(BufferConfig::fixed(256 * 1024))
+            .background(background)
             .on_flush(FlushHook::new(move |snapshot, rows| {
                 let mut calls = seen.lock().unwrap();
                 *calls += 1;

@@ -221,6 +221,25 @@ impl<W: WriteCallback> Buffer<W> {
             .expect("the callback is present until finish"))
     }
 
+    /// Gives up: flushes what it can, best-effort, and returns the callback whatever happened;
+    /// bytes it could not hand over are dropped and logged (an output dropped without
+    /// `finish`, after an error).
+    pub fn abandon(mut self) -> W {
+        if let Err(error) = self.flush_whole_records() {
+            log::error!("buffer abandoned and its last flush failed: {error}");
+        }
+        if !self.data.is_empty() {
+            log::error!(
+                "buffer abandoned with {} bytes that did not reach its callback",
+                self.data.len()
+            );
+        }
+        self.data.clear();
+        self.callback
+            .take()
+            .expect("the callback is present until finish")
+    }
+
     /// The callback, e.g. to look at what it has written so far.
     pub fn callback(&self) -> &W {
         self.callback

@@ -87,6 +87,10 @@ impl SnapshotSink {
     pub fn rows(&self) -> u64 {
         self.rows
     }
+
+    pub fn snapshot(&self) -> u32 {
+        self.snapshot
+    }
 }
 
 impl WriteCallback for SnapshotSink {

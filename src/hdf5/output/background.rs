@@ -1,25 +1,40 @@
-//! The engine that writes on a thread of its own: the caller's rows are copied into batches,
-//! and full batches go to one I/O thread that owns a [`FileWriter`], so that a model's
-//! computing and the HDF5 work overlap: the caller pays about the larger of the two, not the
-//! sum. Every HDF5 call (creating the file, writing, finishing) happens on that thread; an error
-//! there is returned by the caller's next call.
+//! The engine that writes on a thread of its own. The caller's rows go into one buffer per
+//! snapshot, as in the direct engine; a full buffer's bytes go to one I/O thread, which
+//! transposes them into columns and writes them, so that the caller only copies records while
+//! HDF5 works: a model pays about the larger of its computing and its output, not the sum.
+//! Every HDF5 call of the output (creating the file, writing, finishing) happens on that thread.
+//!
+//! Errors keep the direct engine's promise that a failed write can be retried and every galaxy
+//! is written exactly once: a hand-over that fails on the thread is kept there, with everything
+//! after it, in order; the caller's next call returns the error without taking its own rows,
+//! and the call after that has the thread retry the kept hand-overs first.
 
-use super::direct::FileWriter;
+use super::file::{BufferLayout, OutputFile};
 use super::{OutputSummary, SnapshotStats, Trees};
+use crate::buffer::{Buffer, WriteCallback};
 use crate::error::{Error, Result, WriterThreadState};
 use crate::hdf5::header::Header;
 use crate::hdf5::options::Hdf5Options;
+use crate::hdf5::sink::SnapshotSink;
 use crate::schema::Schema;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+/// A hand-over of snapshot `index`'s buffer; `last` when it completes the snapshot.
+struct Handover {
+    index: usize,
+    offset: u64,
+    bytes: Vec<u8>,
+    last: bool,
+}
+
 enum Job {
-    /// Records of several snapshots (by index), gathered since the last job.
-    Rows(Vec<(usize, Vec<u8>)>),
-    /// Hand everything to HDF5 and say how it went.
-    Flush(SyncSender<Result<()>>),
+    Rows(Handover),
+    /// Retry what failed, if anything did, and answer how that went.
+    Sync(SyncSender<Result<()>>),
     Finish {
         header: Box<Header>,
         trees: Trees,
@@ -28,20 +43,52 @@ enum Job {
     },
 }
 
-/// How the thread ends: the summary, or the error it stopped at (returned by the caller's next
-/// call), or nothing when the caller dropped the output without finishing it.
+/// What the thread tells the caller between calls.
+#[derive(Default)]
+struct Shared {
+    stats: Vec<SnapshotStats>,
+    /// The error of a hand-over that failed, until the caller has returned it.
+    failure: Option<Error>,
+    /// A hand-over failed and waits to be retried.
+    stalled: bool,
+}
+
+/// How the thread ends: the summary, or the error it stopped at, or nothing when the caller
+/// dropped the output without finishing it.
 type Outcome = Option<Result<OutputSummary>>;
+
+/// The caller's end of a snapshot's buffer: it sends what the buffer hands over.
+struct Handoff {
+    index: usize,
+    jobs: SyncSender<Job>,
+    recycled: Arc<Mutex<Vec<Vec<u8>>>>,
+    last: bool,
+    path: PathBuf,
+}
+
+impl WriteCallback for Handoff {
+    fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
+        let mut owned = lock(&self.recycled).pop().unwrap_or_default();
+        owned.clear();
+        owned.extend_from_slice(bytes);
+        let job = Job::Rows(Handover {
+            index: self.index,
+            offset,
+            bytes: owned,
+            last: self.last,
+        });
+        self.jobs.send(job).map_err(|_| Error::WriterThread {
+            path: self.path.clone(),
+            state: WriterThreadState::Stopped,
+        })
+    }
+}
 
 pub(crate) struct BackgroundWriter {
     path: PathBuf,
-    /// Rows not yet sent, per snapshot index.
-    staging: Vec<Vec<u8>>,
-    /// Bytes in `staging`, over all snapshots.
-    staged: usize,
-    batch_bytes: usize,
+    buffers: Vec<Buffer<Handoff>>,
+    shared: Arc<Mutex<Shared>>,
     jobs: Option<SyncSender<Job>>,
-    recycled: Receiver<Vec<u8>>,
-    stats: Arc<Mutex<Vec<SnapshotStats>>>,
     worker: Option<JoinHandle<Outcome>>,
 }
 
@@ -54,128 +101,102 @@ impl BackgroundWriter {
         order: &[u32],
         options: &Hdf5Options,
     ) -> Result<Self> {
-        let batch_bytes = options.buffer.initial_size.max(schema.record_size());
-        let snapshots = order.len();
-        // The snapshots' buffers inside the writer tend to fill, and flush, at about the same
-        // time; a queue of one job per snapshot lets the caller keep computing through such a
-        // burst (memory: one buffer's worth per snapshot on top of the writer's own buffers).
-        let (jobs, queue) = mpsc::sync_channel::<Job>(snapshots.max(1));
-        let (recycle, recycled) = mpsc::channel();
+        // Room for one full buffer per snapshot on its way: the snapshots' buffers tend to
+        // fill, and flush, at about the same time, and the caller keeps computing through that.
+        let (jobs, queue) = mpsc::sync_channel::<Job>(order.len().max(2));
         let (ready, started) = mpsc::channel();
-        let stats = Arc::new(Mutex::new(Vec::new()));
-        let shared = Arc::clone(&stats);
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let recycled = Arc::new(Mutex::new(Vec::new()));
+        let thread = Thread {
+            shared: Arc::clone(&shared),
+            recycled: Arc::clone(&recycled),
+        };
         let (thread_path, thread_schema, thread_order) =
             (path.to_owned(), schema.clone(), order.to_vec());
         let thread_options = options.clone();
         let worker = std::thread::Builder::new()
             .name("galaxy-io writer".into())
             .spawn(move || -> Outcome {
-                let created = FileWriter::create(
+                let created = OutputFile::create(
                     &thread_path,
                     &thread_schema,
                     record,
                     &thread_order,
                     &thread_options,
                 );
-                let mut writer = match created {
-                    Ok(writer) => {
-                        publish(&shared, &writer);
-                        let _ = ready.send(Ok(()));
-                        writer
+                match created {
+                    Ok((file, sinks, layout)) => {
+                        thread.publish(&sinks);
+                        let _ = ready.send(Ok((layout, sinks.len())));
+                        thread.run(file, sinks, queue)
                     }
                     Err(error) => {
                         let _ = ready.send(Err(error));
-                        return None;
-                    }
-                };
-                for job in queue {
-                    match job {
-                        Job::Rows(batches) => {
-                            for (index, mut rows) in batches {
-                                if let Err(error) = writer.write(index, &rows) {
-                                    return Some(Err(error));
-                                }
-                                rows.clear();
-                                let _ = recycle.send(rows);
-                            }
-                            publish(&shared, &writer);
-                        }
-                        Job::Flush(answer) => {
-                            let flushed = writer.flush();
-                            publish(&shared, &writer);
-                            let failed = flushed.is_err();
-                            let _ = answer.send(flushed);
-                            if failed {
-                                return None;
-                            }
-                        }
-                        Job::Finish {
-                            mut header,
-                            trees,
-                            order,
-                            record_size,
-                        } => return Some(writer.finish(&mut header, &trees, &order, record_size)),
+                        None
                     }
                 }
-                // The caller went away without finishing: dropping the writer flushes it.
-                None
             })
             .map_err(|error| Error::io("starting the writer thread for", path, error))?;
-        let thread = |state| Error::WriterThread {
+        let stopped = |state| Error::WriterThread {
             path: path.to_owned(),
             state,
         };
-        started
+        let (layout, snapshots): (BufferLayout, usize) = started
             .recv()
-            .map_err(|_| thread(WriterThreadState::Panicked))??;
+            .map_err(|_| stopped(WriterThreadState::Panicked))??;
+        let buffers = (0..snapshots)
+            .map(|index| {
+                layout.buffer(Handoff {
+                    index,
+                    jobs: jobs.clone(),
+                    recycled: Arc::clone(&recycled),
+                    last: false,
+                    path: path.to_owned(),
+                })
+            })
+            .collect::<Result<_>>()?;
         Ok(BackgroundWriter {
             path: path.to_owned(),
-            staging: vec![Vec::new(); snapshots],
-            staged: 0,
-            batch_bytes,
+            buffers,
+            shared,
             jobs: Some(jobs),
-            recycled,
-            stats,
             worker: Some(worker),
         })
     }
 
-    /// Copies `rows` into the snapshot's batch. Once the batches of all snapshots hold a
-    /// buffer's worth, they go to the I/O thread together, so that the thread gets work at an
-    /// even pace however the galaxies spread over snapshots; this waits only when the thread is
-    /// a whole batch behind.
+    /// Copies `rows` into the snapshot's buffer; a full buffer goes to the thread. Waits only
+    /// when the thread is a queue's worth behind.
     pub fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
-        self.staging[index].extend_from_slice(rows);
-        self.staged += rows.len();
-        if self.staged >= self.batch_bytes {
-            let batches = self.take_staged();
-            self.send(Job::Rows(batches))?;
-        }
-        Ok(())
+        self.settle()?;
+        let written = self.buffers[index].write(rows);
+        written.map_err(|error| self.name(error))
     }
 
-    /// Sends what is staged, and waits until the thread has handed everything to HDF5.
+    /// Hands everything buffered to the thread and waits until it is in HDF5.
     pub fn flush(&mut self) -> Result<()> {
-        let batches = self.take_staged();
-        self.send(Job::Rows(batches))?;
-        let (answer, answered) = mpsc::sync_channel(1);
-        self.send(Job::Flush(answer))?;
-        match answered.recv() {
-            Ok(result) => result,
-            Err(_) => self.stopped(),
+        self.settle()?;
+        for index in 0..self.buffers.len() {
+            let flushed = self.buffers[index].flush();
+            flushed.map_err(|error| self.name(error))?;
         }
+        self.sync()
     }
 
     /// The counters as the thread last published them.
     pub fn stats(&self) -> Vec<SnapshotStats> {
-        self.stats
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        let published = lock(&self.shared).stats.clone();
+        published
+            .into_iter()
+            .zip(&self.buffers)
+            .map(|(stats, buffer)| SnapshotStats {
+                buffer: buffer.stats(),
+                ..stats
+            })
+            .collect()
     }
 
-    /// Sends what is left, waits for the thread to finish the file, and returns its summary (or
-    /// the first error the thread met).
+    /// Hands over what is left, each snapshot's last hand-over completing it, and waits for
+    /// the thread to finish the file.
     pub fn finish(
         mut self,
         header: Header,
@@ -183,8 +204,13 @@ impl BackgroundWriter {
         order: &[u32],
         record_size: usize,
     ) -> Result<OutputSummary> {
-        let batches = self.take_staged();
-        self.send(Job::Rows(batches))?;
+        self.settle()?;
+        for buffer in std::mem::take(&mut self.buffers) {
+            let mut buffer = buffer;
+            buffer.callback_mut().last = true;
+            let finished = buffer.finish();
+            finished.map_err(|error| self.name(error))?;
+        }
         self.send(Job::Finish {
             header: Box::new(header),
             trees,
@@ -197,20 +223,33 @@ impl BackgroundWriter {
         }
     }
 
-    /// Every non-empty batch, each replaced by a vector the thread gave back (or a new one).
-    fn take_staged(&mut self) -> Vec<(usize, Vec<u8>)> {
-        self.staged = 0;
-        let mut batches = Vec::new();
-        for (index, staging) in self.staging.iter_mut().enumerate() {
-            if !staging.is_empty() {
-                let fresh = self.recycled.try_recv().unwrap_or_default();
-                batches.push((index, std::mem::replace(staging, fresh)));
-            }
+    /// Before a call: returns a failure the thread reported since the last call (the call
+    /// then takes nothing), or has the thread retry a failure already returned.
+    fn settle(&mut self) -> Result<()> {
+        if self.worker.is_none() {
+            return Err(self.thread_error(WriterThreadState::Stopped));
         }
-        batches
+        let (failure, stalled) = {
+            let mut shared = lock(&self.shared);
+            (shared.failure.take(), shared.stalled)
+        };
+        match failure {
+            Some(error) => Err(error),
+            None if stalled => self.sync(),
+            None => Ok(()),
+        }
     }
 
-    /// Queues a job; if the thread has stopped, its error is returned instead.
+    /// Waits until the thread has written everything sent so far (retrying what failed).
+    fn sync(&mut self) -> Result<()> {
+        let (answer, answered) = mpsc::sync_channel(1);
+        self.send(Job::Sync(answer))?;
+        match answered.recv() {
+            Ok(result) => result,
+            Err(_) => self.stopped(),
+        }
+    }
+
     fn send(&mut self, job: Job) -> Result<()> {
         let sent = self
             .jobs
@@ -220,6 +259,19 @@ impl BackgroundWriter {
             Ok(())
         } else {
             self.stopped()
+        }
+    }
+
+    /// A buffer's error: if the thread has gone, why.
+    fn name(&mut self, error: Error) -> Error {
+        match error {
+            Error::Flush { source, .. } if matches!(*source, Error::WriterThread { .. }) => {
+                match self.stopped::<()>() {
+                    Err(error) => error,
+                    Ok(()) => *source,
+                }
+            }
+            other => other,
         }
     }
 
@@ -234,6 +286,7 @@ impl BackgroundWriter {
 
     fn join(&mut self) -> Outcome {
         self.jobs = None;
+        self.buffers.clear();
         let worker = self.worker.take()?;
         match worker.join() {
             Ok(outcome) => outcome,
@@ -250,15 +303,15 @@ impl BackgroundWriter {
 }
 
 impl Drop for BackgroundWriter {
-    /// Without `finish`: every batch, full or not, is handed over, written and the file closed
-    /// best-effort, as when a direct output is dropped; a failure is logged.
+    /// Without `finish`: every buffer is handed over best-effort, written, and the file left
+    /// readable, as when a direct output is dropped; a failure is logged.
     fn drop(&mut self) {
         if self.worker.is_none() {
             return;
         }
-        let batches = self.take_staged();
-        if let Some(jobs) = &self.jobs {
-            let _ = jobs.send(Job::Rows(batches));
+        for mut buffer in std::mem::take(&mut self.buffers) {
+            buffer.callback_mut().last = true;
+            buffer.abandon();
         }
         if let Some(Err(error)) = self.join() {
             log::error!(
@@ -269,8 +322,94 @@ impl Drop for BackgroundWriter {
     }
 }
 
-fn publish(shared: &Mutex<Vec<SnapshotStats>>, writer: &FileWriter) {
-    *shared
+/// The thread's side.
+struct Thread {
+    shared: Arc<Mutex<Shared>>,
+    recycled: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl Thread {
+    fn run(self, file: OutputFile, mut sinks: Vec<SnapshotSink>, queue: Receiver<Job>) -> Outcome {
+        // The hand-over that failed, and those after it, in order.
+        let mut held: VecDeque<Handover> = VecDeque::new();
+        for job in queue {
+            match job {
+                Job::Rows(handover) if !held.is_empty() => held.push_back(handover),
+                Job::Rows(handover) => {
+                    held.push_back(handover);
+                    if let Err(error) = self.resume(&mut sinks, &mut held) {
+                        lock(&self.shared).failure = Some(error);
+                    }
+                }
+                Job::Sync(answer) => {
+                    let _ = answer.send(self.catch_up(&mut sinks, &mut held));
+                }
+                Job::Finish {
+                    mut header,
+                    trees,
+                    order,
+                    record_size,
+                } => {
+                    if let Err(error) = self.catch_up(&mut sinks, &mut held) {
+                        return Some(Err(error));
+                    }
+                    return Some(file.finish(sinks, &mut header, &trees, &order, record_size));
+                }
+            }
+        }
+        // The caller went away without finishing.
+        self.resume(&mut sinks, &mut held).ok();
+        file.abandon(sinks);
+        None
+    }
+
+    /// For a caller waiting on the thread: a failure it has not been told of yet is its answer
+    /// (a caller retries only once it has been told); otherwise the held hand-overs are
+    /// retried.
+    fn catch_up(&self, sinks: &mut [SnapshotSink], held: &mut VecDeque<Handover>) -> Result<()> {
+        let unseen = lock(&self.shared).failure.take();
+        match unseen {
+            Some(error) => Err(error),
+            None => self.resume(sinks, held),
+        }
+    }
+
+    /// Writes the held hand-overs in order, stopping at the first that fails (it stays held;
+    /// its error goes to the caller when this was not a caller's request).
+    fn resume(&self, sinks: &mut [SnapshotSink], held: &mut VecDeque<Handover>) -> Result<()> {
+        while let Some(handover) = held.front() {
+            let sink = &mut sinks[handover.index];
+            if handover.last {
+                sink.complete_with_next_write();
+            }
+            if let Err(error) = sink.write(&handover.bytes, handover.offset) {
+                lock(&self.shared).stalled = true;
+                return Err(error);
+            }
+            if let Some(done) = held.pop_front() {
+                lock(&self.recycled).push(done.bytes);
+            }
+            self.publish(sinks);
+        }
+        lock(&self.shared).stalled = false;
+        Ok(())
+    }
+
+    fn publish(&self, sinks: &[SnapshotSink]) {
+        lock(&self.shared).stats = sinks
+            .iter()
+            .map(|sink| SnapshotStats {
+                snapshot: sink.snapshot(),
+                galaxies_written: sink.rows(),
+                ..SnapshotStats::default()
+            })
+            .collect();
+    }
+}
+
+/// A poisoned lock still holds consistent data here: every update is a single assignment.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = writer.stats();
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -10,6 +10,7 @@
 
 mod background;
 mod direct;
+mod file;
 mod typed;
 
 pub use typed::Hdf5Output;
