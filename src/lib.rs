@@ -92,6 +92,7 @@ pub mod sage;
 mod schema;
 mod sink;
 pub mod staged;
+mod transpose;
 pub use crate::hdf5::{
     names, recover, recover_with, write_master, AttrValue, Catalogue, Compression, Cosmology,
     Durability, FieldAttributes, FileFormat, FlushHook, Hdf5Options, Hdf5Output, Header,
@@ -106,6 +107,7 @@ pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
 pub use schema::{Field, GalaxyRecord, Schema};
 pub use sink::BinaryFile;
+pub use transpose::transpose;
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,8 +1,8 @@
 //! The write callback of one snapshot: record bytes in, one hyperslab per field out.
 //!
 //! The buffer hands over whole records at a stream offset; the offset divided by the record size
-//! is the first row. The records are transposed block by block into a reused scratch buffer (one
-//! contiguous column per field), then every dataset of the snapshot is extended and written with
+//! is the first row. The records are transposed into a reused scratch buffer (one contiguous
+//! column per field), then every dataset of the snapshot is extended and written with
 //! one `H5Dwrite` each, through dataset handles and types opened once for the life of the file.
 //! Datasets not created yet are created at the first hand-over, with chunks fitted to the rows
 //! when that hand-over is the snapshot's last.
@@ -12,16 +12,12 @@ use super::names;
 use super::raw::{self, Rows};
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
-use crate::schema::Field;
+use crate::transpose::transpose;
 use std::sync::{Arc, Mutex};
 
 /// The transpose buffer, shared by the sinks of one file: HDF5 calls are serialised anyway, and
 /// one buffer of the largest flush is touched once instead of one per snapshot.
 pub type Scratch = Arc<Mutex<Vec<u8>>>;
-
-/// Rows per transpose block: 256 SAGE records are 58 KiB, which stays in L2 while every field
-/// of the block is gathered.
-const BLOCK_ROWS: usize = 256;
 
 /// Called after every successful hand-over with the snapshot's total row count, e.g. to make
 /// the rows durable.
@@ -111,22 +107,14 @@ impl WriteCallback for SnapshotSink {
             .scratch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if scratch.len() < bytes.len() {
-            scratch.resize(bytes.len(), 0);
-        }
-        let scratch = &mut scratch[..bytes.len()];
-        transpose(bytes, record_size, self.columns.fields(), scratch);
+        let ranges = transpose(bytes, record_size, self.columns.fields(), &mut scratch);
 
         let fit = if self.completing {
             ChunkFit::Complete(first + rows as u64)
         } else {
             ChunkFit::Configured
         };
-        let mut column_start = 0;
-        for column in self.columns.get_or_create(fit)? {
-            let size = column.field.size();
-            let column_bytes = &scratch[column_start..column_start + rows * size];
-            column_start += rows * size;
+        for (column, range) in self.columns.get_or_create(fit)?.iter().zip(ranges) {
             let context = || {
                 format!(
                     "{} {}",
@@ -142,7 +130,7 @@ impl WriteCallback for SnapshotSink {
                     inner: &column.field.shape,
                     mem_type: column.datatype.id(),
                     element_size: column.field.dtype.size(),
-                    bytes: column_bytes,
+                    bytes: &scratch[range],
                     extend: column.extendable,
                     raw_chunks: column.raw_chunks,
                 },
@@ -154,50 +142,5 @@ impl WriteCallback for SnapshotSink {
             hook(self.rows)?;
         }
         Ok(())
-    }
-}
-
-/// Gathers each field of `records` into its own contiguous column of `out`, columns in field
-/// order, block by block so that a block of records is read from memory once.
-pub fn transpose(records: &[u8], record_size: usize, fields: &[Field], out: &mut [u8]) {
-    let rows = records.len() / record_size;
-    let mut block_start = 0;
-    while block_start < rows {
-        let block_end = (block_start + BLOCK_ROWS).min(rows);
-        let block = &records[block_start * record_size..block_end * record_size];
-        let mut column_start = 0;
-        for field in fields {
-            let size = field.size();
-            let out = &mut out[column_start + block_start * size..column_start + block_end * size];
-            gather(block, record_size, field.offset, size, out);
-            column_start += rows * size;
-        }
-        block_start = block_end;
-    }
-}
-
-/// Copies the `size` bytes at `offset` of every record into `out`, back to back. The common
-/// widths get their own loops so that the compiler emits plain loads and stores.
-fn gather(records: &[u8], record_size: usize, offset: usize, size: usize, out: &mut [u8]) {
-    fn fixed<const N: usize>(records: &[u8], record_size: usize, offset: usize, out: &mut [u8]) {
-        for (record, value) in records
-            .chunks_exact(record_size)
-            .zip(out.chunks_exact_mut(N))
-        {
-            value.copy_from_slice(&record[offset..offset + N]);
-        }
-    }
-    match size {
-        4 => fixed::<4>(records, record_size, offset, out),
-        8 => fixed::<8>(records, record_size, offset, out),
-        12 => fixed::<12>(records, record_size, offset, out),
-        _ => {
-            for (record, value) in records
-                .chunks_exact(record_size)
-                .zip(out.chunks_exact_mut(size))
-            {
-                value.copy_from_slice(&record[offset..offset + size]);
-            }
-        }
     }
 }
