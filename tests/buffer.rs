@@ -11,16 +11,19 @@ use std::rc::Rc;
 /// Every hand-over: (offset, bytes).
 type Chunks = Rc<RefCell<Vec<(u64, Vec<u8>)>>>;
 
-/// Records every hand-over; fails the calls whose numbers are in `fail_on`.
+/// Records every hand-over; fails the calls whose numbers are in `fail_on`. With `takes`, it
+/// takes the buffer's own vector when offered (as the background writer does), leaving a
+/// smaller one in its place.
 #[derive(Default, Clone, Debug)]
 struct Recorder {
     chunks: Chunks,
     calls: usize,
     fail_on: Vec<usize>,
+    takes: bool,
 }
 
-impl WriteCallback for Recorder {
-    fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
+impl Recorder {
+    fn called(&mut self) -> Result<()> {
         self.calls += 1;
         if self.fail_on.contains(&self.calls) {
             return Err(Error::BadFile {
@@ -28,7 +31,24 @@ impl WriteCallback for Recorder {
                 problem: format!("injected failure on call {}", self.calls),
             });
         }
+        Ok(())
+    }
+}
+
+impl WriteCallback for Recorder {
+    fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
+        self.called()?;
         self.chunks.borrow_mut().push((offset, bytes.to_vec()));
+        Ok(())
+    }
+
+    fn write_owned(&mut self, bytes: &mut Vec<u8>, offset: u64) -> Result<()> {
+        if !self.takes {
+            return self.write(bytes, offset);
+        }
+        self.called()?;
+        let taken = std::mem::replace(bytes, vec![0xEE; 3]);
+        self.chunks.borrow_mut().push((offset, taken));
         Ok(())
     }
 }
@@ -77,9 +97,10 @@ proptest! {
         sizes in prop::collection::vec(0usize..3000, 0..40),
         record_size in prop::option::of(1usize..64),
         records_per_unit in prop::option::of(1usize..8),
+        takes in any::<bool>(),
     ) {
         let record_size_or_one = record_size.unwrap_or(1);
-        let recorder = Recorder::default();
+        let recorder = Recorder { takes, ..Recorder::default() };
         let mut buffer = Buffer::new(config, recorder.clone()).unwrap();
         if let Some(record_size) = record_size {
             buffer.set_record_size(record_size).unwrap();
@@ -219,9 +240,10 @@ fn large_writes_bypass_the_buffer() {
 
 #[test]
 fn a_failed_flush_keeps_the_bytes_and_a_retry_writes_them_once() {
-    for fail_on in 1..=6 {
+    for (fail_on, takes) in (1..=6).flat_map(|n| [(n, false), (n, true)]) {
         let recorder = Recorder {
             fail_on: vec![fail_on],
+            takes,
             ..Recorder::default()
         };
         let mut buffer = Buffer::new(BufferConfig::fixed(32), recorder.clone()).unwrap();
@@ -249,7 +271,7 @@ fn a_failed_flush_keeps_the_bytes_and_a_retry_writes_them_once() {
         assert_eq!(
             recorder.concatenated(),
             written,
-            "failure on call {fail_on}"
+            "failure on call {fail_on}, callback taking the bytes: {takes}"
         );
     }
 }

@@ -34,6 +34,14 @@ pub trait WriteCallback {
     /// Writes `bytes`, which start at `offset` in the stream. On error nothing of `bytes` may be
     /// considered written: the buffer keeps them and a retry hands them over again.
     fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()>;
+
+    /// Like [`write`](Self::write), called when the buffer hands over everything it holds: a
+    /// callback that keeps the bytes (to write them on another thread, say) may take `bytes` and
+    /// leave another vector in its place, saving a copy; the buffer clears whatever it gets back.
+    /// On error `bytes` must hold what it held on entry. By default this calls `write`.
+    fn write_owned(&mut self, bytes: &mut Vec<u8>, offset: u64) -> Result<()> {
+        self.write(bytes, offset)
+    }
 }
 
 /// Counters of one buffer's life.
@@ -342,11 +350,24 @@ impl<W: WriteCallback> Buffer<W> {
             .callback
             .as_mut()
             .expect("the callback is present until finish");
+        if whole == self.data.len() {
+            let len = self.data.len();
+            deliver(callback, &mut self.stats, &mut self.offset, len, |c, at| {
+                c.write_owned(&mut self.data, at)
+            })?;
+            self.data.clear();
+            if self.data.capacity() < self.capacity {
+                self.data.reserve_exact(self.capacity);
+            }
+            return Ok(());
+        }
+        let held = &self.data[..whole];
         deliver(
             callback,
             &mut self.stats,
             &mut self.offset,
-            &self.data[..whole],
+            whole,
+            |c, at| c.write(held, at),
         )?;
         self.data.drain(..whole);
         Ok(())
@@ -357,29 +378,35 @@ impl<W: WriteCallback> Buffer<W> {
             .callback
             .as_mut()
             .expect("the callback is present until finish");
-        deliver(callback, &mut self.stats, &mut self.offset, bytes)
+        deliver(
+            callback,
+            &mut self.stats,
+            &mut self.offset,
+            bytes.len(),
+            |c, at| c.write(bytes, at),
+        )
     }
 }
 
-/// One hand-over to the callback; offset and counters advance only when it succeeds.
+/// One hand-over of `len` bytes to the callback (`write` calls it); offset and counters
+/// advance only when it succeeds.
 fn deliver<W: WriteCallback>(
     callback: &mut W,
     stats: &mut BufferStats,
     offset: &mut u64,
-    bytes: &[u8],
+    len: usize,
+    write: impl FnOnce(&mut W, u64) -> Result<()>,
 ) -> Result<()> {
-    if bytes.is_empty() {
+    if len == 0 {
         return Ok(());
     }
-    callback
-        .write(bytes, *offset)
-        .map_err(|source| Error::Flush {
-            offset: *offset,
-            len: bytes.len(),
-            source: Box::new(source),
-        })?;
-    *offset += bytes.len() as u64;
-    stats.bytes_written += bytes.len() as u64;
+    write(callback, *offset).map_err(|source| Error::Flush {
+        offset: *offset,
+        len,
+        source: Box::new(source),
+    })?;
+    *offset += len as u64;
+    stats.bytes_written += len as u64;
     stats.callback_calls += 1;
     Ok(())
 }

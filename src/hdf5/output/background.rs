@@ -66,20 +66,46 @@ struct Handoff {
     path: PathBuf,
 }
 
+impl Handoff {
+    fn send(&mut self, bytes: Vec<u8>, offset: u64) -> std::result::Result<(), Vec<u8>> {
+        let job = Job::Rows(Handover {
+            index: self.index,
+            offset,
+            bytes,
+            last: self.last,
+        });
+        self.jobs.send(job).map_err(|failed| {
+            let Job::Rows(handover) = failed.0 else {
+                unreachable!("a hand-over sends rows")
+            };
+            handover.bytes
+        })
+    }
+
+    fn stopped(&self) -> Error {
+        Error::WriterThread {
+            path: self.path.clone(),
+            state: WriterThreadState::Stopped,
+        }
+    }
+}
+
 impl WriteCallback for Handoff {
     fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
         let mut owned = lock(&self.recycled).pop().unwrap_or_default();
         owned.clear();
         owned.extend_from_slice(bytes);
-        let job = Job::Rows(Handover {
-            index: self.index,
-            offset,
-            bytes: owned,
-            last: self.last,
-        });
-        self.jobs.send(job).map_err(|_| Error::WriterThread {
-            path: self.path.clone(),
-            state: WriterThreadState::Stopped,
+        self.send(owned, offset).map_err(|_| self.stopped())
+    }
+
+    /// The buffer's own vector goes to the I/O thread and a recycled one takes its place: the
+    /// caller's thread copies each record once, into the buffer.
+    fn write_owned(&mut self, bytes: &mut Vec<u8>, offset: u64) -> Result<()> {
+        let replacement = lock(&self.recycled).pop().unwrap_or_default();
+        let full = std::mem::replace(bytes, replacement);
+        self.send(full, offset).map_err(|returned| {
+            *bytes = returned;
+            self.stopped()
         })
     }
 }
