@@ -29,18 +29,21 @@ impl Workload {
     }
 }
 
-/// galaxy-io with the given buffer, rows per chunk and durability.
+/// galaxy-io with the given buffer, rows per chunk and durability, in the caller's thread or
+/// pipelined to a background I/O thread.
 pub fn galaxy_io(
     workload: &Workload,
     path: &Path,
     buffer: BufferConfig,
     chunk_rows: usize,
     durability: Durability,
+    background: bool,
 ) -> Result<Duration> {
     let options = Hdf5Options::default()
         .buffer(buffer)
         .chunk_rows(chunk_rows)
         .durability(durability)
+        .background(background)
         .replace(true);
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(path, &workload.snapshots, options)?;
@@ -51,9 +54,46 @@ pub fn galaxy_io(
     Ok(started.elapsed())
 }
 
+/// The physical reference: each snapshot's records copied once into an 8 MiB staging vector and
+/// written with `pwrite` when it is full, one file per snapshot in the directory `dir`; no
+/// buffer manager, no format.
+pub fn ideal_raw(workload: &Workload, dir: &Path) -> std::io::Result<Duration> {
+    use std::os::unix::fs::FileExt;
+    const STAGING: usize = 8 << 20;
+    std::fs::create_dir_all(dir)?;
+    let started = Instant::now();
+    let mut files = workload
+        .snapshots
+        .iter()
+        .map(|s| {
+            let file = std::fs::File::create_new(dir.join(format!("raw_{s}")))?;
+            Ok((file, Vec::with_capacity(STAGING), 0u64))
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let flush = |(file, staging, offset): &mut (std::fs::File, Vec<u8>, u64)| {
+        file.write_all_at(staging, *offset)?;
+        *offset += staging.len() as u64;
+        staging.clear();
+        Ok::<_, std::io::Error>(())
+    };
+    for (snapshot, galaxies) in &workload.groups {
+        let entry = &mut files[workload.index(*snapshot)];
+        let bytes: &[u8] = bytemuck::cast_slice(galaxies);
+        if entry.1.len() + bytes.len() > STAGING {
+            flush(entry)?;
+        }
+        entry.1.extend_from_slice(bytes);
+    }
+    for entry in &mut files {
+        flush(entry)?;
+    }
+    Ok(started.elapsed())
+}
+
 /// The same record bytes through the buffer manager into one positioned-write binary file per
-/// snapshot (SAGE's binary output): the practical limit.
+/// snapshot (SAGE's binary output) in the directory `dir`: the practical limit.
 pub fn binary(workload: &Workload, dir: &Path, buffer: BufferConfig) -> Result<Duration> {
+    std::fs::create_dir_all(dir).map_err(|e| galaxy_io::Error::io("creating", dir, e))?;
     let started = Instant::now();
     let mut buffers = workload
         .snapshots

@@ -7,6 +7,7 @@
 //! ```
 
 mod contenders;
+mod cpu;
 mod memory;
 
 use contenders::Workload;
@@ -75,6 +76,62 @@ fn workload(galaxies: usize, snapshots: usize) -> Workload {
     }
 }
 
+/// One timed run: wall time, and the CPU time of this process (every thread) and of the
+/// children it waited for.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Sample {
+    fn median(samples: &mut [Sample]) -> Sample {
+        let mut walls: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
+        let mut cpus: Vec<Duration> = samples.iter().map(|s| s.cpu).collect();
+        Sample {
+            wall: median(&mut walls),
+            cpu: median(&mut cpus),
+        }
+    }
+}
+
+/// What a contender left on disk: its file, or its directory of per-snapshot files.
+fn output_size(file: &Path) -> u64 {
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.is_dir() => std::fs::read_dir(file)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0),
+        Ok(meta) => meta.len(),
+        Err(_) => 0,
+    }
+}
+
+fn remove_output(file: &Path) {
+    let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_dir_all(file);
+}
+
+/// Reads every column of every snapshot of a galaxy-io file, and checks the row counts.
+fn read_all(file: &Path, workload: &Workload) -> Duration {
+    let started = std::time::Instant::now();
+    let catalogue = galaxy_io::Catalogue::open(file).expect("the output opens");
+    let mut rows = 0;
+    for &snapshot in &workload.snapshots {
+        rows += catalogue
+            .read_records::<SageGalaxy>(snapshot)
+            .expect("the snapshot reads")
+            .len();
+    }
+    assert_eq!(rows, workload.galaxies, "every galaxy reads back");
+    started.elapsed()
+}
+
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -109,88 +166,122 @@ fn main() {
     let batch = default.max_size / std::mem::size_of::<SageGalaxy>();
     let h5py = dir.join("h5py_input.bin");
     let h5py_ok = prepare_h5py_input(&workload, &h5py);
-    let names = [
-        "galaxy-io (default)",
-        "raw binary (buffer manager + pwrite)",
-        "compound dataset, row-wise (H5Type)",
-        "SAGE-style reopen per flush",
-        "galaxy-io, flush each buffer",
-        "galaxy-io, SWMR",
-        "h5py appending numpy columns",
+    let galaxy_io = |durability: Durability, background: bool| {
+        move |workload: &Workload, file: &Path| {
+            contenders::galaxy_io(
+                workload,
+                file,
+                default,
+                DEFAULT_CHUNK_ROWS,
+                durability,
+                background,
+            )
+        }
+    };
+    type Run<'a> = Box<dyn Fn(&Workload, &Path) -> Option<Duration> + 'a>;
+    let contenders: Vec<(&str, Run)> = vec![
+        (
+            "galaxy-io (default)",
+            Box::new(move |w, f| galaxy_io(Durability::AtFinish, false)(w, f).ok()),
+        ),
+        (
+            "galaxy-io, pipelined (background I/O thread)",
+            Box::new(move |w, f| galaxy_io(Durability::AtFinish, true)(w, f).ok()),
+        ),
+        (
+            "ideal raw (staging copy + pwrite)",
+            Box::new(|w, f| contenders::ideal_raw(w, f).ok()),
+        ),
+        (
+            "raw binary (buffer manager + pwrite)",
+            Box::new(move |w, f| contenders::binary(w, f, default).ok()),
+        ),
+        (
+            "compound dataset, row-wise (H5Type)",
+            Box::new(move |w, f| contenders::compound(w, f, batch).ok()),
+        ),
+        (
+            "SAGE-style reopen per flush",
+            Box::new(|w, f| contenders::sage_reopen(w, f).ok()),
+        ),
+        (
+            "galaxy-io, flush each buffer",
+            Box::new(move |w, f| galaxy_io(Durability::FlushEachBuffer, false)(w, f).ok()),
+        ),
+        (
+            "galaxy-io, SWMR",
+            Box::new(move |w, f| galaxy_io(Durability::Swmr, false)(w, f).ok()),
+        ),
+        (
+            "h5py appending numpy columns",
+            Box::new(|w, f| {
+                if h5py_ok {
+                    run_h5py(&h5py, f, &w.snapshots)
+                } else {
+                    None
+                }
+            }),
+        ),
     ];
-    let mut times: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
+    // One untimed round first: the page cache, the allocator and HDF5's free lists start warm
+    // for every contender, not only for those that happen to run later.
+    for (index, (_, run)) in contenders.iter().enumerate() {
+        let file = dir.join(format!("warmup_{index}.hdf5"));
+        run(&workload, &file);
+        remove_output(&file);
+    }
+    let mut samples: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+    let mut sizes: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut reads: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for round in 0..options.rounds {
-        for index in 0..names.len() {
+        for index in 0..contenders.len() {
             // Rotate the order every round so no contender always runs first.
-            let name = names[(index + round) % names.len()];
+            let (name, run) = &contenders[(index + round) % contenders.len()];
             let file = dir.join(format!("round{round}_{index}.hdf5"));
-            let time = match name {
-                "galaxy-io (default)" => Some(
-                    contenders::galaxy_io(
-                        &workload,
-                        &file,
-                        default,
-                        DEFAULT_CHUNK_ROWS,
-                        Durability::AtFinish,
-                    )
-                    .unwrap(),
-                ),
-                "raw binary (buffer manager + pwrite)" => {
-                    Some(contenders::binary(&workload, dir, default).unwrap())
+            let before = cpu::now();
+            if let Some(wall) = run(&workload, &file) {
+                let cpu = cpu::now() - before;
+                samples.entry(name).or_default().push(Sample { wall, cpu });
+                sizes.insert(name, output_size(&file));
+                if name.starts_with("galaxy-io") {
+                    reads
+                        .entry(name)
+                        .or_default()
+                        .push(read_all(&file, &workload));
                 }
-                "compound dataset, row-wise (H5Type)" => {
-                    Some(contenders::compound(&workload, &file, batch).unwrap())
-                }
-                "SAGE-style reopen per flush" => {
-                    Some(contenders::sage_reopen(&workload, &file).unwrap())
-                }
-                "galaxy-io, flush each buffer" => Some(
-                    contenders::galaxy_io(
-                        &workload,
-                        &file,
-                        default,
-                        DEFAULT_CHUNK_ROWS,
-                        Durability::FlushEachBuffer,
-                    )
-                    .unwrap(),
-                ),
-                "galaxy-io, SWMR" => Some(
-                    contenders::galaxy_io(
-                        &workload,
-                        &file,
-                        default,
-                        DEFAULT_CHUNK_ROWS,
-                        Durability::Swmr,
-                    )
-                    .unwrap(),
-                ),
-                _ if h5py_ok => run_h5py(&h5py, &file, &workload.snapshots),
-                _ => None,
-            };
-            if let Some(time) = time {
-                times.entry(name).or_default().push(time);
             }
-            let _ = std::fs::remove_file(&file);
+            remove_output(&file);
         }
     }
-    let medians: BTreeMap<&str, Duration> = times
+    let medians: BTreeMap<&str, Sample> = samples
         .iter_mut()
-        .map(|(name, t)| (*name, median(t)))
+        .map(|(name, s)| (*name, Sample::median(s)))
         .collect();
-    let ours = medians["galaxy-io (default)"];
-    println!("| contender | median time | MB/s | galaxies/s | galaxy-io speed ÷ this |");
-    println!("|---|---:|---:|---:|---:|");
-    for name in names {
-        let Some(&time) = medians.get(name) else {
-            println!("| {name} | not run (python3 with h5py missing) | | | |");
+    let ours = medians["galaxy-io (default)"].wall;
+    println!("| contender | median wall | median CPU (user+sys) | MB/s | galaxies/s | file | galaxy-io speed ÷ this |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (name, _) in &contenders {
+        let Some(sample) = medians.get(name) else {
+            println!("| {name} | not run (python3 with h5py missing) | | | | | |");
             continue;
         };
         println!(
-            "| {name} | {:.3} s | {:.0} | {:.2} M | {:.2}x |",
+            "| {name} | {:.3} s | {:.3} s | {:.0} | {:.2} M | {:.1} MiB | {:.2}x |",
+            sample.wall.as_secs_f64(),
+            sample.cpu.as_secs_f64(),
+            mb_per_s(bytes, sample.wall),
+            workload.galaxies as f64 / sample.wall.as_secs_f64() / 1e6,
+            sizes[name] as f64 / (1 << 20) as f64,
+            sample.wall.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
+    println!("\n| reading every column back (Catalogue) | median | MB/s |\n|---|---:|---:|");
+    for (name, times) in &mut reads {
+        let time = median(times);
+        println!(
+            "| {name} | {:.3} s | {:.0} |",
             time.as_secs_f64(),
-            mb_per_s(bytes, time),
-            workload.galaxies as f64 / time.as_secs_f64() / 1e6,
-            time.as_secs_f64() / ours.as_secs_f64()
+            mb_per_s(bytes, time)
         );
     }
 
@@ -265,6 +356,7 @@ fn sweeps(workload: &Workload, dir: &Path) {
                     buffer,
                     chunk_rows,
                     Durability::AtFinish,
+                    false,
                 )
                 .unwrap()
             })

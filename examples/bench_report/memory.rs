@@ -16,14 +16,16 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// `--rss N DIR`: write N galaxies over 8 snapshots with the default configuration, generated
-/// in batches of 10 000 so that the generator holds little, and print the peak in KiB.
+/// `--rss N DIR [background]`: write N galaxies over 8 snapshots with the default configuration
+/// (or pipelined to the background I/O thread), generated in batches of 10 000 so that the
+/// generator holds little, and print the peak in KiB.
 pub fn child(args: &[String]) -> ! {
     let galaxies: usize = args[0].parse().expect("--rss N DIR");
+    let background = args.get(2).map(String::as_str) == Some("background");
 
     let path = Path::new(&args[1]).join(format!("rss_{galaxies}.hdf5"));
     let snapshots: Vec<u32> = (0..8).map(|i| 63 - 8 * i).collect();
-    let options = Hdf5Options::default().replace(true);
+    let options = Hdf5Options::default().replace(true).background(background);
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &snapshots, options).expect("created");
     let mut synthetic = Synthetic::new(1, 500.0);
     let mut written = 0;
@@ -46,13 +48,13 @@ pub fn child(args: &[String]) -> ! {
     std::process::exit(0);
 }
 
-/// Runs the child for 1M and 10M galaxies and prints the peaks.
+/// Runs the child for 1M, 10M and 20M galaxies and prints the peaks.
 pub fn report() {
     let exe = std::env::current_exe().expect("the report knows its path");
     let dir = std::env::temp_dir();
-    let peak = |n: usize| -> u64 {
+    let peak = |n: usize, mode: &str| -> u64 {
         let out = Command::new(&exe)
-            .args(["--rss", &n.to_string(), dir.to_str().expect("utf-8")])
+            .args(["--rss", &n.to_string(), dir.to_str().expect("utf-8"), mode])
             .output()
             .expect("child runs");
         String::from_utf8_lossy(&out.stdout)
@@ -60,16 +62,27 @@ pub fn report() {
             .parse()
             .unwrap_or(0)
     };
-    let (one, ten) = (peak(1_000_000), peak(10_000_000));
     println!(
-        "\n| galaxies written (8 snapshots, default buffers) | peak RSS (VmHWM) |\n|---:|---:|"
+        "\n| galaxies written (8 snapshots, default buffers) | peak RSS (VmHWM) | pipelined |\n|---:|---:|---:|"
     );
-    println!("| 1 000 000 | {:.1} MiB |", one as f64 / 1024.0);
+    let one = [peak(1_000_000, "foreground"), peak(1_000_000, "background")];
+    let mib = |kib: u64| kib as f64 / 1024.0;
     println!(
-        "| 10 000 000 | {:.1} MiB ({:+.1} % of the 1M peak) |",
-        ten as f64 / 1024.0,
-        (ten as f64 / one as f64 - 1.0) * 100.0
+        "| 1 000 000 | {:.1} MiB | {:.1} MiB |",
+        mib(one[0]),
+        mib(one[1])
     );
+    for (label, galaxies) in [("10 000 000", 10_000_000), ("20 000 000", 20_000_000)] {
+        let kib = [peak(galaxies, "foreground"), peak(galaxies, "background")];
+        let growth = |i: usize| (kib[i] as f64 / one[i] as f64 - 1.0) * 100.0;
+        println!(
+            "| {label} | {:.1} MiB ({:+.1} %) | {:.1} MiB ({:+.1} %) |",
+            mib(kib[0]),
+            growth(0),
+            mib(kib[1]),
+            growth(1)
+        );
+    }
 }
 
 /// CPU, cores, memory, kernel, HDF5 and the file system of `dir`.
