@@ -5,6 +5,7 @@
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::Member;
+use crate::units::Unit;
 use std::collections::HashMap;
 
 /// A galaxy record: a `#[repr(C)]` plain-old-data struct whose fields map to datasets.
@@ -68,6 +69,9 @@ pub struct Field {
     pub shape: Vec<usize>,
     /// Units (`Units` attribute).
     pub units: String,
+    /// The units parsed (the machine-readable unit attributes); `None` when not known, as for a
+    /// dataset read from a file that does not declare them.
+    pub unit: Option<Unit>,
     /// Description (`Description` attribute).
     pub description: String,
 }
@@ -87,6 +91,7 @@ impl Field {
             dtype,
             shape: Vec::new(),
             units: String::new(),
+            unit: Some(Unit::DIMENSIONLESS),
             description: String::new(),
         }
     }
@@ -225,6 +230,7 @@ fn collect(members: &[Member], prefix: &str, base: usize, out: &mut Vec<Field>) 
                 dtype: layout.dtype,
                 shape: layout.shape.dims().to_vec(),
                 units: layout.units.to_owned(),
+                unit: Some(layout.unit.clone()),
                 description: layout.description.to_owned(),
             }),
             Member::Flatten {

@@ -122,6 +122,10 @@ pub struct Unit {
     symbol: Cow<'static, str>,
 }
 
+// The factor is always finite and positive (parsing refuses anything else), so equality is
+// total.
+impl Eq for Unit {}
+
 impl Unit {
     /// A pure number.
     pub const DIMENSIONLESS: Unit = Unit {

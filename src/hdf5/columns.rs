@@ -277,6 +277,7 @@ pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Res
             dtype: found.column.dtype,
             shape: found.column.inner.clone(),
             units: text(names::UNITS),
+            unit: None,
             description: text(names::DESCRIPTION),
         };
         offset = offset

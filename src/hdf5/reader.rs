@@ -236,6 +236,7 @@ impl Catalogue {
             dtype: T::DTYPE,
             shape: T::SHAPE.dims().to_vec(),
             units: String::new(),
+            unit: None,
             description: String::new(),
         };
         let parts = self.snapshot_parts(snapshot)?;
