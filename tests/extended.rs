@@ -120,7 +120,8 @@ fn h5py_sees_extended_properties_like_static_ones() {
         s = h5py.File(sys.argv[1], 'r')['Snap_63']\n\
         h2, mass = s['H2Mass'], s['StellarMass']\n\
         assert h2.dtype == mass.dtype and h2.maxshape == mass.maxshape\n\
-        assert set(h2.attrs.keys()) == set(mass.attrs.keys()) == {'Description', 'Units'}\n\
+        assert set(h2.attrs.keys()) == set(mass.attrs.keys()) >= {'Description', 'Units', 'units'}\n\
+        assert h2.attrs['units'] == mass.attrs['units'] == b'1e10*Msun'\n\
         assert h2.attrs['Units'] == b'1.0e10 Msun/h'\n\
         assert list(h2[:]) == [0, 1, 2, 3, 4]\n\
         assert s.attrs['num_gals'] == 5\n\
