@@ -79,6 +79,8 @@
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
 //! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
+//! - [`units`]: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit), written as
+//!   machine-readable attributes and read back by [`Catalogue::field_unit`].
 #![warn(missing_docs, missing_debug_implementations)]
 
 extern crate self as galaxy_io;
