@@ -77,12 +77,14 @@ pub struct Field {
 }
 
 impl Field {
-    /// A scalar field with no units or description, for building schemas by hand.
+    /// A scalar field with no units (none declared: only an empty `Units` text is written) or
+    /// description, for building schemas by hand.
     ///
     /// ```
     /// use galaxy_io::{Dtype, Field};
     /// let field = Field::scalar("Mvir", 4, Dtype::F32);
     /// assert_eq!(field.size(), 4);
+    /// assert!(field.unit.is_none());
     /// ```
     pub fn scalar(name: impl Into<String>, offset: usize, dtype: Dtype) -> Field {
         Field {
@@ -91,9 +93,30 @@ impl Field {
             dtype,
             shape: Vec::new(),
             units: String::new(),
-            unit: Some(Unit::DIMENSIONLESS),
+            unit: None,
             description: String::new(),
         }
+    }
+
+    /// The same field with `units` (the derive's grammar) as its `Units` text and its parsed
+    /// unit; `comoving` as the derive's key. Fails with an error naming the field when the text
+    /// does not parse.
+    ///
+    /// ```
+    /// use galaxy_io::{Dtype, Field};
+    /// let field = Field::scalar("Posx", 0, Dtype::F32).with_units("Mpc/h", true)?;
+    /// assert_eq!(field.units, "Mpc/h");
+    /// assert!(field.unit.unwrap().is_comoving());
+    /// assert!(Field::scalar("Mvir", 0, Dtype::F32).with_units("Msum", false).is_err());
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn with_units(mut self, units: &str, comoving: bool) -> Result<Field> {
+        let unit = crate::units::declare(units, comoving).map_err(|error| {
+            Error::Schema(format!("field `{}`: invalid units: {error}", self.name))
+        })?;
+        self.units = units.to_owned();
+        self.unit = Some(unit);
+        Ok(self)
     }
 
     /// Elements per record (the product of the shape), saturating at `usize::MAX` for shapes

@@ -48,7 +48,7 @@ mod table;
 
 pub use error::UnitError;
 pub use exponent::Exponent;
-pub use parse::parse;
+pub use parse::{declare, parse};
 
 use std::borrow::Cow;
 

@@ -43,6 +43,24 @@ pub fn parse(text: &str) -> Result<Unit, UnitError> {
     value.finish(text, log10)
 }
 
+/// Parses a unit text and, when `comoving`, declares it comoving ([`Unit::comoving`]): the
+/// derive's `units = "...", comoving` at run time.
+///
+/// ```
+/// let unit = galaxy_units::declare("Mpc/h", true)?;
+/// assert!(unit.is_comoving());
+/// assert!(galaxy_units::declare("Msun", true).is_err());
+/// # Ok::<(), galaxy_units::UnitError>(())
+/// ```
+pub fn declare(text: &str, comoving: bool) -> Result<Unit, UnitError> {
+    let unit = parse(text)?;
+    if comoving {
+        unit.comoving()
+    } else {
+        Ok(unit)
+    }
+}
+
 /// What a part of the text amounts to.
 #[derive(Clone, Debug)]
 struct Value {

@@ -15,7 +15,6 @@ use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::layout::Member;
 use crate::schema::{Field, GalaxyRecord, Schema};
-use crate::units::{Unit, UnitError};
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -123,16 +122,6 @@ impl PropertySpec {
         self.comoving = true;
         self
     }
-
-    /// The units parsed, or why they do not parse.
-    fn unit(&self) -> std::result::Result<Unit, UnitError> {
-        let unit = crate::units::parse(&self.units)?;
-        if self.comoving {
-            unit.comoving()
-        } else {
-            Ok(unit)
-        }
-    }
 }
 
 struct State {
@@ -229,8 +218,7 @@ impl PropertyRegistry {
         if state.extra.iter().any(|field| field.name == spec.name) {
             return Err(problem("is already registered".into()));
         }
-        let unit = spec
-            .unit()
+        let unit = crate::units::declare(&spec.units, spec.comoving)
             .map_err(|error| problem(format!("invalid units: {error}")))?;
         let mut extra = state.extra.clone();
         extra.push(Field {
