@@ -172,9 +172,13 @@ pub fn run(args: Args) -> Result<()> {
         let parsed = match catalogue.field_unit(first, &field.name) {
             Ok(Some(unit)) => format!("{unit}  [x {:.4e} to CGS]", unit.cgs_factor()),
             Ok(None) => "-".to_owned(),
-            Err(why) => {
+            Err(error) => {
                 problems += 1;
-                format!("(unreadable: {why})")
+                // The row already names the field.
+                match error {
+                    Error::SchemaMismatch { problem, .. } => format!("(unreadable: {problem})"),
+                    other => format!("(unreadable: {other})"),
+                }
             }
         };
         println!(
