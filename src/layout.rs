@@ -5,6 +5,7 @@
 
 use crate::dtype::{Dtype, FieldType};
 pub use crate::dtype::{Shape, MAX_RANK};
+use crate::units::Unit;
 
 /// An array field whose components can be written as separate datasets (`#[galaxy(split)]`).
 #[diagnostic::on_unimplemented(
@@ -24,7 +25,7 @@ impl<T: FieldType, const N: usize> SplitField for [T; N] {
 }
 
 /// One written field as the derive describes it, all `'static`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct FieldLayout {
     /// Dataset name.
     pub name: &'static str,
@@ -36,13 +37,15 @@ pub struct FieldLayout {
     pub shape: Shape,
     /// Units, written as the dataset's `Units` attribute.
     pub units: &'static str,
+    /// The units parsed at compile time, written as the machine-readable unit attributes.
+    pub unit: Unit,
     /// Description, written as the dataset's `Description` attribute.
     pub description: &'static str,
 }
 
 /// An entry of a record's static layout: a field, or a nested record whose fields join the
 /// parent's (`#[galaxy(flatten)]`), their names prefixed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Member {
     /// A field of this record.
     Field(FieldLayout),

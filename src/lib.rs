@@ -52,7 +52,9 @@
 //! | attribute | on | effect |
 //! |---|---|---|
 //! | `name = "StellarMass"` | field | dataset name (default: the field's name); the prefix for `flatten` |
-//! | `units = "..."` | field | the dataset's `Units` attribute |
+//! | `units = "..."` | field | the units, parsed at compile time ([`galaxy_units`](crate::units)'s grammar: `"1.0e10 Msun/h"`, `"km/s"`, `"log10(erg/s)"`); the `Units` text and the machine-readable unit attributes |
+//! | `comoving` | field with `units` | the values are comoving: the scale-factor exponent is the length exponent |
+//! | `units_text = "..."` | field with `units` | the `Units` text when it must differ from `units` (kept word for word for old readers) |
 //! | `description = "..."` | field | the `Description` attribute (default: the `///` doc comment) |
 //! | `descriptions = ["...", ...]` | `split` field | one `Description` per component |
 //! | `skip` | field | kept in memory, not written (padding, scratch values) |
@@ -77,6 +79,8 @@
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
 //! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
+//! - [`units`]: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit), written as
+//!   machine-readable attributes and read back by [`Catalogue::field_unit`].
 #![warn(missing_docs, missing_debug_implementations)]
 
 extern crate self as galaxy_io;
@@ -105,6 +109,8 @@ pub use dtype::{Dtype, FieldType};
 pub use error::{Error, Result, WriterThreadState};
 pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
+/// Units of fields: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit).
+pub use galaxy_units as units;
 pub use schema::{Field, GalaxyRecord, Schema};
 pub use sink::BinaryFile;
 pub use transpose::transpose;

@@ -5,6 +5,7 @@
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::Member;
+use crate::units::Unit;
 use std::collections::HashMap;
 
 /// A galaxy record: a `#[repr(C)]` plain-old-data struct whose fields map to datasets.
@@ -68,17 +69,22 @@ pub struct Field {
     pub shape: Vec<usize>,
     /// Units (`Units` attribute).
     pub units: String,
+    /// The units parsed (the machine-readable unit attributes); `None` when not known, as for a
+    /// dataset read from a file that does not declare them.
+    pub unit: Option<Unit>,
     /// Description (`Description` attribute).
     pub description: String,
 }
 
 impl Field {
-    /// A scalar field with no units or description, for building schemas by hand.
+    /// A scalar field with no units (none declared: only an empty `Units` text is written) or
+    /// description, for building schemas by hand.
     ///
     /// ```
     /// use galaxy_io::{Dtype, Field};
     /// let field = Field::scalar("Mvir", 4, Dtype::F32);
     /// assert_eq!(field.size(), 4);
+    /// assert!(field.unit.is_none());
     /// ```
     pub fn scalar(name: impl Into<String>, offset: usize, dtype: Dtype) -> Field {
         Field {
@@ -87,8 +93,30 @@ impl Field {
             dtype,
             shape: Vec::new(),
             units: String::new(),
+            unit: None,
             description: String::new(),
         }
+    }
+
+    /// The same field with `units` (the derive's grammar) as its `Units` text and its parsed
+    /// unit; `comoving` as the derive's key. Fails with an error naming the field when the text
+    /// does not parse.
+    ///
+    /// ```
+    /// use galaxy_io::{Dtype, Field};
+    /// let field = Field::scalar("Posx", 0, Dtype::F32).with_units("Mpc/h", true)?;
+    /// assert_eq!(field.units, "Mpc/h");
+    /// assert!(field.unit.unwrap().is_comoving());
+    /// assert!(Field::scalar("Mvir", 0, Dtype::F32).with_units("Msum", false).is_err());
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn with_units(mut self, units: &str, comoving: bool) -> Result<Field> {
+        let unit = crate::units::declare(units, comoving).map_err(|error| {
+            Error::Schema(format!("field `{}`: invalid units: {error}", self.name))
+        })?;
+        self.units = units.to_owned();
+        self.unit = Some(unit);
+        Ok(self)
     }
 
     /// Elements per record (the product of the shape), saturating at `usize::MAX` for shapes
@@ -225,6 +253,7 @@ fn collect(members: &[Member], prefix: &str, base: usize, out: &mut Vec<Field>) 
                 dtype: layout.dtype,
                 shape: layout.shape.dims().to_vec(),
                 units: layout.units.to_owned(),
+                unit: Some(layout.unit.clone()),
                 description: layout.description.to_owned(),
             }),
             Member::Flatten {

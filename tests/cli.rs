@@ -47,6 +47,8 @@ fn demo_then_inspect_with_a_plot() {
         "10000",
         "StellarMass",
         "1.0e10 Msun/h",
+        "1e10*Msun*h^-1  [x 1.9884e43 to CGS]",
+        "Mpc*h^-1 (comoving)",
         "median",
         "smf.png",
     ] {

@@ -120,7 +120,8 @@ fn h5py_sees_extended_properties_like_static_ones() {
         s = h5py.File(sys.argv[1], 'r')['Snap_63']\n\
         h2, mass = s['H2Mass'], s['StellarMass']\n\
         assert h2.dtype == mass.dtype and h2.maxshape == mass.maxshape\n\
-        assert set(h2.attrs.keys()) == set(mass.attrs.keys()) == {'Description', 'Units'}\n\
+        assert set(h2.attrs.keys()) == set(mass.attrs.keys()) >= {'Description', 'Units', 'units'}\n\
+        assert h2.attrs['units'] == mass.attrs['units'] == b'1e10*Msun'\n\
         assert h2.attrs['Units'] == b'1.0e10 Msun/h'\n\
         assert list(h2[:]) == [0, 1, 2, 3, 4]\n\
         assert s.attrs['num_gals'] == 5\n\
@@ -186,6 +187,37 @@ fn registration_errors() {
     );
     let invalid = registry.register::<f32>(spec("a/b"), 0.0).unwrap_err();
     assert!(matches!(invalid, Error::Property { .. }), "{invalid}");
+
+    // Units go through the derive's parser, at registration; the error names the property.
+    let units = |name: &str, units: &str| PropertySpec::new(name, units, "");
+    for (spec, expected) in [
+        (units("H2Frac", "Msum/h"), "`H2Frac`: invalid units: unknown unit `Msum` at byte 0 of `Msum/h` (did you mean `Msun`?)"),
+        (units("H2Disk", "Mpc^"), "`H2Disk`: invalid units: expected an integer exponent"),
+        (units("H2Ratio", "1/h"), "`H2Ratio`: invalid units: `1/h` is a pure number with an `h` exponent"),
+        (units("H2Mass2", "1.0e10 Msun/h").comoving(), "`H2Mass2`: invalid units: `1e10*Msun` has no length dimension"),
+    ] {
+        let error = registry.register::<f32>(spec, 0.0).unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+    let centre = registry
+        .register::<f32>(units("H2Centre", "kpc/h").comoving(), 0.0)
+        .unwrap();
+    let field = registry
+        .schema()
+        .unwrap()
+        .field("H2Centre")
+        .cloned()
+        .unwrap();
+    let unit = field.unit.unwrap();
+    assert_eq!(
+        (
+            unit.symbol(),
+            unit.h_exponent().as_f64(),
+            unit.a_exponent().as_f64()
+        ),
+        ("kpc", -1.0, 1.0)
+    );
+    assert_eq!(registry.name(centre).unwrap(), "H2Centre");
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("started.hdf5");

@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
                 .map(|d| usize::from(d + bytes[3] % 5))
                 .collect(),
             units: String::new(),
+            unit: None,
             description: String::new(),
         })
         .collect();

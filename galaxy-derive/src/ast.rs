@@ -2,6 +2,7 @@
 
 use crate::attr::{self, ContainerAttrs, FieldAttrs};
 use crate::ctxt::Ctxt;
+use galaxy_units::Unit;
 use syn::ext::IdentExt;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
@@ -17,6 +18,9 @@ pub struct Field<'a> {
     pub attrs: FieldAttrs,
     /// The `///` documentation, used as the dataset description when none is given.
     pub doc: Option<String>,
+    /// `units` (and `comoving`) parsed; dimensionless without them, and after an error, which
+    /// is then in the `Ctxt` and nothing is expanded.
+    pub unit: Unit,
 }
 
 impl<'a> Record<'a> {
@@ -62,11 +66,14 @@ impl<'a> Record<'a> {
             .named
             .iter()
             .filter_map(|field| {
+                let attrs = attr::field(cx, &field.attrs);
+                let unit = declared_unit(cx, &attrs);
                 Some(Field {
                     ident: field.ident.as_ref()?,
                     ty: &field.ty,
-                    attrs: attr::field(cx, &field.attrs),
+                    attrs,
                     doc: attr::doc(&field.attrs),
+                    unit,
                 })
             })
             .collect();
@@ -92,5 +99,33 @@ impl Field<'_> {
             Some(name) => name.value(),
             None => self.ident.unraw().to_string(),
         }
+    }
+}
+
+/// Parses `units = "..."` at compile time, with `comoving` applied; a mistake is an error at the
+/// string (or at `comoving`) that quotes what was not understood.
+fn declared_unit(cx: &Ctxt, attrs: &FieldAttrs) -> Unit {
+    let Some(text) = attrs.units.get() else {
+        if let Some(path) = attrs.comoving.path() {
+            cx.error_spanned_by(
+                path,
+                "`comoving` needs `units` with a length, e.g. units = \"Mpc/h\"",
+            );
+        }
+        return Unit::DIMENSIONLESS;
+    };
+    let unit = match galaxy_units::parse(&text.value()) {
+        Ok(unit) => unit,
+        Err(error) => {
+            cx.error_spanned_by(text, format!("invalid `units`: {error}"));
+            return Unit::DIMENSIONLESS;
+        }
+    };
+    match attrs.comoving.path() {
+        None => unit,
+        Some(path) => unit.comoving().unwrap_or_else(|error| {
+            cx.error_spanned_by(path, format!("invalid `comoving`: {error}"));
+            Unit::DIMENSIONLESS
+        }),
     }
 }

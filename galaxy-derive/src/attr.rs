@@ -53,6 +53,11 @@ pub struct ContainerAttrs {
 pub struct FieldAttrs {
     pub name: Attr<LitStr>,
     pub units: Attr<LitStr>,
+    /// `comoving`: the `units` are comoving (sets the scale-factor exponent).
+    pub comoving: Attr<()>,
+    /// `units_text = "..."`: the `Units` attribute's text when it must differ from `units`
+    /// (kept word for word for readers that compare it).
+    pub units_text: Attr<LitStr>,
     pub description: Attr<LitStr>,
     /// One description per component of a `split` field.
     pub descriptions: Attr<Vec<LitStr>>,
@@ -62,8 +67,8 @@ pub struct FieldAttrs {
 }
 
 /// The keys a field takes, for messages.
-pub const FIELD_KEYS: &str =
-    "`name`, `units`, `description`, `descriptions`, `skip`, `split`, `flatten`";
+pub const FIELD_KEYS: &str = "`name`, `units`, `comoving`, `units_text`, `description`, \
+     `descriptions`, `skip`, `split`, `flatten`";
 
 impl FieldAttrs {
     /// Every key that was set, by name, with where it was written: for conflict checks.
@@ -71,6 +76,8 @@ impl FieldAttrs {
         [
             (self.name.name, self.name.path()),
             (self.units.name, self.units.path()),
+            (self.comoving.name, self.comoving.path()),
+            (self.units_text.name, self.units_text.path()),
             (self.description.name, self.description.path()),
             (self.descriptions.name, self.descriptions.path()),
             (self.skip.name, self.skip.path()),
@@ -110,6 +117,8 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut field = FieldAttrs {
         name: Attr::none("name"),
         units: Attr::none("units"),
+        comoving: Attr::none("comoving"),
+        units_text: Attr::none("units_text"),
         description: Attr::none("description"),
         descriptions: Attr::none("descriptions"),
         skip: Attr::none("skip"),
@@ -122,6 +131,8 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             match key_name(path).as_str() {
                 "name" => field.name.set(cx, path, meta.value()?.parse()?),
                 "units" => field.units.set(cx, path, meta.value()?.parse()?),
+                "comoving" => field.comoving.set(cx, path, ()),
+                "units_text" => field.units_text.set(cx, path, meta.value()?.parse()?),
                 "description" => field.description.set(cx, path, meta.value()?.parse()?),
                 "descriptions" => field
                     .descriptions

@@ -82,10 +82,12 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
     let offset = quote!(::core::mem::offset_of!(#ident, #name));
     let units = field
         .attrs
-        .units
+        .units_text
         .get()
+        .or(field.attrs.units.get())
         .map(LitStr::value)
         .unwrap_or_default();
+    let unit = unit(&field.unit, krate);
     let description = field
         .attrs
         .description
@@ -121,6 +123,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
                         dtype: <#component as #krate::FieldType>::DTYPE,
                         shape: <#component as #krate::FieldType>::SHAPE,
                         units: #units,
+                        unit: #unit,
                         description: #description,
                     })
                 }
@@ -135,9 +138,46 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
             dtype: <#ty as #krate::FieldType>::DTYPE,
             shape: <#ty as #krate::FieldType>::SHAPE,
             units: #units,
+            unit: #unit,
             description: #description,
         })
     }]
+}
+
+/// The unit parsed at compile time, as a constant: nothing is parsed at run time.
+fn unit(unit: &galaxy_units::Unit, krate: &TokenStream) -> TokenStream {
+    let units = quote!(#krate::units);
+    let exponent = |e: galaxy_units::Exponent| {
+        let (numerator, denominator) = (i32::from(e.numerator()), i32::from(e.denominator()));
+        // Always `Some`: the parts come from an exponent in lowest terms.
+        quote! {
+            match #units::Exponent::ratio(#numerator, #denominator) {
+                ::core::option::Option::Some(exponent) => exponent,
+                ::core::option::Option::None => ::core::panic!("galaxy-io: invalid exponent"),
+            }
+        }
+    };
+    let d = unit.dimensions();
+    let (mass, length, time, temperature) = (
+        exponent(d.mass),
+        exponent(d.length),
+        exponent(d.time),
+        exponent(d.temperature),
+    );
+    let (h, a) = (exponent(unit.h_exponent()), exponent(unit.a_exponent()));
+    let cgs = unit.cgs_factor();
+    let log10 = unit.is_log10();
+    let symbol = unit.symbol();
+    quote! {
+        #units::Unit::__from_parts(
+            #cgs,
+            #units::Dimensions { mass: #mass, length: #length, time: #time, temperature: #temperature },
+            #h,
+            #a,
+            #log10,
+            #symbol,
+        )
+    }
 }
 
 /// Every field must be `Pod` (also skipped ones: they are part of the byte view), and a split

@@ -62,12 +62,21 @@ fn check_keys(cx: &Ctxt, field: &Field) {
     let conflicts: &[(&str, &[&str], &str)] = &[
         (
             "skip",
-            &["name", "units", "description", "descriptions", "split", "flatten"],
+            &[
+                "name",
+                "units",
+                "comoving",
+                "units_text",
+                "description",
+                "descriptions",
+                "split",
+                "flatten",
+            ],
             "a skipped field is not written",
         ),
         (
             "flatten",
-            &["units", "description", "descriptions", "split"],
+            &["units", "comoving", "units_text", "description", "descriptions", "split"],
             "the flattened record's own fields carry their units and descriptions; `name` sets the prefix",
         ),
         ("split", &["name"], "`split` names each component's dataset"),
@@ -87,6 +96,12 @@ fn check_keys(cx: &Ctxt, field: &Field) {
                 format!("`{other}` cannot be combined with `{key}`: {why}"),
             );
         }
+    }
+    if let (Some(path), false) = (field.attrs.units_text.path(), field.attrs.units.is_set()) {
+        cx.error_spanned_by(
+            path,
+            "`units_text` replaces the `Units` text of declared `units`; add `units = \"...\"`",
+        );
     }
     if let (Some(path), false) = (field.attrs.descriptions.path(), field.attrs.split.is_set()) {
         cx.error_spanned_by(

@@ -85,8 +85,11 @@ impl<T> Copy for Prop<T> {}
 pub struct PropertySpec {
     /// Dataset name; must not collide with any other field.
     pub name: String,
-    /// `Units` attribute.
+    /// `Units` attribute, parsed (as the derive's `units = "..."`) when the property is
+    /// registered.
     pub units: String,
+    /// Whether the units are comoving (the derive's `comoving`).
+    pub comoving: bool,
     /// `Description` attribute.
     pub description: String,
 }
@@ -97,8 +100,27 @@ impl PropertySpec {
         PropertySpec {
             name: name.to_owned(),
             units: units.to_owned(),
+            comoving: false,
             description: description.to_owned(),
         }
+    }
+
+    /// The same property with comoving units.
+    ///
+    /// ```
+    /// use galaxy_io::extended::{PropertyRegistry, PropertySpec};
+    /// let registry = PropertyRegistry::runtime();
+    /// registry.register::<f32>(PropertySpec::new("DiskCentre", "Mpc/h", "").comoving(), 0.0)?;
+    /// let field = registry.schema()?.field("DiskCentre").cloned().unwrap();
+    /// assert!(field.unit.unwrap().is_comoving());
+    /// // A mass cannot be comoving; the error names the property.
+    /// let error = registry.register::<f32>(PropertySpec::new("H2", "Msun", "").comoving(), 0.0);
+    /// assert!(error.unwrap_err().to_string().contains("H2"));
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn comoving(mut self) -> Self {
+        self.comoving = true;
+        self
     }
 }
 
@@ -196,6 +218,8 @@ impl PropertyRegistry {
         if state.extra.iter().any(|field| field.name == spec.name) {
             return Err(problem("is already registered".into()));
         }
+        let unit = crate::units::declare(&spec.units, spec.comoving)
+            .map_err(|error| problem(format!("invalid units: {error}")))?;
         let mut extra = state.extra.clone();
         extra.push(Field {
             name: spec.name.clone(),
@@ -203,6 +227,7 @@ impl PropertyRegistry {
             dtype: T::DTYPE,
             shape: T::SHAPE.dims().to_vec(),
             units: spec.units.clone(),
+            unit: Some(unit),
             description: spec.description.clone(),
         });
         let schema = state

@@ -7,9 +7,11 @@ use super::file_format::FileFormat;
 use super::names;
 use super::raw;
 use super::types::Types;
+use super::unit_attrs;
 use crate::error::{Error, Result};
 use crate::schema::{Field, Schema};
 use hdf5::plist::file_create::LinkCreationOrder;
+use hdf5::plist::group_create::GroupCreate;
 use hdf5::{Extent, Extents, SimpleExtents};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -108,12 +110,19 @@ impl SnapshotColumns {
         let group_name = names::snapshot_group(snapshot);
         // Tracking creation order lets readers list the datasets in record order, as SAGE
         // wrote them.
+        let gcpl = {
+            let mut builder = GroupCreate::build();
+            FileFormat::group_create(&mut builder, schema.fields().len())
+                .link_creation_order(LinkCreationOrder::Indexed);
+            builder
+                .finish()
+                .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?
+        };
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name.as_str()).collect();
+        FileFormat::size_group_header(&gcpl, &names)?;
         let group = file
             .create_group_builder()
-            .with_create_plist(|plist| {
-                FileFormat::group_create(plist, schema.fields().len())
-                    .link_creation_order(LinkCreationOrder::Indexed)
-            })
+            .set_create_plist(&gcpl)
             .create(group_name.as_str())
             .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
         Ok(SnapshotColumns {
@@ -207,6 +216,9 @@ impl SnapshotColumns {
             .map_err(|e| Error::hdf5(context(), e))?;
         raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
         raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
+        if let Some(unit) = &field.unit {
+            unit_attrs::write(&dataset, unit)?;
+        }
         Ok(Column {
             field: field.clone(),
             datatype: datatype.clone(),
@@ -277,6 +289,7 @@ pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Res
             dtype: found.column.dtype,
             shape: found.column.inner.clone(),
             units: text(names::UNITS),
+            unit: unit_attrs::read(&found.dataset).ok().flatten(),
             description: text(names::DESCRIPTION),
         };
         offset = offset

@@ -26,6 +26,7 @@ mod sink;
 mod superblock;
 mod tree_info;
 mod types;
+mod unit_attrs;
 mod writer_lock;
 
 pub use attr_value::AttrValue;

@@ -91,3 +91,36 @@ pub fn task_file(catalogue: &Path, task: u32) -> PathBuf {
 pub fn dataset(snapshot: u32, field: &str) -> String {
     format!("{}/{field}", snapshot_group(snapshot))
 }
+
+/// The machine-readable unit attributes of a dataset, beside SAGE's `Units` text: SWIFT's names
+/// where SWIFT has the attribute (each a one-element float array, as SWIFT writes them), and
+/// galaxy-io's own, lower-case, where it does not.
+pub mod unit_attrs {
+    /// The unit as astropy and unyt parse it, without `h` (`1e10*Msun`, `km/s`; empty for a pure
+    /// number).
+    pub const UNITS: &str = "units";
+    /// The exponents of the base dimensions (SWIFT): mass, length, time, current, temperature.
+    /// galaxy-io does not write them (the dimensions are in [`UNITS`]), and checks them against
+    /// `units` where a file has them.
+    pub const MASS: &str = "U_M exponent";
+    /// See [`MASS`].
+    pub const LENGTH: &str = "U_L exponent";
+    /// See [`MASS`].
+    pub const TIME: &str = "U_t exponent";
+    /// See [`MASS`]; always 0 in galaxy catalogues.
+    pub const CURRENT: &str = "U_I exponent";
+    /// See [`MASS`].
+    pub const TEMPERATURE: &str = "U_T exponent";
+    /// The power of the Hubble parameter `h` the values carry (SWIFT).
+    pub const H_EXPONENT: &str = "h-scale exponent";
+    /// The power of the scale factor `a` the values carry (SWIFT).
+    pub const A_EXPONENT: &str = "a-scale exponent";
+    /// The factor from the stored unit to CGS, without `h` and `a` (SWIFT).
+    pub const CGS_FACTOR: &str =
+        "Conversion factor to CGS (not including cosmological corrections)";
+    /// 1 on a dataset whose values are comoving (absent on physical ones).
+    pub const COMOVING: &str = "comoving";
+    /// 1 on a dataset whose values are the base-10 logarithm of a quantity in `units` (absent
+    /// on the others).
+    pub const LOG10: &str = "log10";
+}

@@ -268,6 +268,17 @@ unsafe fn select_rows(
 /// Writes `value` as a fixed-length ASCII string attribute, as SAGE does (h5py then returns
 /// `bytes`, which sage-model's reader decodes). An existing attribute of that name is replaced.
 pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()> {
+    // HDF5 needs one byte for an empty string.
+    write_padded_string_attr(location, name, value, 1)
+}
+
+/// [`write_string_attr`] in a type of at least `min_bytes` bytes, the text padded with NULs.
+pub fn write_padded_string_attr(
+    location: hid_t,
+    name: &str,
+    value: &str,
+    min_bytes: usize,
+) -> Result<()> {
     let c_name = c_string(name)?;
     let context = || format!("writing the string attribute `{name}`");
     locked(|| unsafe {
@@ -275,12 +286,10 @@ pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()>
         // their guards; the buffer holds `size` bytes.
         use hdf5_sys::{h5a, h5s, h5t};
         delete_attr(location, name)?;
-        // SAGE's type: as long as the text (HDF5 needs one byte for an empty one), padded with
-        // NULs, so h5py returns the same `bytes` for SAGE's files and ours.
+        // SAGE's type: as long as the text, padded with NULs, so h5py returns the same `bytes`
+        // for SAGE's files and ours.
         let mut bytes = value.as_bytes().to_vec();
-        if bytes.is_empty() {
-            bytes.push(0);
-        }
+        bytes.resize(bytes.len().max(min_bytes), 0);
         let string = Owned(
             check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
             h5t::H5Tclose,
@@ -547,6 +556,19 @@ pub fn minimize_dataset_headers(file: hid_t) -> Result<()> {
         check(hdf5_sys::h5f::H5Fset_dset_no_attrs_hint(file, 1), || {
             "minimizing dataset headers".to_owned()
         })
+    })
+}
+
+/// Tells a group creation property list how many links of about what name length the group
+/// will hold, so that its header is allocated for them.
+pub fn estimate_links(gcpl: hid_t, links: usize, name_bytes: usize) -> Result<()> {
+    let clamp = |n: usize| n.min(u16::MAX.into()) as std::ffi::c_uint;
+    locked(|| unsafe {
+        // SAFETY: a valid group creation property list id.
+        check(
+            hdf5_sys::h5p::H5Pset_est_link_info(gcpl, clamp(links), clamp(name_bytes)),
+            || "sizing a snapshot group's header".to_owned(),
+        )
     })
 }
 

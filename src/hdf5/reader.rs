@@ -9,10 +9,11 @@ use super::header::Header;
 use super::names;
 use super::superblock::Superblock;
 use super::types::Types;
-use super::{raw, tree_info};
+use super::{raw, tree_info, unit_attrs};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
+use crate::units::Unit;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -236,6 +237,7 @@ impl Catalogue {
             dtype: T::DTYPE,
             shape: T::SHAPE.dims().to_vec(),
             units: String::new(),
+            unit: None,
             description: String::new(),
         };
         let parts = self.snapshot_parts(snapshot)?;
@@ -271,6 +273,34 @@ impl Catalogue {
         }
         let bytes = self.read_field(snapshot, &parts, &field, rows)?;
         Ok((Field { offset: 0, ..field }, bytes))
+    }
+
+    /// The units a field's dataset declares in its machine-readable attributes (`units`,
+    /// `h-scale exponent`, ...; see the README), checked against each other: `Ok(None)` for a
+    /// dataset without them (SAGE's own files), an error naming the file, snapshot and field
+    /// when they are there but unreadable or inconsistent.
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model_0.hdf5");
+    /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
+    /// output.write(63, &[SageGalaxy::default()])?;
+    /// output.finish()?;
+    ///
+    /// let unit = Catalogue::open(&path)?.field_unit(63, "Posx")?.unwrap();
+    /// assert_eq!((unit.symbol(), unit.h_exponent().as_f64(), unit.is_comoving()), ("Mpc", -1.0, true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn field_unit(&self, snapshot: u32, name: &str) -> Result<Option<Unit>> {
+        let parts = self.snapshot_parts(snapshot)?;
+        let found = parts[0]
+            .columns
+            .iter()
+            .find(|found| found.name == name)
+            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?;
+        unit_attrs::read(&found.dataset)
+            .map_err(|why| self.mismatch(snapshot, name, format!("has unreadable units: {why}")))
     }
 
     /// The attributes of every field's dataset of a snapshot (in the first part that has it),

@@ -3,9 +3,23 @@
 //! and descriptions (`Posx/Posy/Posz`, `IntraClusterStars`, `DiskRadius`, ...), so files written
 //! with it open unchanged in sage-model's own analysis code. The `Units` and `Description` texts
 //! are SAGE's, word for word (`generate_field_metadata` in `save_gals_hdf5.c`, spelling
-//! included, as readers may compare them); the doc comments say what the fields are. The units
-//! are SAGE's also where they do not describe the values: `Cooling` and `Heating` hold log10 of erg/s, `SfrDiskZ` and `SfrBulgeZ`
-//! are metallicities, and `infallMvir` is a mass in 1.0e10 Msun/h.
+//! included, as readers may compare them); the doc comments say what the fields are.
+//!
+//! The machine-readable `units` (`units = "..."`, checked at compile time) are what the values
+//! are, audited against SAGE's `prepare_galaxy_for_output` and its models, for SAGE's standard
+//! code units (`UnitLength_in_cm` a Mpc/h, `UnitMass_in_g` 1e10 Msun/h, km/s). Where SAGE's text
+//! says otherwise, the text stays (`units_text`) and the declaration is right:
+//!
+//! - `dT`, `TimeOfLastMajorMerger`, `TimeOfLastMinorMerger` are code times times
+//!   `UnitTime_in_Megayears`; SAGE's times carry its `h` (its Hubble constant is 100 in code
+//!   units), so they are in Myr/h, not the "Myr" of the text.
+//! - `SfrDiskZ`, `SfrBulgeZ` are metallicities (metal mass over gas mass), not "Msun/yr".
+//! - `Cooling`, `Heating` hold log10 of erg/s (0 where there was none), not erg/s.
+//! - `infallMvir` is a mass in 1.0e10 Msun/h, not "1.0e10 Msun/yr".
+//! - `Spin` is a specific angular momentum in (Mpc/h) km/s; the text drops the `h`.
+//! - Positions are comoving; `Rvir` and `DiskRadius` are physical (from the critical density at
+//!   the snapshot's redshift), velocities peculiar and physical, rates (`SfrDisk`, `SfrBulge`,
+//!   `OutflowRate`) h-free Msun/yr (mass and time both carry 1/h).
 
 use crate::GalaxyRecord;
 
@@ -17,6 +31,9 @@ use crate::GalaxyRecord;
 /// assert_eq!(schema.fields().len(), 54);
 /// assert_eq!(schema.record_size(), 232);
 /// assert_eq!(schema.field("StellarMass").unwrap().units, "1.0e10 Msun/h");
+/// // SAGE's text, and what the values are: positions in comoving Mpc/h.
+/// let posx = schema.field("Posx").unwrap().unit.clone().unwrap();
+/// assert_eq!((posx.symbol(), posx.is_comoving()), ("Mpc", true));
 /// ```
 /// It also derives `hdf5::H5Type`, for writing it as an HDF5 compound type (one dataset of
 /// records) where that is wanted.
@@ -100,13 +117,14 @@ pub struct SageGalaxy {
     /// Time between this snapshot and when the galaxy was last evolved.
     #[galaxy(
         name = "dT",
-        units = "Myr",
+        units = "Myr/h",
+        units_text = "Myr",
         description = "Time between this snapshot and when the galaxy was last evolved."
     )]
     pub dt: f32,
     /// Galaxy spatial position.
     #[galaxy(
-        split = ["Posx", "Posy", "Posz"], units = "Mpc/h",
+        split = ["Posx", "Posy", "Posz"], units = "Mpc/h", comoving,
         descriptions = [
             "Galaxy spatial x position.",
             "Galaxy spatial y position.",
@@ -126,7 +144,7 @@ pub struct SageGalaxy {
     pub vel: [f32; 3],
     /// Halo spin.
     #[galaxy(
-        split = ["Spinx", "Spiny", "Spinz"], units = "Mpc * km/s",
+        split = ["Spinx", "Spiny", "Spinz"], units = "Mpc/h km/s", units_text = "Mpc * km/s",
         descriptions = [
             "Halo spin in the x direction.",
             "Halo spin in the y direction.",
@@ -292,14 +310,16 @@ pub struct SageGalaxy {
     /// Metallicity of star-forming gas in the disk.
     #[galaxy(
         name = "SfrDiskZ",
-        units = "Msun/yr",
+        units = "Unitless",
+        units_text = "Msun/yr",
         description = "Average metallicity of star-forming disk gas."
     )]
     pub sfr_disk_z: f32,
     /// Metallicity of star-forming gas in the bulge.
     #[galaxy(
         name = "SfrBulgeZ",
-        units = "Msun/yr",
+        units = "Unitless",
+        units_text = "Msun/yr",
         description = "Average metallicity of star-forming bulge gas."
     )]
     pub sfr_bulge_z: f32,
@@ -313,14 +333,16 @@ pub struct SageGalaxy {
     /// Energy rate for gas cooling in the galaxy.
     #[galaxy(
         name = "Cooling",
-        units = "erg/s",
+        units = "log10(erg/s)",
+        units_text = "erg/s",
         description = "Energy rate for gas cooling in the galaxy."
     )]
     pub cooling: f32,
     /// Energy rate for gas heating in the galaxy.
     #[galaxy(
         name = "Heating",
-        units = "erg/s",
+        units = "log10(erg/s)",
+        units_text = "erg/s",
         description = "Energy rate for gas heating in the galaxy."
     )]
     pub heating: f32,
@@ -334,14 +356,16 @@ pub struct SageGalaxy {
     /// Time since this galaxy had a major merger.
     #[galaxy(
         name = "TimeOfLastMajorMerger",
-        units = "Myr",
+        units = "Myr/h",
+        units_text = "Myr",
         description = "Time since this galaxy had a major merger."
     )]
     pub time_of_last_major_merger: f32,
     /// Time since this galaxy had a minor merger.
     #[galaxy(
         name = "TimeOfLastMinorMerger",
-        units = "Myr",
+        units = "Myr/h",
+        units_text = "Myr",
         description = "Time since this galaxy had a minor merger."
     )]
     pub time_of_last_minor_merger: f32,
@@ -355,7 +379,8 @@ pub struct SageGalaxy {
     /// Virial mass of this galaxy's halo at infall.
     #[galaxy(
         name = "infallMvir",
-        units = "1.0e10 Msun/yr",
+        units = "1.0e10 Msun/h",
+        units_text = "1.0e10 Msun/yr",
         description = "Virial mass of this galaxy's halo at the previous timestep."
     )]
     pub infall_mvir: f32,

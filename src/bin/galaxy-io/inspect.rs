@@ -154,7 +154,10 @@ pub fn run(args: Args) -> Result<()> {
         shown.len(),
         schema.fields().len()
     );
-    println!("  {:<28} {:<5} {:<8} units", "name", "type", "shape");
+    println!(
+        "  {:<28} {:<5} {:<8} {:<16} machine-readable units",
+        "name", "type", "shape", "Units"
+    );
     let attributes = catalogue.field_attributes(first)?;
     for field in shown {
         let found = attributes.iter().find(|a| a.field == field.name);
@@ -166,8 +169,20 @@ pub fn run(args: Args) -> Result<()> {
             }
             None => String::new(),
         };
+        let parsed = match catalogue.field_unit(first, &field.name) {
+            Ok(Some(unit)) => format!("{unit}  [x {:.4e} to CGS]", unit.cgs_factor()),
+            Ok(None) => "-".to_owned(),
+            Err(error) => {
+                problems += 1;
+                // The row already names the field.
+                match error {
+                    Error::SchemaMismatch { problem, .. } => format!("(unreadable: {problem})"),
+                    other => format!("(unreadable: {other})"),
+                }
+            }
+        };
         println!(
-            "  {:<28} {:<5} {:<8} {units}",
+            "  {:<28} {:<5} {:<8} {units:<16} {parsed}",
             field.name,
             field.dtype,
             format!("{:?}", field.shape),

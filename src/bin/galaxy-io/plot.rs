@@ -4,6 +4,7 @@
 //! placed on a log axis are counted on the plot, never silently dropped.
 
 use crate::stats::column_as_f64;
+use galaxy_io::units::Unit;
 use galaxy_io::{AttrValue, Catalogue, Error, HeaderGroup, Result};
 use plotters::prelude::*;
 use std::path::Path;
@@ -23,38 +24,75 @@ struct Curve {
     unplaced: u64,
 }
 
-/// How a field's values become the plotted quantity: a factor into solar masses when its units
-/// are a mass in SAGE's notation (`1.0e10 Msun/h`), and the axis label.
+/// How a field's values become the plotted log10: from the field's machine-readable unit, a
+/// mass in solar masses (h applied when the header gives it), anything else in its own unit with
+/// h applied, a value stored as log10 as it is; the label says which. A file without unit
+/// attributes is labelled with its `Units` text, values as they are.
 struct Axis {
+    /// Multiplies the linear values.
     factor: f64,
+    /// The values are log10 already.
+    logarithmic: bool,
     label: String,
 }
 
 impl Axis {
-    fn of(field: &str, units: &str, hubble_h: Option<f64>) -> Axis {
-        let units = units.trim();
-        let (number, unit) = match units.split_once(' ') {
-            Some((number, unit)) => (number.parse::<f64>().ok(), unit.trim()),
-            None => (Some(1.0), units),
-        };
-        let per_h = match (unit, hubble_h) {
-            ("Msun", _) => Some(1.0),
-            ("Msun/h", Some(h)) => Some(1.0 / h),
-            _ => None,
-        };
-        match (number, per_h) {
-            (Some(number), Some(per_h)) => Axis {
-                factor: number * per_h,
-                label: format!("log10 {field}  [Msun]"),
-            },
-            _ if units.is_empty() || units.eq_ignore_ascii_case("unitless") => Axis {
+    fn of(field: &str, unit: Option<&Unit>, text: &str, hubble_h: Option<f64>) -> Result<Axis> {
+        let Some(unit) = unit else {
+            let text = text.trim();
+            let label = if text.is_empty() || text.eq_ignore_ascii_case("unitless") {
+                format!("log10 {field}")
+            } else {
+                format!("log10 {field}  [{text}]")
+            };
+            return Ok(Axis {
                 factor: 1.0,
-                label: format!("log10 {field}"),
-            },
-            _ => Axis {
-                factor: 1.0,
-                label: format!("log10 {field}  [{units}]"),
-            },
+                logarithmic: false,
+                label,
+            });
+        };
+        let h_exponent = unit.h_exponent();
+        let (h_factor, h_label) = match hubble_h {
+            Some(h) => (h.powf(h_exponent.as_f64()), String::new()),
+            None if h_exponent.is_zero() => (1.0, String::new()),
+            None => (1.0, format!(" h^{h_exponent}")),
+        };
+        let d = unit.dimensions();
+        let mass_only = d.mass.numerator() == 1
+            && d.mass.denominator() == 1
+            && d.length.is_zero()
+            && d.time.is_zero()
+            && d.temperature.is_zero();
+        let (factor, mut shown) = if mass_only {
+            let msun = galaxy_io::units::parse("Msun")
+                .map_err(|e| Error::Schema(format!("the unit Msun: {e}")))?
+                .cgs_factor();
+            (unit.cgs_factor() / msun * h_factor, "Msun".to_owned())
+        } else {
+            (h_factor, unit.symbol().replace("**", "^").replace('*', " "))
+        };
+        shown.push_str(&h_label);
+        if unit.is_comoving() {
+            shown.push_str(", comoving");
+        }
+        let label = if shown.trim().is_empty() {
+            format!("log10 {field}")
+        } else {
+            format!("log10 {field}  [{}]", shown.trim())
+        };
+        Ok(Axis {
+            factor,
+            logarithmic: unit.is_log10(),
+            label,
+        })
+    }
+
+    /// Where a stored value goes on the axis; `NaN` for one without a logarithm.
+    fn position(&self, value: f64) -> f64 {
+        if self.logarithmic {
+            value + self.factor.log10()
+        } else {
+            (value * self.factor).log10()
         }
     }
 }
@@ -86,15 +124,18 @@ pub fn mass_functions(
         .as_ref()
         .map(|h| h.snapshot_redshifts.clone())
         .unwrap_or_default();
-    let units = match snapshots.first() {
-        Some(&snapshot) => catalogue
-            .schema(snapshot)?
-            .field(field)
-            .map(|f| f.units.clone())
-            .unwrap_or_default(),
-        None => String::new(),
+    let (unit, text) = match snapshots.first() {
+        Some(&snapshot) => (
+            catalogue.field_unit(snapshot, field)?,
+            catalogue
+                .schema(snapshot)?
+                .field(field)
+                .map(|f| f.units.clone())
+                .unwrap_or_default(),
+        ),
+        None => (None, String::new()),
     };
-    let axis = Axis::of(field, &units, hubble_h);
+    let axis = Axis::of(field, unit.as_ref(), &text, hubble_h)?;
 
     let bins = ((LOG_RANGE.1 - LOG_RANGE.0) / BIN_WIDTH).round() as usize;
     let mut curves = Vec::new();
@@ -108,7 +149,7 @@ pub fn mass_functions(
             unplaced: 0,
         };
         for value in column_as_f64(catalogue, snapshot, field)? {
-            let bin = (((value * axis.factor).log10() - LOG_RANGE.0) / BIN_WIDTH).floor();
+            let bin = ((axis.position(value) - LOG_RANGE.0) / BIN_WIDTH).floor();
             if bin >= 0.0 && bin < bins as f64 {
                 curve.counts[bin as usize] += 1;
             } else {
@@ -252,16 +293,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sage_masses_are_plotted_in_solar_masses_and_other_units_as_they_are() {
-        let mass = Axis::of("StellarMass", "1.0e10 Msun/h", Some(0.5));
-        assert_eq!(mass.factor, 2.0e10);
+    fn axes_are_labelled_and_scaled_from_the_parsed_units() {
+        let parse = |text| galaxy_io::units::parse(text).unwrap();
+        let mass = Axis::of("StellarMass", Some(&parse("1.0e10 Msun/h")), "", Some(0.5)).unwrap();
+        assert!(
+            (mass.factor / 2.0e10 - 1.0).abs() < 1e-12,
+            "{}",
+            mass.factor
+        );
         assert_eq!(mass.label, "log10 StellarMass  [Msun]");
-        let radius = Axis::of("Rvir", "Mpc/h", Some(0.73));
+        let position = parse("Mpc/h").comoving().unwrap();
+        let radius = Axis::of("Posx", Some(&position), "", Some(0.5)).unwrap();
         assert_eq!(
             (radius.factor, radius.label.as_str()),
-            (1.0, "log10 Rvir  [Mpc/h]")
+            (2.0, "log10 Posx  [Mpc, comoving]")
         );
-        assert_eq!(Axis::of("Len", "Unitless", None).label, "log10 Len");
+        let no_h = Axis::of("Rvir", Some(&parse("Mpc/h")), "", None).unwrap();
+        assert_eq!(
+            (no_h.factor, no_h.label.as_str()),
+            (1.0, "log10 Rvir  [Mpc h^-1]")
+        );
+        let cooling = Axis::of("Cooling", Some(&parse("log10(erg/s)")), "", None).unwrap();
+        assert_eq!(cooling.label, "log10 Cooling  [erg/s]");
+        assert_eq!(cooling.position(40.0), 40.0);
+        let spin = Axis::of("Spinx", Some(&parse("Mpc/h km/s")), "", Some(1.0)).unwrap();
+        assert_eq!(spin.label, "log10 Spinx  [Mpc km/s]");
+        assert_eq!(
+            Axis::of("Len", Some(&parse("Unitless")), "", None)
+                .unwrap()
+                .label,
+            "log10 Len"
+        );
+        // A file without unit attributes: its `Units` text, values as they are.
+        let sage = Axis::of("Mvir", None, "1.0e10 Msun/h", Some(0.7)).unwrap();
+        assert_eq!(
+            (sage.factor, sage.label.as_str()),
+            (1.0, "log10 Mvir  [1.0e10 Msun/h]")
+        );
+        assert_eq!(
+            Axis::of("Type", None, "Unitless", None).unwrap().label,
+            "log10 Type"
+        );
     }
 
     #[test]
