@@ -150,6 +150,18 @@ pub enum Error {
         problem: String,
     },
 
+    /// A master file whose virtual datasets map rows of a file that is missing, unreadable or
+    /// shorter than the master claims: read anyway, those rows would be fill values.
+    #[error("{master} is incomplete: {source_file} {problem}")]
+    IncompleteMaster {
+        /// The master file.
+        master: PathBuf,
+        /// The file its virtual datasets read, as the master names it, resolved.
+        source_file: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// Part of a file could not be read: what, and the error that stopped the read.
     #[error("{path}: {what} cannot be read: {source}")]
     Unreadable {

@@ -98,6 +98,8 @@ pub use crate::hdf5::{
     HeaderGroup, MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery,
     SchemaOutput, SnapshotStats, DEFAULT_CHUNK_ROWS, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
+// Scale-out: checking a master's virtual datasets.
+pub use crate::hdf5::{check_master, SourceSummary};
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use dtype::{Dtype, FieldType};

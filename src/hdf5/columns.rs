@@ -105,19 +105,8 @@ impl SnapshotColumns {
         storage: &DatasetStorage,
         types: &Arc<Types>,
     ) -> Result<Self> {
-        let group_name = names::snapshot_group(snapshot);
-        // Tracking creation order lets readers list the datasets in record order, as SAGE
-        // wrote them.
-        let group = file
-            .create_group_builder()
-            .with_create_plist(|plist| {
-                FileFormat::group_create(plist, schema.fields().len())
-                    .link_creation_order(LinkCreationOrder::Indexed)
-            })
-            .create(group_name.as_str())
-            .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
         Ok(SnapshotColumns {
-            group,
+            group: create_snapshot_group(file, snapshot, schema.fields().len())?,
             snapshot,
             schema: schema.clone(),
             storage: storage.clone(),
@@ -215,6 +204,22 @@ impl SnapshotColumns {
             raw_chunks: edge_only.then_some(chunk_rows as u64),
         })
     }
+}
+
+/// Creates `Snap_<N>` for `fields` datasets. Tracking creation order lets readers list the
+/// datasets in record order, as SAGE wrote them.
+pub fn create_snapshot_group(
+    file: &hdf5::File,
+    snapshot: u32,
+    fields: usize,
+) -> Result<hdf5::Group> {
+    let group_name = names::snapshot_group(snapshot);
+    file.create_group_builder()
+        .with_create_plist(|plist| {
+            FileFormat::group_create(plist, fields).link_creation_order(LinkCreationOrder::Indexed)
+        })
+        .create(group_name.as_str())
+        .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))
 }
 
 /// One dataset of a snapshot group as found in a file, checked to be a column of galaxies.

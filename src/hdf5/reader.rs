@@ -9,7 +9,7 @@ use super::header::Header;
 use super::names;
 use super::superblock::Superblock;
 use super::types::Types;
-use super::{raw, tree_info};
+use super::{raw, sources, tree_info};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
@@ -37,8 +37,13 @@ pub struct Catalogue {
     /// Opened while a writer may still be appending (SWMR): rows count up to the shortest
     /// dataset instead of requiring equal lengths.
     live: bool,
-    /// The file's root, or its `Core_<i>` groups in order.
+    /// The groups whose snapshots are read: the file's root (an output, or a master with
+    /// virtual datasets, whose sources were checked), or else a master's `Core_<i>` groups.
     parts: Vec<hdf5::Group>,
+    /// A master's `Core_<i>` groups in order (none for an output).
+    cores: Vec<hdf5::Group>,
+    /// Whether the virtual datasets of `parts` have had their sources checked.
+    sources_checked: bool,
     types: Types,
     file: hdf5::File,
 }
@@ -85,40 +90,14 @@ impl std::fmt::Debug for Catalogue {
 }
 
 impl Catalogue {
-    /// Opens a file read-only.
+    /// Opens a file read-only. A master file with virtual datasets is refused when a file they
+    /// map is missing, unreadable or shorter than the master claims
+    /// ([`Error::IncompleteMaster`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
-        let superblock = Superblock::read(&path)?;
-        let length = std::fs::metadata(&path).map_or(0, |m| m.len());
-        let recover = "; if its writer died, `galaxy-io recover` can repair it";
-        let bad = |problem: String| Error::BadFile {
-            path: path.clone(),
-            problem,
-        };
-        if superblock.status_flags != 0 {
-            return Err(bad(format!(
-                "is marked as still open by a writer (a running one: open it with \
-                 Catalogue::open_live or `inspect --live`){recover}"
-            )));
-        }
-        if length < superblock.end_of_file {
-            return Err(bad(format!(
-                "is truncated: it has {length} bytes of the {} it records{recover}",
-                superblock.end_of_file
-            )));
-        }
-        let file = raw::no_inherit(|| {
-            hdf5::File::open(&path).map_err(|e| {
-                bad(format!(
-                    "is not a readable HDF5 file ({}){recover}",
-                    checked::one_line(&e)
-                ))
-            })
-        })?;
+        let file = open_checked(&path)?;
         Self::from_file(path, file, false)
     }
-
     /// Opens a file that a writer in [`Durability::Swmr`](crate::Durability::Swmr) mode is still
     /// writing: reads see every row flushed so far (a snapshot's rows are those all of its
     /// datasets have); open it again to see more.
@@ -146,9 +125,21 @@ impl Catalogue {
                 checked::one_line(&e)
             ))
         })?;
-        let mut parts = Vec::new();
+        let is_master = root.link_exists(&names::core_group(0));
+        // A master written before virtual datasets has snapshot groups in its cores only.
+        let stitched = !is_master
+            || raw::link_names(root.id(), false)
+                .map_err(|e| e.reading(&path, "the list of its groups"))?
+                .iter()
+                .any(|name| names::parse_snapshot_group(name).is_some());
+        // Before the links are followed: a missing source is then named as such.
+        let sources_checked = is_master && stitched && !live;
+        if sources_checked {
+            sources::check_sources(&path, &file)?;
+        }
+        let mut cores = Vec::new();
         loop {
-            let name = names::core_group(parts.len());
+            let name = names::core_group(cores.len());
             if !root.link_exists(&name) {
                 break;
             }
@@ -158,18 +149,57 @@ impl Catalogue {
                     "{name} links back to this file's own root, not to an output"
                 )));
             }
-            parts.push(core);
+            cores.push(core);
         }
-        if parts.is_empty() {
-            parts.push(root);
-        }
+        let parts = if stitched { vec![root] } else { cores.clone() };
         Ok(Catalogue {
             path,
             live,
             parts,
+            cores,
+            sources_checked,
             types: Types::new()?,
             file,
         })
+    }
+
+    /// One output of a master file (its `Core_<i>`) as a catalogue of its own; `None` past the
+    /// last.
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, write_master, Catalogue, Hdf5Options, Hdf5Output, MasterOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let master = dir.path().join("model.hdf5");
+    /// let mut outputs = Vec::new();
+    /// for task in 0..2 {
+    ///     let options = Hdf5Options::default().task(task, 2);
+    ///     let mut output = Hdf5Output::<SageGalaxy>::create(&master, &[63], options)?;
+    ///     output.write(63, &vec![SageGalaxy::default(); 3 + task as usize])?;
+    ///     outputs.push(output.finish()?.path);
+    /// }
+    /// write_master(&master, &outputs, &MasterOptions::default())?;
+    /// let catalogue = Catalogue::open(&master)?;
+    /// assert_eq!(catalogue.num_galaxies(63)?, 7);
+    /// assert_eq!(catalogue.core(1)?.unwrap().num_galaxies(63)?, 4);
+    /// assert!(catalogue.core(2)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn core(&self, core: usize) -> Result<Option<Catalogue>> {
+        let Some(group) = self.cores.get(core) else {
+            return Ok(None);
+        };
+        let file = group
+            .file()
+            .map_err(|e| Error::hdf5(format!("opening {}", names::core_group(core)), e))?;
+        Ok(Some(Catalogue {
+            path: self.path.clone(),
+            live: self.live,
+            parts: vec![group.clone()],
+            cores: Vec::new(),
+            sources_checked: false,
+            types: Types::new()?,
+            file,
+        }))
     }
 
     /// The file's path.
@@ -356,14 +386,16 @@ impl Catalogue {
         Ok(galaxies)
     }
 
-    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the first part, if present.
+    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the output (the first of a master's), if
+    /// present.
     pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
-        tree_info::read(&self.parts[0], &self.path, snapshot)
+        let first = self.cores.first().unwrap_or(&self.parts[0]);
+        tree_info::read(first, &self.path, snapshot)
     }
 
     /// Number of parts (`Core_<i>` outputs of a master file, or 1).
     pub fn parts(&self) -> usize {
-        self.parts.len()
+        self.cores.len().max(1)
     }
 
     /// Rows `rows` (over all parts) of `field`, checked against what the file stores, as
@@ -439,7 +471,10 @@ impl Catalogue {
                 ),
             ));
         }
-        if !self.live {
+        // A virtual dataset stores nothing itself: its sources were checked on opening.
+        let virtual_checked = self.sources_checked
+            && found.dataset.layout() == hdf5::plist::dataset_create::Layout::Virtual;
+        if !self.live && !virtual_checked {
             checked::check_readable(&found.dataset, &found.column)
                 .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
         }
@@ -510,4 +545,37 @@ impl Catalogue {
 /// make the master a part of itself).
 fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
     matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
+}
+
+/// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open:
+/// the superblock is read first, and a file shorter than it records is refused.
+pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
+    std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
+    let superblock = Superblock::read(path)?;
+    let length = std::fs::metadata(path).map_or(0, |m| m.len());
+    let recover = "; if its writer died, `galaxy-io recover` can repair it";
+    let bad = |problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem,
+    };
+    if superblock.status_flags != 0 {
+        return Err(bad(format!(
+            "is marked as still open by a writer (a running one: open it with \
+             Catalogue::open_live or `inspect --live`){recover}"
+        )));
+    }
+    if length < superblock.end_of_file {
+        return Err(bad(format!(
+            "is truncated: it has {length} bytes of the {} it records{recover}",
+            superblock.end_of_file
+        )));
+    }
+    raw::no_inherit(|| {
+        hdf5::File::open(path).map_err(|e| {
+            bad(format!(
+                "is not a readable HDF5 file ({}){recover}",
+                checked::one_line(&e)
+            ))
+        })
+    })
 }
