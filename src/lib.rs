@@ -92,6 +92,9 @@ pub mod sage;
 mod schema;
 mod sink;
 pub mod staged;
+// Scale-out over MPI (feature `mpi`).
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub use crate::hdf5::{
     names, recover, recover_with, write_master, AttrValue, Catalogue, Compression, Cosmology,
     Durability, FieldAttributes, FileFormat, FlushHook, Hdf5Options, Hdf5Output, Header,
