@@ -146,21 +146,40 @@ fn the_library_reads_a_master_through_its_virtual_datasets_and_by_core() {
     assert!(out.contains("map 3 source files"), "{out}");
 }
 
-/// The reader, `check` and `inspect` all refuse `master`, naming `source`.
+/// The reader, `check` and `inspect` all refuse `master`, naming `source`: the reader opens
+/// it (without touching every task's file), and refuses to read rows of it.
 fn refused(master: &Path, source: &Path, why: &str) {
-    let error = Catalogue::open(master).unwrap_err();
-    assert!(
-        matches!(&error, Error::IncompleteMaster { source_file, .. } if source_file == source),
-        "{error}"
+    let catalogue = Catalogue::open(master).unwrap();
+    assert_eq!(
+        catalogue.num_galaxies(63).unwrap(),
+        82,
+        "what the master claims"
     );
-    assert!(error.to_string().contains(why), "{error}");
-    let error = check_master(master).unwrap_err();
-    assert!(matches!(error, Error::IncompleteMaster { .. }), "{error}");
+    for error in [
+        catalogue.read_column::<f32>(63, "StellarMass").unwrap_err(),
+        catalogue
+            .read_records::<SageGalaxy>(63)
+            .map(|records| records.len())
+            .unwrap_err(),
+        catalogue.verify().unwrap_err(),
+        check_master(master).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, Error::IncompleteMaster { source_file, .. } if source_file == source),
+            "{error}"
+        );
+        assert!(error.to_string().contains(why), "{error}");
+    }
     let dir = master.parent().unwrap();
     let name = source.file_name().unwrap().to_str().unwrap();
     for command in ["check", "inspect"] {
-        let stderr = failure(&galaxy_io(&[command, "model.hdf5"], dir));
-        assert!(stderr.contains(name), "{command}: {stderr}");
+        // inspect shows what it cannot read in its report, then fails.
+        let output = galaxy_io(&[command, "model.hdf5"], dir);
+        let said = failure(&output) + &String::from_utf8_lossy(&output.stdout);
+        assert!(
+            said.contains(name) && said.contains(why),
+            "{command}: {said}"
+        );
     }
 }
 
@@ -197,4 +216,30 @@ fn a_master_whose_source_was_replaced_by_a_shorter_one_is_refused() {
     output.write(32, &[SageGalaxy::default(); 15]).unwrap();
     output.finish().unwrap();
     refused(&master, &files[0], "is shorter than the master claims");
+}
+
+#[derive(Clone, Copy, galaxy_io::GalaxyRecord)]
+#[repr(C)]
+struct Other {
+    #[galaxy(name = "StellarMass")]
+    stellar_mass: f64,
+}
+
+#[test]
+fn outputs_whose_fields_differ_are_not_stitched() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = dir.path().join("model.hdf5");
+    let options = |task| Hdf5Options::default().task(task, 2);
+    let mut first = Hdf5Output::<SageGalaxy>::create(&master, &[63], options(0)).unwrap();
+    first.write(63, &[SageGalaxy::default(); 3]).unwrap();
+    let mut second = Hdf5Output::<Other>::create(&master, &[63], options(1)).unwrap();
+    second.write(63, &[Other { stellar_mass: 1.0 }; 2]).unwrap();
+    let files = [first.finish().unwrap().path, second.finish().unwrap().path];
+    let error = write_master(&master, &files, &MasterOptions::default()).unwrap_err();
+    assert!(
+        matches!(&error, Error::SchemaMismatch { path, snapshot: 63, .. } if path == &files[1]),
+        "{error}"
+    );
+    assert!(error.to_string().contains("cannot be stitched"), "{error}");
+    assert!(!master.exists());
 }

@@ -13,8 +13,10 @@ use super::{raw, sources, tree_info};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// An open galaxy catalogue (one output file, or a master file over several).
 ///
@@ -40,10 +42,11 @@ pub struct Catalogue {
     /// The groups whose snapshots are read: the file's root (an output, or a master with
     /// virtual datasets, whose sources were checked), or else a master's `Core_<i>` groups.
     parts: Vec<hdf5::Group>,
-    /// A master's `Core_<i>` groups in order (none for an output).
-    cores: Vec<hdf5::Group>,
-    /// Whether the virtual datasets of `parts` have had their sources checked.
-    sources_checked: bool,
+    /// A master's `Core_<i>` links (0 for an output).
+    cores: usize,
+    /// The virtual datasets whose sources were checked, by snapshot and field: each is checked
+    /// once, when first read, so that opening a master of many tasks costs nothing per task.
+    checked_virtual: Mutex<BTreeSet<(u32, String)>>,
     types: Types,
     file: hdf5::File,
 }
@@ -90,9 +93,9 @@ impl std::fmt::Debug for Catalogue {
 }
 
 impl Catalogue {
-    /// Opens a file read-only. A master file with virtual datasets is refused when a file they
-    /// map is missing, unreadable or shorter than the master claims
-    /// ([`Error::IncompleteMaster`]).
+    /// Opens a file read-only. A master file's virtual datasets are read only once the files
+    /// they map are checked (when a dataset is first read): a missing, unreadable or short
+    /// source is an [`Error::IncompleteMaster`], never rows of fill values.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
         let file = open_checked(&path)?;
@@ -132,32 +135,25 @@ impl Catalogue {
                 .map_err(|e| e.reading(&path, "the list of its groups"))?
                 .iter()
                 .any(|name| names::parse_snapshot_group(name).is_some());
-        // Before the links are followed: a missing source is then named as such.
-        let sources_checked = is_master && stitched && !live;
-        if sources_checked {
-            sources::check_sources(&path, &file)?;
+        let mut cores = 0;
+        while root.link_exists(&names::core_group(cores)) {
+            cores += 1;
         }
-        let mut cores = Vec::new();
-        loop {
-            let name = names::core_group(cores.len());
-            if !root.link_exists(&name) {
-                break;
-            }
-            let core = checked::group(&root, &name).map_err(|why| bad(format!("{name} {why}")))?;
-            if same_object(&core, &root) {
-                return Err(bad(format!(
-                    "{name} links back to this file's own root, not to an output"
-                )));
-            }
-            cores.push(core);
-        }
-        let parts = if stitched { vec![root] } else { cores.clone() };
+        // The cores are opened only when read through: a master with virtual datasets is read
+        // through those, and holding thousands of files open would exhaust descriptors.
+        let parts = if stitched {
+            vec![root]
+        } else {
+            (0..cores)
+                .map(|core| core_group(&root, core, &path))
+                .collect::<Result<_>>()?
+        };
         Ok(Catalogue {
             path,
             live,
             parts,
             cores,
-            sources_checked,
+            checked_virtual: Mutex::new(BTreeSet::new()),
             types: Types::new()?,
             file,
         })
@@ -185,18 +181,25 @@ impl Catalogue {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn core(&self, core: usize) -> Result<Option<Catalogue>> {
-        let Some(group) = self.cores.get(core) else {
+        if core >= self.cores {
             return Ok(None);
-        };
+        }
+        let root = self.file.as_group().map_err(|e| {
+            self.bad(format!(
+                "the root group cannot be opened ({})",
+                checked::one_line(&e)
+            ))
+        })?;
+        let group = core_group(&root, core, &self.path)?;
         let file = group
             .file()
             .map_err(|e| Error::hdf5(format!("opening {}", names::core_group(core)), e))?;
         Ok(Some(Catalogue {
             path: self.path.clone(),
             live: self.live,
-            parts: vec![group.clone()],
-            cores: Vec::new(),
-            sources_checked: false,
+            parts: vec![group],
+            cores: 0,
+            checked_virtual: Mutex::new(BTreeSet::new()),
             types: Types::new()?,
             file,
         }))
@@ -389,13 +392,15 @@ impl Catalogue {
     /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the output (the first of a master's), if
     /// present.
     pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
-        let first = self.cores.first().unwrap_or(&self.parts[0]);
-        tree_info::read(first, &self.path, snapshot)
+        match self.core(0)? {
+            Some(first) => first.galaxies_per_tree(snapshot),
+            None => tree_info::read(&self.parts[0], &self.path, snapshot),
+        }
     }
 
     /// Number of parts (`Core_<i>` outputs of a master file, or 1).
     pub fn parts(&self) -> usize {
-        self.cores.len().max(1)
+        self.cores.max(1)
     }
 
     /// Rows `rows` (over all parts) of `field`, checked against what the file stores, as
@@ -471,14 +476,30 @@ impl Catalogue {
                 ),
             ));
         }
-        // A virtual dataset stores nothing itself: its sources were checked on opening.
-        let virtual_checked = self.sources_checked
-            && found.dataset.layout() == hdf5::plist::dataset_create::Layout::Virtual;
-        if !self.live && !virtual_checked {
+        if !self.live && !self.checked_virtual(snapshot, found)? {
             checked::check_readable(&found.dataset, &found.column)
                 .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
         }
         Ok(found)
+    }
+
+    /// Whether `found` is a virtual dataset, whose sources (it stores nothing itself) are then
+    /// checked to have every row it maps, once.
+    fn checked_virtual(&self, snapshot: u32, found: &FoundColumn) -> Result<bool> {
+        if found.dataset.layout() != hdf5::plist::dataset_create::Layout::Virtual {
+            return Ok(false);
+        }
+        let key = (snapshot, found.name.clone());
+        let mut checked = self
+            .checked_virtual
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !checked.contains(&key) {
+            let what = names::dataset(snapshot, &found.name);
+            sources::check_virtual(&self.path, &found.dataset, &what)?;
+            checked.insert(key);
+        }
+        Ok(true)
     }
 
     /// Each part's group of a snapshot with its checked columns and rows, found once per read.
@@ -539,6 +560,22 @@ impl Catalogue {
             problem,
         }
     }
+}
+
+/// `Core_<core>` of a master's root, checked to be a group that is not the root itself.
+fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Group> {
+    let name = names::core_group(core);
+    let bad = |problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("{name} {problem}"),
+    };
+    let group = checked::group(root, &name).map_err(|why| bad(why.0))?;
+    if same_object(&group, root) {
+        return Err(bad(
+            "links back to this file's own root, not to an output".into()
+        ));
+    }
+    Ok(group)
 }
 
 /// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would

@@ -61,14 +61,12 @@ pub fn check_master(path: impl AsRef<Path>) -> Result<SourceSummary> {
 }
 
 /// Checks every virtual dataset in the snapshot groups at the root of `file` (the master at
-/// `master`): its mappings cover its rows, and each source file exists, is a complete HDF5 file
-/// and has every mapped dataset with at least the rows mapped. Relative source names are
-/// resolved against the master's directory, as HDF5 resolves them.
-pub(super) fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
+/// `master`), as [`check_virtual`] does, opening each source file once.
+fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
     let root = file
         .as_group()
         .map_err(|e| Error::hdf5("opening the root group", e))?;
-    let mut needs: BTreeMap<PathBuf, Vec<Need>> = BTreeMap::new();
+    let mut needs: Needs = BTreeMap::new();
     let mut summary = SourceSummary::default();
     let bad = |problem: String| Error::BadFile {
         path: master.to_owned(),
@@ -87,29 +85,66 @@ pub(super) fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSu
             let what = names::dataset(snapshot, &member);
             let dataset =
                 checked::dataset(&group, &member).map_err(|why| bad(format!("{what} {why}")))?;
-            let Some(mappings) =
-                raw_vds::virtual_sources(&dataset).map_err(|e| e.reading(master, &what))?
-            else {
-                continue;
-            };
-            let column = checked::column(&dataset).map_err(|why| bad(format!("{what} {why}")))?;
-            covers(&mappings, column.rows).map_err(|problem| bad(format!("{what} {problem}")))?;
-            let per_row = (column.row_bytes / column.dtype.size()).max(1) as u64;
-            summary.datasets += 1;
-            summary.mappings += mappings.len();
-            for mapping in mappings.into_iter().filter(|m| !m.rows.is_empty()) {
-                needs
-                    .entry(resolve(master, &mapping.file))
-                    .or_default()
-                    .push(Need {
-                        dataset: mapping.dataset,
-                        rows: mapping.source_points.div_ceil(per_row),
-                        virtual_dataset: what.clone(),
-                    });
+            if let Some(mappings) = needs_of(master, &dataset, &what, &mut needs)? {
+                summary.datasets += 1;
+                summary.mappings += mappings;
             }
         }
     }
     summary.files = needs.len();
+    check_needs(master, &needs)?;
+    Ok(summary)
+}
+
+/// Checks one virtual dataset of `master` (`what` names it) before it is read: its mappings
+/// cover its rows, and every source file exists, is complete and has the mapped rows. Returns
+/// whether `dataset` is virtual.
+pub(super) fn check_virtual(master: &Path, dataset: &hdf5::Dataset, what: &str) -> Result<bool> {
+    let mut needs = BTreeMap::new();
+    let is_virtual = needs_of(master, dataset, what, &mut needs)?.is_some();
+    check_needs(master, &needs)?;
+    Ok(is_virtual)
+}
+
+/// What the source files of a master must hold, by resolved file name.
+type Needs = BTreeMap<PathBuf, Vec<Need>>;
+
+/// Adds what the virtual dataset `dataset` (`what`) needs of its sources to `needs`, once its
+/// mappings are checked to cover its rows; returns its number of mappings, or `None` when it
+/// is not virtual.
+fn needs_of(
+    master: &Path,
+    dataset: &hdf5::Dataset,
+    what: &str,
+    needs: &mut Needs,
+) -> Result<Option<usize>> {
+    let bad = |problem: String| Error::BadFile {
+        path: master.to_owned(),
+        problem: format!("{what} {problem}"),
+    };
+    let Some(mappings) = raw_vds::virtual_sources(dataset).map_err(|e| e.reading(master, what))?
+    else {
+        return Ok(None);
+    };
+    let column = checked::column(dataset).map_err(|why| bad(why.0))?;
+    covers(&mappings, column.rows).map_err(bad)?;
+    let per_row = (column.row_bytes / column.dtype.size()).max(1) as u64;
+    let count = mappings.len();
+    for mapping in mappings.into_iter().filter(|m| !m.rows.is_empty()) {
+        needs
+            .entry(resolve(master, &mapping.file))
+            .or_default()
+            .push(Need {
+                dataset: mapping.dataset,
+                rows: mapping.source_points.div_ceil(per_row),
+                virtual_dataset: what.to_owned(),
+            });
+    }
+    Ok(Some(count))
+}
+
+/// Opens each source file once and checks it has every dataset it must, with the rows.
+fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
     for (source, needs) in needs {
         let incomplete = |problem: String| Error::IncompleteMaster {
             master: master.to_owned(),
@@ -123,11 +158,11 @@ pub(super) fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSu
             )));
         }
         let source_file =
-            open_checked(&source).map_err(|e| incomplete(format!("cannot be read: {e}")))?;
+            open_checked(source).map_err(|e| incomplete(format!("cannot be read: {e}")))?;
         let source_root = source_file
             .as_group()
             .map_err(|e| incomplete(format!("has no readable root ({})", checked::one_line(&e))))?;
-        for need in &needs {
+        for need in needs {
             let dataset = checked::dataset(&source_root, &need.dataset)
                 .map_err(|why| incomplete(format!("has no dataset {}: it {why}", need.dataset)))?;
             let column = checked::column(&dataset)
@@ -142,7 +177,7 @@ pub(super) fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSu
                 .map_err(|why| incomplete(format!("{} {why}", need.dataset)))?;
         }
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Fails unless the mappings fill rows `0..rows` of their virtual dataset exactly, one after
