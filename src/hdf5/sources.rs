@@ -226,3 +226,50 @@ fn resolve(master: &Path, file: &str) -> PathBuf {
         None => file.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(rows: std::ops::Range<u64>) -> MappedSource {
+        MappedSource {
+            file: "./model_0.hdf5".into(),
+            dataset: "/Snap_63/StellarMass".into(),
+            source_points: rows.end - rows.start,
+            rows,
+        }
+    }
+
+    #[test]
+    fn mappings_must_fill_every_row_once() {
+        assert_eq!(covers(&[mapped(5..9), mapped(0..5)], 9), Ok(()));
+        assert_eq!(covers(&[mapped(0..0)], 0), Ok(()));
+        let gap = covers(&[mapped(0..4), mapped(5..9)], 9).unwrap_err();
+        assert!(gap.contains("rows 4..5 would be fill values"), "{gap}");
+        let twice = covers(&[mapped(0..5), mapped(3..9)], 9).unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        let short = covers(&[mapped(0..5)], 9).unwrap_err();
+        assert!(
+            short.contains("has 9 rows, but its mappings fill 5"),
+            "{short}"
+        );
+    }
+
+    #[test]
+    fn relative_sources_are_found_beside_the_master() {
+        let master = Path::new("/data/run/model.hdf5");
+        assert_eq!(
+            resolve(master, "./model_1.hdf5"),
+            Path::new("/data/run/model_1.hdf5")
+        );
+        assert_eq!(
+            resolve(master, "/elsewhere/m.h5"),
+            Path::new("/elsewhere/m.h5")
+        );
+        assert_eq!(resolve(master, "."), master);
+        assert_eq!(
+            resolve(Path::new("model.hdf5"), "./model_0.hdf5"),
+            Path::new("model_0.hdf5")
+        );
+    }
+}
