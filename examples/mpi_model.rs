@@ -38,8 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Consecutive blocks of trees: rank r models trees [r * trees / ranks, (r + 1) * ...).
     let mine = rank * trees / ranks..(rank + 1) * trees / ranks;
-    let options =
-        Hdf5Options::default().header(Header::with_cosmology(&Cosmology::MINI_MILLENNIUM));
+    // Run again, a run replaces its own files.
+    let options = Hdf5Options::default()
+        .header(Header::with_cosmology(&Cosmology::MINI_MILLENNIUM))
+        .replace(true);
     let mut output = MpiOutput::<SageGalaxy, _>::create(&world, &catalogue, &SNAPSHOTS, options)?
         .master_options(MasterOptions::default().replace(true));
     for (local, tree) in mine.clone().enumerate() {
