@@ -31,7 +31,8 @@ pub struct Mapping<'a> {
 pub struct MappedSource {
     pub file: String,
     pub dataset: String,
-    /// Elements the mapping reads from the source: its rows times the elements of a row.
+    /// Elements the mapping reads from the source: its rows times the elements of a row (at
+    /// least).
     pub source_points: u64,
     /// The rows of the virtual dataset filled from it (empty when it maps nothing).
     pub rows: std::ops::Range<u64>,
@@ -176,20 +177,23 @@ pub fn virtual_sources(dataset: &hdf5::Dataset) -> Result<Option<Vec<MappedSourc
                 name_of(|buffer, size| h5p::H5Pget_virtual_dsetname(dcpl.0, index, buffer, size))
                     .map_err(|why| Error::hdf5(context(), format!("mapping {index}: {why}")))?;
             // The source selection of a stored mapping has no extent until its file is opened
-            // (HDF5 then gives it the source dataset's), so it is counted, not bounded.
+            // (HDF5 then gives it the source dataset's), so it is counted, not bounded; and a
+            // selection of "all" the source counts nothing then, so the elements the mapping
+            // fills in the virtual dataset (which HDF5 reads from the source) count too.
             let source = Owned(
                 check_id(h5p::H5Pget_virtual_srcspace(dcpl.0, index), context)?,
                 h5s::H5Sclose,
             );
             let source_points = u64::try_from(h5s::H5Sget_select_npoints(source.0))
                 .map_err(|_| Error::hdf5(context(), format!("mapping {index}: no selection")))?;
-            let target = first_dimension(h5p::H5Pget_virtual_vspace(dcpl.0, index))
-                .map_err(|why| Error::hdf5(context(), format!("mapping {index}: {why}")))?;
+            let (rows, target_points) =
+                virtual_selection(h5p::H5Pget_virtual_vspace(dcpl.0, index))
+                    .map_err(|why| Error::hdf5(context(), format!("mapping {index}: {why}")))?;
             sources.push(MappedSource {
                 file,
                 dataset,
-                source_points,
-                rows: target,
+                source_points: source_points.max(target_points),
+                rows,
             });
         }
         Ok(Some(sources))
@@ -218,12 +222,14 @@ unsafe fn name_of(
     Ok(name.to_string_lossy().into_owned())
 }
 
-/// The rows (first dimension) a mapping's selection spans in a dataspace that HDF5 returned,
-/// which is closed here; empty for an empty selection.
+/// The rows (first dimension) that a mapping's selection spans in a dataspace HDF5 returned
+/// (which is closed here), empty for an empty selection, and its number of elements.
 ///
 /// # Safety
 /// Call under [`locked`] with an id from HDF5 (or a negative value).
-unsafe fn first_dimension(space: hid_t) -> std::result::Result<std::ops::Range<u64>, String> {
+unsafe fn virtual_selection(
+    space: hid_t,
+) -> std::result::Result<(std::ops::Range<u64>, u64), String> {
     use hdf5_sys::h5s;
     let unreadable = || "its dataspace cannot be read".to_owned();
     if space < 0 {
@@ -235,14 +241,14 @@ unsafe fn first_dimension(space: hid_t) -> std::result::Result<std::ops::Range<u
     if rank == 0 || rank > MAX_RANK {
         return Err(format!("a dataspace of {rank} dimensions"));
     }
-    match h5s::H5Sget_select_npoints(space.0) {
-        0 => return Ok(0..0),
-        n if n < 0 => return Err(unreadable()),
-        _ => {}
-    }
+    let points = match u64::try_from(h5s::H5Sget_select_npoints(space.0)) {
+        Ok(0) => return Ok((0..0, 0)),
+        Ok(points) => points,
+        Err(_) => return Err(unreadable()),
+    };
     let (mut start, mut end) = (vec![0 as hsize_t; rank], vec![0 as hsize_t; rank]);
     if h5s::H5Sget_select_bounds(space.0, start.as_mut_ptr(), end.as_mut_ptr()) < 0 {
         return Err("its selection has no bounds (an unlimited mapping?)".into());
     }
-    Ok(start[0]..end[0].saturating_add(1))
+    Ok((start[0]..end[0].saturating_add(1), points))
 }
