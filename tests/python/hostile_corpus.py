@@ -24,7 +24,7 @@ links are relative to it).
 Datasets that claim huge sizes are chunked and never written, so HDF5 allocates nothing and the
 files stay tiny; a reader that trusts the claimed size allocates (or loops over) all of it.
 Every file is under 1 MB (most about 130 KB; the 3000-dataset and 2000-snapshot files about
-0.7 MB) and the whole corpus (200 files, 25 MB) is written in a few seconds. The output is
+0.7 MB) and the whole corpus (about 200 files, 25 MB) is written in a few seconds. The output is
 deterministic: the same h5py/HDF5 versions write the same bytes (no timestamps, fixed seeds).
 
 Run anything that writes (``galaxy-io recover``) on copies only: some cases ask a repairing
