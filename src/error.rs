@@ -150,6 +150,34 @@ pub enum Error {
         problem: String,
     },
 
+    /// A master file whose virtual datasets map rows of a file that is missing, unreadable or
+    /// shorter than the master claims: read anyway, those rows would be fill values.
+    #[error("{master} is incomplete: {source_file} {problem}")]
+    IncompleteMaster {
+        /// The master file.
+        master: PathBuf,
+        /// The file its virtual datasets read, as the master names it, resolved.
+        source_file: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+
+    /// Another task of a run over MPI failed (or dropped its output unfinished), so this one
+    /// stopped too and the master over them was not written.
+    #[error(
+        "{catalogue}: rank {rank} of {ranks} failed, so the master was not written: {problem}"
+    )]
+    RankFailed {
+        /// The catalogue (the master file that was not written).
+        catalogue: PathBuf,
+        /// The rank that failed first (0 also when writing the master failed).
+        rank: usize,
+        /// The ranks of the run.
+        ranks: usize,
+        /// That rank's error.
+        problem: String,
+    },
+
     /// Part of a file could not be read: what, and the error that stopped the read.
     #[error("{path}: {what} cannot be read: {source}")]
     Unreadable {

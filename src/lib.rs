@@ -97,12 +97,17 @@ mod schema;
 mod sink;
 pub mod staged;
 mod transpose;
+// Scale-out over MPI (feature `mpi`).
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub use crate::hdf5::{
     names, recover, recover_with, write_master, AttrValue, Catalogue, Compression, Cosmology,
     Durability, FieldAttributes, FileFormat, FlushHook, Hdf5Options, Hdf5Output, Header,
     HeaderGroup, MasterOptions, OutputSummary, RecoverOptions, RecoveredSnapshot, Recovery,
     SchemaOutput, SnapshotStats, DEFAULT_CHUNK_ROWS, SAGE_DATA_VERSION, TREE_FILES_PROCESSED,
 };
+// Scale-out: checking a master's virtual datasets.
+pub use crate::hdf5::{check_master, SourceSummary};
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use dtype::{Dtype, FieldType};

@@ -107,26 +107,9 @@ impl SnapshotColumns {
         storage: &DatasetStorage,
         types: &Arc<Types>,
     ) -> Result<Self> {
-        let group_name = names::snapshot_group(snapshot);
-        // Tracking creation order lets readers list the datasets in record order, as SAGE
-        // wrote them.
-        let gcpl = {
-            let mut builder = GroupCreate::build();
-            FileFormat::group_create(&mut builder, schema.fields().len())
-                .link_creation_order(LinkCreationOrder::Indexed);
-            builder
-                .finish()
-                .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?
-        };
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name.as_str()).collect();
-        FileFormat::size_group_header(&gcpl, &names)?;
-        let group = file
-            .create_group_builder()
-            .set_create_plist(&gcpl)
-            .create(group_name.as_str())
-            .map_err(|e| Error::hdf5(format!("creating group {group_name}"), e))?;
         Ok(SnapshotColumns {
-            group,
+            group: create_snapshot_group(file, snapshot, &names)?,
             snapshot,
             schema: schema.clone(),
             storage: storage.clone(),
@@ -214,11 +197,7 @@ impl SnapshotColumns {
         let dataset = builder
             .create(field.name.as_str())
             .map_err(|e| Error::hdf5(context(), e))?;
-        raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
-        raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
-        if let Some(unit) = &field.unit {
-            unit_attrs::write(&dataset, unit)?;
-        }
+        write_field_attributes(&dataset, field)?;
         Ok(Column {
             field: field.clone(),
             datatype: datatype.clone(),
@@ -226,6 +205,41 @@ impl SnapshotColumns {
             extendable: fit == ChunkFit::Configured,
             raw_chunks: edge_only.then_some(chunk_rows as u64),
         })
+    }
+}
+
+/// Creates `Snap_<N>` for `fields` datasets. Tracking creation order lets readers list the
+/// datasets in record order, as SAGE wrote them.
+pub fn create_snapshot_group(
+    file: &hdf5::File,
+    snapshot: u32,
+    links: &[&str],
+) -> Result<hdf5::Group> {
+    let group_name = names::snapshot_group(snapshot);
+    let context = || format!("creating group {group_name}");
+    // Tracking creation order lets readers list the datasets in record order, as SAGE wrote
+    // them.
+    let gcpl = {
+        let mut builder = GroupCreate::build();
+        FileFormat::group_create(&mut builder, links.len())
+            .link_creation_order(LinkCreationOrder::Indexed);
+        builder.finish().map_err(|e| Error::hdf5(context(), e))?
+    };
+    FileFormat::size_group_header(&gcpl, links)?;
+    file.create_group_builder()
+        .set_create_plist(&gcpl)
+        .create(group_name.as_str())
+        .map_err(|e| Error::hdf5(context(), e))
+}
+
+/// A field's dataset attributes: SAGE's `Description` and `Units` texts, and the unit's
+/// machine-readable attributes when it has a parsed unit.
+pub fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<()> {
+    raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
+    raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
+    match &field.unit {
+        Some(unit) => unit_attrs::write(dataset, unit),
+        None => Ok(()),
     }
 }
 

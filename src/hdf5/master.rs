@@ -1,12 +1,15 @@
 //! The master file: `Core_<i>` external links to several outputs, so that h5py and sage-model's
-//! reader see one catalogue, with a header that sums what the outputs processed.
+//! reader see one catalogue, with a header that sums what the outputs processed, and virtual
+//! datasets that present every output's rows as one array (see `stitch`).
 
 use super::attr_value::AttrValue;
 use super::header::{Header, HeaderGroup};
 use super::raw;
+use super::stitch::{self, OutputSnapshot, Source};
 use super::Catalogue;
 use crate::error::{Error, Result};
 use crate::staged::{self, Staged};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The header attribute in which an output records the simulation's tree files it processed
@@ -59,6 +62,15 @@ impl MasterOptions {
 /// file's directory), so the set can be moved together. The master is written under a
 /// temporary name and renamed when complete.
 ///
+/// Beside the links, the master's root has `Snap_<N>` groups of its own, as an output has:
+/// one virtual dataset per property that presents the rows of all outputs, in `Core_<i>`
+/// order, as one array (`h5py.File(master)["Snap_63/StellarMass"][:]` is the whole catalogue),
+/// with `num_gals` the total and the outputs' `redshift`. Outputs without rows in a snapshot
+/// are left out of its mappings; outputs whose fields of a snapshot differ are refused. Rows
+/// no file maps read as the fill value: NaN for floats, the most negative value of a signed
+/// integer type (-2147483648 for int32) and the largest of an unsigned one. The virtual
+/// datasets name their source files as the links do, so a moved directory still reads.
+///
 /// ```
 /// use galaxy_io::{sage::SageGalaxy, write_master, AttrValue, Catalogue, Hdf5Options, Hdf5Output, Header, HeaderGroup, MasterOptions};
 /// let dir = tempfile::tempdir()?;
@@ -92,14 +104,15 @@ pub fn write_master(
     staged::not_an_input(master, outputs)?;
     staged::distinct(outputs)?;
     let staged = Staged::new(master, options.replace)?;
-    let (header, snapshots) = merged_header(outputs, options)?;
+    let (header, surveys) = merged_header(outputs, options)?;
 
     let file = raw::no_inherit(|| {
         hdf5::File::create(staged.path())
             .map_err(|e| Error::hdf5(format!("creating {}", master.display()), e))
     })?;
     let base = absolute(staged::directory_of(master));
-    for (core, output) in outputs.iter().enumerate() {
+    let mut sources = Vec::with_capacity(outputs.len());
+    for ((core, output), snapshots) in outputs.iter().enumerate().zip(surveys) {
         let target = absolute(output);
         let link = match target.strip_prefix(&base) {
             Ok(relative) => Path::new(".").join(relative),
@@ -111,7 +124,19 @@ pub fn write_master(
             &link.to_string_lossy(),
             "/",
         )?;
+        sources.push(Source {
+            path: output.clone(),
+            link: link.to_string_lossy().into_owned(),
+            snapshots,
+        });
     }
+    stitch::write_snapshots(&file, master, &sources)?;
+    let mut snapshots: Vec<u32> = sources
+        .iter()
+        .flat_map(|s| s.snapshots.keys().copied())
+        .collect();
+    snapshots.sort_unstable();
+    snapshots.dedup();
     header.write(&file, &snapshots)?;
     raw::flush_file(file.id())?;
     drop(file);
@@ -120,9 +145,11 @@ pub fn write_master(
 
 /// The first output's header, with the counts of all: `num_cores` and the summed
 /// `frac_volume_processed`, checked to describe one simulation without overlaps; and the
-/// snapshots of all outputs, every one of which is checked to read.
-fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header, Vec<u32>)> {
-    let mut snapshots = Vec::new();
+/// snapshots of each output, every one of which is checked to read.
+type Surveys = Vec<BTreeMap<u32, OutputSnapshot>>;
+
+fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header, Surveys)> {
+    let mut surveys = Vec::with_capacity(outputs.len());
     let mut merged: Option<Header> = None;
     let mut volume = 0.0;
     let mut tree_files: Vec<(i32, &Path)> = Vec::new();
@@ -138,10 +165,7 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
                 "it is itself a master file; link the outputs it links".into(),
             ));
         }
-        for snapshot in catalogue.snapshots()? {
-            catalogue.num_galaxies(snapshot)?;
-            snapshots.push(snapshot);
-        }
+        surveys.push(stitch::survey(&catalogue)?);
         let header = catalogue
             .header()
             .map_err(|e| e.reading(output, "its header (was it finished?)"))?;
@@ -203,9 +227,7 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
         "num_trees_this_file",
         AttrValue::I64(0),
     );
-    snapshots.sort_unstable();
-    snapshots.dedup();
-    Ok((header, snapshots))
+    Ok((header, surveys))
 }
 
 fn same_simulation(first: &Header, other: &Header, first_path: &Path, path: &Path) -> Result<()> {

@@ -6,7 +6,8 @@
 //! datasets, `header` and `tree_info` write SAGE's metadata (`attr_value` the values). Reading: `reader`, `master` and
 //! `recover` read, link and repair files, every read going through `checked`, with
 //! `superblock` and `writer_lock` for what HDF5 cannot say. `names` knows where everything
-//! lives, `types` the native types, and `raw` holds the few direct HDF5 calls.
+//! lives, `types` the native types, and `raw` holds the few direct HDF5 calls. A master's
+//! virtual datasets: `stitch` writes them (with `raw_vds`), `sources` checks they are whole.
 
 mod attr_value;
 mod checked;
@@ -20,9 +21,12 @@ pub mod names;
 mod options;
 mod output;
 mod raw;
+mod raw_vds;
 mod reader;
 mod recover;
 mod sink;
+mod sources;
+mod stitch;
 mod superblock;
 mod tree_info;
 mod types;
@@ -38,3 +42,4 @@ pub use options::{Compression, Hdf5Options, DEFAULT_CHUNK_ROWS};
 pub use output::{Hdf5Output, OutputSummary, SchemaOutput, SnapshotStats};
 pub use reader::{Catalogue, FieldAttributes};
 pub use recover::{recover, recover_with, RecoverOptions, RecoveredSnapshot, Recovery};
+pub use sources::{check_master, SourceSummary};

@@ -8,6 +8,9 @@
 //! /TreeInfo/Snap_<N>/NumGalsPerTreePerSnap, /TreeInfo@FileNr_Mulfac, @ForestNr_Mulfac
 //! /Core_<i>                        in a master file: external links to each output's root
 //! ```
+//!
+//! A master file also has `Snap_<N>` groups of its own, laid out as an output's, whose datasets
+//! are virtual: every output's rows of the property, in `Core_<i>` order.
 
 use std::path::{Path, PathBuf};
 

@@ -15,24 +15,27 @@ pub fn locked<T>(f: impl FnOnce() -> T) -> T {
     hdf5::sync::sync(f)
 }
 
-fn check(status: herr_t, context: impl FnOnce() -> String) -> Result<()> {
+pub(super) fn check(status: herr_t, context: impl FnOnce() -> String) -> Result<()> {
     hdf5::h5check(status)
         .map(drop)
         .map_err(|error| Error::hdf5(context(), error))
 }
 
-fn check_id(id: hid_t, context: impl FnOnce() -> String) -> Result<hid_t> {
+pub(super) fn check_id(id: hid_t, context: impl FnOnce() -> String) -> Result<hid_t> {
     hdf5::h5check(id).map_err(|error| Error::hdf5(context(), error))
 }
 
-fn c_string(text: &str) -> Result<CString> {
+pub(super) fn c_string(text: &str) -> Result<CString> {
     CString::new(text).map_err(|_| Error::InvalidName {
         name: text.replace('\0', "\\0"),
     })
 }
 
 /// An HDF5 identifier closed on drop.
-struct Owned(hid_t, unsafe extern "C" fn(hid_t) -> herr_t);
+pub(super) struct Owned(
+    pub(super) hid_t,
+    pub(super) unsafe extern "C" fn(hid_t) -> herr_t,
+);
 
 impl Drop for Owned {
     fn drop(&mut self) {

@@ -9,13 +9,15 @@ use super::header::Header;
 use super::names;
 use super::superblock::Superblock;
 use super::types::Types;
-use super::{raw, tree_info, unit_attrs};
+use super::{raw, sources, tree_info, unit_attrs};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
 use crate::units::Unit;
+use std::collections::BTreeSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// An open galaxy catalogue (one output file, or a master file over several).
 ///
@@ -38,8 +40,14 @@ pub struct Catalogue {
     /// Opened while a writer may still be appending (SWMR): rows count up to the shortest
     /// dataset instead of requiring equal lengths.
     live: bool,
-    /// The file's root, or its `Core_<i>` groups in order.
+    /// The groups whose snapshots are read: the file's root (an output, or a master with
+    /// virtual datasets, whose sources were checked), or else a master's `Core_<i>` groups.
     parts: Vec<hdf5::Group>,
+    /// A master's `Core_<i>` links (0 for an output).
+    cores: usize,
+    /// The virtual datasets whose sources were checked, by snapshot and field: each is checked
+    /// once, when first read, so that opening a master of many tasks costs nothing per task.
+    checked_virtual: Mutex<BTreeSet<(u32, String)>>,
     types: Types,
     file: hdf5::File,
 }
@@ -86,40 +94,14 @@ impl std::fmt::Debug for Catalogue {
 }
 
 impl Catalogue {
-    /// Opens a file read-only.
+    /// Opens a file read-only. A master file's virtual datasets are read only once the files
+    /// they map are checked (when a dataset is first read): a missing, unreadable or short
+    /// source is an [`Error::IncompleteMaster`], never rows of fill values.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
-        let superblock = Superblock::read(&path)?;
-        let length = std::fs::metadata(&path).map_or(0, |m| m.len());
-        let recover = "; if its writer died, `galaxy-io recover` can repair it";
-        let bad = |problem: String| Error::BadFile {
-            path: path.clone(),
-            problem,
-        };
-        if superblock.status_flags != 0 {
-            return Err(bad(format!(
-                "is marked as still open by a writer (a running one: open it with \
-                 Catalogue::open_live or `inspect --live`){recover}"
-            )));
-        }
-        if length < superblock.end_of_file {
-            return Err(bad(format!(
-                "is truncated: it has {length} bytes of the {} it records{recover}",
-                superblock.end_of_file
-            )));
-        }
-        let file = raw::no_inherit(|| {
-            hdf5::File::open(&path).map_err(|e| {
-                bad(format!(
-                    "is not a readable HDF5 file ({}){recover}",
-                    checked::one_line(&e)
-                ))
-            })
-        })?;
+        let file = open_checked(&path)?;
         Self::from_file(path, file, false)
     }
-
     /// Opens a file that a writer in [`Durability::Swmr`](crate::Durability::Swmr) mode is still
     /// writing: reads see every row flushed so far (a snapshot's rows are those all of its
     /// datasets have); open it again to see more.
@@ -147,30 +129,81 @@ impl Catalogue {
                 checked::one_line(&e)
             ))
         })?;
-        let mut parts = Vec::new();
-        loop {
-            let name = names::core_group(parts.len());
-            if !root.link_exists(&name) {
-                break;
-            }
-            let core = checked::group(&root, &name).map_err(|why| bad(format!("{name} {why}")))?;
-            if same_object(&core, &root) {
-                return Err(bad(format!(
-                    "{name} links back to this file's own root, not to an output"
-                )));
-            }
-            parts.push(core);
+        let is_master = root.link_exists(&names::core_group(0));
+        // A master written before virtual datasets has snapshot groups in its cores only.
+        let stitched = !is_master
+            || raw::link_names(root.id(), false)
+                .map_err(|e| e.reading(&path, "the list of its groups"))?
+                .iter()
+                .any(|name| names::parse_snapshot_group(name).is_some());
+        let mut cores = 0;
+        while root.link_exists(&names::core_group(cores)) {
+            cores += 1;
         }
-        if parts.is_empty() {
-            parts.push(root);
-        }
+        // The cores are opened only when read through: a master with virtual datasets is read
+        // through those, and holding thousands of files open would exhaust descriptors.
+        let parts = if stitched {
+            vec![root]
+        } else {
+            (0..cores)
+                .map(|core| core_group(&root, core, &path))
+                .collect::<Result<_>>()?
+        };
         Ok(Catalogue {
             path,
             live,
             parts,
+            cores,
+            checked_virtual: Mutex::new(BTreeSet::new()),
             types: Types::new()?,
             file,
         })
+    }
+
+    /// One output of a master file (its `Core_<i>`) as a catalogue of its own; `None` past the
+    /// last.
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, write_master, Catalogue, Hdf5Options, Hdf5Output, MasterOptions};
+    /// let dir = tempfile::tempdir()?;
+    /// let master = dir.path().join("model.hdf5");
+    /// let mut outputs = Vec::new();
+    /// for task in 0..2 {
+    ///     let options = Hdf5Options::default().task(task, 2);
+    ///     let mut output = Hdf5Output::<SageGalaxy>::create(&master, &[63], options)?;
+    ///     output.write(63, &vec![SageGalaxy::default(); 3 + task as usize])?;
+    ///     outputs.push(output.finish()?.path);
+    /// }
+    /// write_master(&master, &outputs, &MasterOptions::default())?;
+    /// let catalogue = Catalogue::open(&master)?;
+    /// assert_eq!(catalogue.num_galaxies(63)?, 7);
+    /// assert_eq!(catalogue.core(1)?.unwrap().num_galaxies(63)?, 4);
+    /// assert!(catalogue.core(2)?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn core(&self, core: usize) -> Result<Option<Catalogue>> {
+        if core >= self.cores {
+            return Ok(None);
+        }
+        let root = self.file.as_group().map_err(|e| {
+            self.bad(format!(
+                "the root group cannot be opened ({})",
+                checked::one_line(&e)
+            ))
+        })?;
+        let group = core_group(&root, core, &self.path)?;
+        let file = group
+            .file()
+            .map_err(|e| Error::hdf5(format!("opening {}", names::core_group(core)), e))?;
+        Ok(Some(Catalogue {
+            path: self.path.clone(),
+            live: self.live,
+            parts: vec![group],
+            cores: 0,
+            checked_virtual: Mutex::new(BTreeSet::new()),
+            types: Types::new()?,
+            file,
+        }))
     }
 
     /// The file's path.
@@ -386,14 +419,18 @@ impl Catalogue {
         Ok(galaxies)
     }
 
-    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the first part, if present.
+    /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the output (the first of a master's), if
+    /// present.
     pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
-        tree_info::read(&self.parts[0], &self.path, snapshot)
+        match self.core(0)? {
+            Some(first) => first.galaxies_per_tree(snapshot),
+            None => tree_info::read(&self.parts[0], &self.path, snapshot),
+        }
     }
 
     /// Number of parts (`Core_<i>` outputs of a master file, or 1).
     pub fn parts(&self) -> usize {
-        self.parts.len()
+        self.cores.max(1)
     }
 
     /// Rows `rows` (over all parts) of `field`, checked against what the file stores, as
@@ -469,11 +506,30 @@ impl Catalogue {
                 ),
             ));
         }
-        if !self.live {
+        if !self.live && !self.checked_virtual(snapshot, found)? {
             checked::check_readable(&found.dataset, &found.column)
                 .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
         }
         Ok(found)
+    }
+
+    /// Whether `found` is a virtual dataset, whose sources (it stores nothing itself) are then
+    /// checked to have every row it maps, once.
+    fn checked_virtual(&self, snapshot: u32, found: &FoundColumn) -> Result<bool> {
+        if found.dataset.layout() != hdf5::plist::dataset_create::Layout::Virtual {
+            return Ok(false);
+        }
+        let key = (snapshot, found.name.clone());
+        let mut checked = self
+            .checked_virtual
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !checked.contains(&key) {
+            let what = names::dataset(snapshot, &found.name);
+            sources::check_virtual(&self.path, &found.dataset, &what)?;
+            checked.insert(key);
+        }
+        Ok(true)
     }
 
     /// Each part's group of a snapshot with its checked columns and rows, found once per read.
@@ -536,8 +592,57 @@ impl Catalogue {
     }
 }
 
+/// `Core_<core>` of a master's root, checked to be a group that is not the root itself.
+fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Group> {
+    let name = names::core_group(core);
+    let bad = |problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem: format!("{name} {problem}"),
+    };
+    let group = checked::group(root, &name).map_err(|why| bad(why.0))?;
+    if same_object(&group, root) {
+        return Err(bad(
+            "links back to this file's own root, not to an output".into()
+        ));
+    }
+    Ok(group)
+}
+
 /// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would
 /// make the master a part of itself).
 fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
     matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
+}
+
+/// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open:
+/// the superblock is read first, and a file shorter than it records is refused.
+pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
+    std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
+    let superblock = Superblock::read(path)?;
+    let length = std::fs::metadata(path).map_or(0, |m| m.len());
+    let recover = "; if its writer died, `galaxy-io recover` can repair it";
+    let bad = |problem: String| Error::BadFile {
+        path: path.to_owned(),
+        problem,
+    };
+    if superblock.status_flags != 0 {
+        return Err(bad(format!(
+            "is marked as still open by a writer (a running one: open it with \
+             Catalogue::open_live or `inspect --live`){recover}"
+        )));
+    }
+    if length < superblock.end_of_file {
+        return Err(bad(format!(
+            "is truncated: it has {length} bytes of the {} it records{recover}",
+            superblock.end_of_file
+        )));
+    }
+    raw::no_inherit(|| {
+        hdf5::File::open(path).map_err(|e| {
+            bad(format!(
+                "is not a readable HDF5 file ({}){recover}",
+                checked::one_line(&e)
+            ))
+        })
+    })
 }

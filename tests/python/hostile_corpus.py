@@ -24,7 +24,7 @@ links are relative to it).
 Datasets that claim huge sizes are chunked and never written, so HDF5 allocates nothing and the
 files stay tiny; a reader that trusts the claimed size allocates (or loops over) all of it.
 Every file is under 1 MB (most about 130 KB; the 3000-dataset and 2000-snapshot files about
-0.7 MB) and the whole corpus (200 files, 25 MB) is written in a few seconds. The output is
+0.7 MB) and the whole corpus (about 200 files, 25 MB) is written in a few seconds. The output is
 deterministic: the same h5py/HDF5 versions write the same bytes (no timestamps, fixed seeds).
 
 Run anything that writes (``galaxy-io recover``) on copies only: some cases ask a repairing
@@ -1513,6 +1513,48 @@ def master_disagree(path, outdir):
 def master_many(path, outdir):
     """A master with 1000 Core_<i> links, all to valid.hdf5."""
     master(path, {f"Core_{i}": ("./" + VALID, "/") for i in range(1000)})
+
+
+def virtual_stellar_mass(f, rows, sources):
+    """Root Snap_63/StellarMass as a virtual dataset of `rows` rows: `sources` lists (file,
+    claimed source rows, first row) mappings; Snap_63 gets num_gals = rows."""
+    layout = h5py.VirtualLayout(shape=(rows,), dtype="<f4")
+    for target, claimed, first in sources:
+        source = h5py.VirtualSource(target, "/Snap_63/StellarMass", shape=(claimed,))
+        layout[first:first + claimed] = source
+    group = f.require_group("Snap_63")
+    group.create_virtual_dataset("StellarMass", layout, fillvalue=np.nan)
+    group.attrs["num_gals"] = np.int64(rows)
+
+
+@case("master_vds_missing_source.hdf5", "master", [VALID])
+def master_vds_missing(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps rows of a file that does not exist."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(
+               f, 2 * ROWS, [("./" + VALID, ROWS, 0), ("./missing_vds_source.hdf5", ROWS, ROWS)]))
+
+
+@case("master_vds_gap.hdf5", "master", [VALID])
+def master_vds_gap(path, outdir):
+    """A master whose virtual Snap_63/StellarMass has 30 rows, of which only 10 are mapped."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, 3 * ROWS, [("./" + VALID, ROWS, 0)]))
+
+
+@case("master_vds_source_too_short.hdf5", "master", [VALID])
+def master_vds_short(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps 1000 rows of valid.hdf5, which has 10."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, 1000, [("./" + VALID, 1000, 0)]))
+
+
+@case("output_vds_foreign_source.hdf5")
+def output_vds_foreign(path, outdir):
+    """An output whose Snap_63/StellarMass is virtual, mapping a file that is not HDF5."""
+    with catalogue(path) as f:
+        del f["Snap_63/StellarMass"]
+        virtual_stellar_mass(f, ROWS, [("/proc/self/status", ROWS, 0)])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-//! `galaxy-io`: write, convert, merge and inspect galaxy catalogues in SAGE's HDF5 layout.
+//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout.
 
+mod check;
 mod convert;
 mod demo;
 mod inspect;
@@ -35,6 +36,8 @@ enum Command {
     Merge(merge::Args),
     /// Show snapshots, galaxy counts, fields and statistics; optionally plot mass functions.
     Inspect(inspect::Args),
+    /// Check that catalogues are complete: a master's source files exist with the rows it maps.
+    Check(check::Args),
     /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
     Recover(recover::Args),
 }
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => merge::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Recover(args) => recover::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,275 @@
+//! Whether a master file is complete: HDF5 reads a virtual dataset's rows from a missing or
+//! short source file as fill values, without an error, so before a master is read every file
+//! its virtual datasets map is opened (once) and every mapped dataset checked to have the rows
+//! the master claims, and the mappings are checked to cover each virtual dataset's rows.
+
+use super::checked;
+use super::names;
+use super::raw;
+use super::raw_vds::{self, MappedSource};
+use super::reader::open_checked;
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What [`check_master`] found: the virtual datasets of a master, their source files and
+/// mappings (see its example).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceSummary {
+    /// Virtual datasets.
+    pub datasets: usize,
+    /// Distinct source files.
+    pub files: usize,
+    /// Mappings, over all virtual datasets.
+    pub mappings: usize,
+}
+
+/// One mapped dataset to look up in a source file: its path there, the rows the master needs
+/// of it, and the virtual dataset that maps it (for messages).
+struct Need {
+    dataset: String,
+    rows: u64,
+    virtual_dataset: String,
+}
+
+/// Checks that the master file at `path` is complete: every virtual dataset of its snapshot
+/// groups is covered by its mappings, and every file they map exists, is a complete HDF5 file
+/// and has each mapped dataset with at least the rows the master claims. A file without virtual
+/// datasets passes with nothing found. [`Catalogue::open`](crate::Catalogue::open) runs this
+/// check on every master.
+///
+/// ```
+/// use galaxy_io::{check_master, sage::SageGalaxy, write_master, Error, Hdf5Options, Hdf5Output, MasterOptions};
+/// let dir = tempfile::tempdir()?;
+/// let master = dir.path().join("model.hdf5");
+/// let mut outputs = Vec::new();
+/// for task in 0..2 {
+///     let options = Hdf5Options::default().task(task, 2);
+///     let mut output = Hdf5Output::<SageGalaxy>::create(&master, &[63], options)?;
+///     output.write(63, &[SageGalaxy::default(); 5])?;
+///     outputs.push(output.finish()?.path);
+/// }
+/// write_master(&master, &outputs, &MasterOptions::default())?;
+/// assert_eq!(check_master(&master)?.files, 2);
+/// std::fs::remove_file(&outputs[1])?;
+/// assert!(matches!(check_master(&master), Err(Error::IncompleteMaster { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_master(path: impl AsRef<Path>) -> Result<SourceSummary> {
+    let path = path.as_ref();
+    check_sources(path, &open_checked(path)?)
+}
+
+/// Checks every virtual dataset in the snapshot groups at the root of `file` (the master at
+/// `master`), as [`check_virtual`] does, opening each source file once.
+fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
+    let root = file
+        .as_group()
+        .map_err(|e| Error::hdf5("opening the root group", e))?;
+    let mut needs: Needs = BTreeMap::new();
+    let mut summary = SourceSummary::default();
+    let bad = |problem: String| Error::BadFile {
+        path: master.to_owned(),
+        problem,
+    };
+    let root_names = raw::link_names(root.id(), false)
+        .map_err(|e| e.reading(master, "the list of its groups"))?;
+    for (snapshot, name) in root_names
+        .iter()
+        .filter_map(|n| names::parse_snapshot_group(n).map(|s| (s, n)))
+    {
+        let group = checked::group(&root, name).map_err(|why| bad(format!("{name} {why}")))?;
+        let members = raw::link_names(group.id(), true)
+            .map_err(|e| e.reading(master, format!("the members of {name}")))?;
+        for member in members {
+            let what = names::dataset(snapshot, &member);
+            let dataset =
+                checked::dataset(&group, &member).map_err(|why| bad(format!("{what} {why}")))?;
+            if let Some(mappings) = needs_of(master, &dataset, &what, &mut needs)? {
+                summary.datasets += 1;
+                summary.mappings += mappings;
+            }
+        }
+    }
+    summary.files = needs.len();
+    check_needs(master, &needs)?;
+    Ok(summary)
+}
+
+/// Checks one virtual dataset of `master` (`what` names it) before it is read: its mappings
+/// cover its rows, and every source file exists, is complete and has the mapped rows. Returns
+/// whether `dataset` is virtual.
+pub(super) fn check_virtual(master: &Path, dataset: &hdf5::Dataset, what: &str) -> Result<bool> {
+    let mut needs = BTreeMap::new();
+    let is_virtual = needs_of(master, dataset, what, &mut needs)?.is_some();
+    check_needs(master, &needs)?;
+    Ok(is_virtual)
+}
+
+/// What the source files of a master must hold, by resolved file name.
+type Needs = BTreeMap<PathBuf, Vec<Need>>;
+
+/// Adds what the virtual dataset `dataset` (`what`) needs of its sources to `needs`, once its
+/// mappings are checked to cover its rows; returns its number of mappings, or `None` when it
+/// is not virtual.
+fn needs_of(
+    master: &Path,
+    dataset: &hdf5::Dataset,
+    what: &str,
+    needs: &mut Needs,
+) -> Result<Option<usize>> {
+    let bad = |problem: String| Error::BadFile {
+        path: master.to_owned(),
+        problem: format!("{what} {problem}"),
+    };
+    let Some(mappings) = raw_vds::virtual_sources(dataset).map_err(|e| e.reading(master, what))?
+    else {
+        return Ok(None);
+    };
+    let column = checked::column(dataset).map_err(|why| bad(why.0))?;
+    covers(&mappings, column.rows).map_err(bad)?;
+    let per_row = (column.row_bytes / column.dtype.size()).max(1) as u64;
+    let count = mappings.len();
+    for mapping in mappings.into_iter().filter(|m| !m.rows.is_empty()) {
+        needs
+            .entry(resolve(master, &mapping.file))
+            .or_default()
+            .push(Need {
+                dataset: mapping.dataset,
+                rows: mapping.source_points.div_ceil(per_row),
+                virtual_dataset: what.to_owned(),
+            });
+    }
+    Ok(Some(count))
+}
+
+/// Opens each source file once and checks it has every dataset it must, with the rows.
+fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
+    for (source, needs) in needs {
+        let incomplete = |problem: String| Error::IncompleteMaster {
+            master: master.to_owned(),
+            source_file: source.clone(),
+            problem,
+        };
+        if !source.exists() {
+            return Err(incomplete(format!(
+                "is missing (it holds rows of {})",
+                needs[0].virtual_dataset
+            )));
+        }
+        let source_file =
+            open_checked(source).map_err(|e| incomplete(format!("cannot be read: {e}")))?;
+        let source_root = source_file
+            .as_group()
+            .map_err(|e| incomplete(format!("has no readable root ({})", checked::one_line(&e))))?;
+        for need in needs {
+            let dataset = checked::dataset(&source_root, &need.dataset)
+                .map_err(|why| incomplete(format!("has no dataset {}: it {why}", need.dataset)))?;
+            let column = checked::column(&dataset)
+                .map_err(|why| incomplete(format!("{} {why}", need.dataset)))?;
+            if column.rows < need.rows {
+                return Err(incomplete(format!(
+                    "is shorter than the master claims: {} has {} rows, {} maps {}",
+                    need.dataset, column.rows, need.virtual_dataset, need.rows
+                )));
+            }
+            checked::check_readable(&dataset, &column)
+                .map_err(|why| incomplete(format!("{} {why}", need.dataset)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Fails unless the mappings fill rows `0..rows` of their virtual dataset exactly, one after
+/// the other: any row left out would read as the fill value.
+fn covers(mappings: &[MappedSource], rows: u64) -> std::result::Result<(), String> {
+    let mut spans: Vec<_> = mappings
+        .iter()
+        .map(|m| m.rows.clone())
+        .filter(|r| !r.is_empty())
+        .collect();
+    spans.sort_unstable_by_key(|r| r.start);
+    let mut next = 0;
+    for span in spans {
+        if span.start < next {
+            return Err(format!("maps rows from {} on twice", span.start));
+        }
+        if span.start > next {
+            return Err(format!(
+                "maps its rows from {next} on from no file (rows {next}..{} would be fill values)",
+                span.start.max(next)
+            ));
+        }
+        next = span.end;
+    }
+    if next != rows {
+        return Err(format!(
+            "has {rows} rows, but its mappings fill {next}; the rest would be fill values"
+        ));
+    }
+    Ok(())
+}
+
+/// A source file name as HDF5 resolves it: `.` the master itself, absolute as it is, relative
+/// against the master's directory.
+fn resolve(master: &Path, file: &str) -> PathBuf {
+    let file = Path::new(file);
+    if file == Path::new(".") {
+        return master.to_owned();
+    }
+    if file.is_absolute() {
+        return file.to_owned();
+    }
+    let file = file.strip_prefix(".").unwrap_or(file);
+    match master.parent() {
+        Some(directory) => directory.join(file),
+        None => file.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapped(rows: std::ops::Range<u64>) -> MappedSource {
+        MappedSource {
+            file: "./model_0.hdf5".into(),
+            dataset: "/Snap_63/StellarMass".into(),
+            source_points: rows.end - rows.start,
+            rows,
+        }
+    }
+
+    #[test]
+    fn mappings_must_fill_every_row_once() {
+        assert_eq!(covers(&[mapped(5..9), mapped(0..5)], 9), Ok(()));
+        assert_eq!(covers(&[mapped(0..0)], 0), Ok(()));
+        let gap = covers(&[mapped(0..4), mapped(5..9)], 9).unwrap_err();
+        assert!(gap.contains("rows 4..5 would be fill values"), "{gap}");
+        let twice = covers(&[mapped(0..5), mapped(3..9)], 9).unwrap_err();
+        assert!(twice.contains("twice"), "{twice}");
+        let short = covers(&[mapped(0..5)], 9).unwrap_err();
+        assert!(
+            short.contains("has 9 rows, but its mappings fill 5"),
+            "{short}"
+        );
+    }
+
+    #[test]
+    fn relative_sources_are_found_beside_the_master() {
+        let master = Path::new("/data/run/model.hdf5");
+        assert_eq!(
+            resolve(master, "./model_1.hdf5"),
+            Path::new("/data/run/model_1.hdf5")
+        );
+        assert_eq!(
+            resolve(master, "/elsewhere/m.h5"),
+            Path::new("/elsewhere/m.h5")
+        );
+        assert_eq!(resolve(master, "."), master);
+        assert_eq!(
+            resolve(Path::new("model.hdf5"), "./model_0.hdf5"),
+            Path::new("model_0.hdf5")
+        );
+    }
+}
