@@ -2,8 +2,9 @@
 //! that the tests generate, so that what galaxy-io writes can be compared with what SAGE itself
 //! writes.
 //!
-//! The build lives in `<target>/sage/stock`, shared by every test binary and reused until SAGE's
-//! source changes. It is made in place, under a file lock, because SAGE bakes its build
+//! SAGE is built twice: stock, and with galaxy-io's HDF5 writer (`galaxy-io-c/sage/`, through
+//! its make fragment, linked with `libgalaxy_io.a`). Each build lives in `<target>/sage/<name>`,
+//! shared by every test binary and reused until SAGE's source (or the writer) changes. It is made in place, under a file lock, because SAGE bakes its build
 //! directory into the binary (`ROOT_DIR`, where it finds its cooling tables): a build made
 //! elsewhere and renamed would not find them.
 
@@ -38,11 +39,74 @@ pub fn source_dir() -> PathBuf {
     dir
 }
 
+/// Which HDF5 writer a SAGE build has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// SAGE's own `src/io/save_gals_hdf5.c`.
+    Stock,
+    /// galaxy-io's drop-in, `galaxy-io-c/sage/save_gals_galaxy_io.c`, on the C API.
+    GalaxyIo,
+}
+
+impl Writer {
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Stock => "stock",
+            Writer::GalaxyIo => "galaxy-io",
+        }
+    }
+
+    /// The drop-in's files, part of the build's fingerprint.
+    fn files(self) -> Vec<PathBuf> {
+        let c = Path::new(env!("CARGO_MANIFEST_DIR")).join("galaxy-io-c");
+        match self {
+            Writer::Stock => Vec::new(),
+            Writer::GalaxyIo => vec![
+                c.join("sage/galaxy_io.mk"),
+                c.join("sage/save_gals_galaxy_io.c"),
+                c.join("include/galaxy_io.h"),
+            ],
+        }
+    }
+
+    /// What `make` needs before [`MAKE_ARGS`]: for the drop-in, the fragment read before SAGE's
+    /// Makefile and the library (of this test build's profile) to link.
+    fn make_args(self) -> Vec<String> {
+        match self {
+            Writer::Stock => Vec::new(),
+            Writer::GalaxyIo => {
+                let files = self.files();
+                vec![
+                    "-f".into(),
+                    files[0].display().to_string(),
+                    "-f".into(),
+                    "Makefile".into(),
+                    format!(
+                        "GALAXY_IO_LIB={}",
+                        super::c_library::static_library().display()
+                    ),
+                ]
+            }
+        }
+    }
+}
+
 /// The directory of a stock SAGE build (the `sage` binary is in it). Built at most once per
 /// process, and only when no build of the same source exists under the target directory.
 pub fn build() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| build_into(&source_dir(), &cache_dir().join("stock")))
+    build_with(Writer::Stock)
+}
+
+/// The directory of a SAGE build with `writer`, built as [`build`] is. The galaxy-io build is
+/// remade by `make` every time, which relinks it when the library changed.
+pub fn build_with(writer: Writer) -> &'static Path {
+    static STOCK: OnceLock<PathBuf> = OnceLock::new();
+    static GALAXY_IO: OnceLock<PathBuf> = OnceLock::new();
+    let built = match writer {
+        Writer::Stock => &STOCK,
+        Writer::GalaxyIo => &GALAXY_IO,
+    };
+    built.get_or_init(|| build_into(&source_dir(), &cache_dir().join(writer.name()), writer))
 }
 
 /// `<target>/sage`: beside cargo's own output, so `cargo clean` removes it.
@@ -51,29 +115,36 @@ fn cache_dir() -> PathBuf {
     tmp.parent().unwrap_or(tmp).join("sage")
 }
 
-fn build_into(source: &Path, dir: &Path) -> PathBuf {
+fn build_into(source: &Path, dir: &Path, writer: Writer) -> PathBuf {
     let parent = dir.parent().expect("the build directory has a parent");
     std::fs::create_dir_all(parent)
         .unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
-    let fingerprint = fingerprint(source);
+    let make_args = writer.make_args();
+    let source_fingerprint = fingerprint(source, &[]);
+    let build_fingerprint = fingerprint(source, &writer.files());
     // Other test binaries (and threads) build the same directory: the first one builds, the
     // others wait for it and then reuse its build.
     let _lock = Lock::exclusive(&dir.with_extension("lock"));
     let stamp = dir.join(".galaxy-io-fingerprint");
-    if dir.join("sage").is_file()
-        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&fingerprint)
-    {
+    let built = dir.join("sage").is_file()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&build_fingerprint);
+    if built && writer == Writer::Stock {
         return dir.to_owned();
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("removing {}: {e}", dir.display()));
+    if !built {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .unwrap_or_else(|e| panic!("removing {}: {e}", dir.display()));
+        }
+        copy_source(source, dir);
     }
-    copy_source(source, dir);
     let mut make = Command::new("make");
     make.current_dir(dir)
         .arg(format!("-j{}", parallelism()))
+        .args(&make_args)
         .args(MAKE_ARGS);
-    make.env("PATH", git_shim(source, dir, &fingerprint));
+    // The source's own fingerprint, so that both writers' builds report the same reference.
+    make.env("PATH", git_shim(source, dir, &source_fingerprint));
     // Debian keeps HDF5 under hdf5/serial; SAGE's Makefile looks elsewhere (with CI=true, next
     // to gsl-config), so the compiler and linker are told through their environment.
     for (variable, flag, pkg_config) in [
@@ -95,7 +166,7 @@ fn build_into(source: &Path, dir: &Path) -> PathBuf {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    std::fs::write(&stamp, &fingerprint)
+    std::fs::write(&stamp, &build_fingerprint)
         .unwrap_or_else(|e| panic!("writing {}: {e}", stamp.display()));
     dir.to_owned()
 }
@@ -193,8 +264,8 @@ fn source_files(source: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// FNV-1a over the build recipe and every source file's path and contents.
-fn fingerprint(source: &Path) -> String {
+/// FNV-1a over the build recipe, every source file's path and contents, and `extra` files'.
+fn fingerprint(source: &Path, extra: &[PathBuf]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {
@@ -204,6 +275,12 @@ fn fingerprint(source: &Path) -> String {
     eat(RECIPE.as_bytes());
     eat(MAKE_ARGS.join(" ").as_bytes());
     let files = source_files(source);
+    for path in extra {
+        let contents =
+            std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        eat(path.to_string_lossy().as_bytes());
+        eat(&contents);
+    }
     for relative in &files {
         let path = source.join(relative);
         let contents =
@@ -294,6 +371,8 @@ pub struct Run {
     pub files: (u32, u32),
     /// `NumSimulationTreeFiles`.
     pub num_tree_files: u32,
+    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's.
+    pub writer: Writer,
 }
 
 /// What a run wrote.
@@ -319,7 +398,14 @@ impl Run {
             outputs: None,
             files: (0, files.saturating_sub(1)),
             num_tree_files: files,
+            writer: Writer::Stock,
         }
+    }
+
+    /// Runs the SAGE built with `writer`.
+    pub fn writer(mut self, writer: Writer) -> Run {
+        self.writer = writer;
+        self
     }
 
     /// Only these output snapshots (SAGE sorts them, highest first).
@@ -375,7 +461,7 @@ impl Run {
         let parameters = self.parameter_file();
         std::fs::write(&par, &parameters)
             .unwrap_or_else(|e| panic!("writing {}: {e}", par.display()));
-        let build = build();
+        let build = build_with(self.writer);
         let output = super::output(
             Command::new(build.join("sage"))
                 .arg(&par)
