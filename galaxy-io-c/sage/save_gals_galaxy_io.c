@@ -23,6 +23,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "galaxy_io.h"
 
@@ -71,8 +72,11 @@ int32_t initialize_hdf5_galaxy_files(const int filenr, struct save_info *save_in
     options.task_count = (uint32_t)run_params->NTasks;
     /* SAGE truncates an earlier run's file; so does this, replacing it once complete. */
     options.replace = 1;
-    /* The model's next forests are computed while this output writes. */
+    /* The model's next forests are computed while this output writes, a buffer of about 4500
+     * galaxies at a time per snapshot (SAGE's own writer holds 8192). */
     options.background = 1;
+    options.buffer_initial_bytes = 1 << 20;
+    options.buffer_max_bytes = 1 << 20;
 
     if (gio_schema_sage(&schema) != GIO_OK) {
         return failed("make SAGE's schema");
@@ -223,22 +227,35 @@ int32_t save_hdf5_galaxies(const int64_t task_forestnr, const int32_t num_gals,
         writer.rows = grown;
         writer.capacity = num_gals;
     }
-    /* Snapshot by snapshot, the forest's galaxies in SAGE's order: the rows SAGE writes. */
-    for (int32_t snap_idx = 0; snap_idx < run_params->NumSnapOutputs; snap_idx++) {
-        size_t rows = 0;
-        for (int32_t gal_idx = 0; gal_idx < num_gals; gal_idx++) {
-            if (haloaux[gal_idx].output_snap_n != snap_idx) {
-                continue;
-            }
-            if (prepare_galaxy(&halogal[gal_idx], halos, original_treenr, run_params,
-                               &writer.rows[rows])
-                != EXIT_SUCCESS) {
-                return EXIT_FAILURE;
-            }
-            rows++;
+    /* The forest's galaxies grouped by output snapshot, each group in SAGE's order: the rows
+     * SAGE writes. `start[i]` is where snapshot i's group begins. */
+    size_t start[ABSOLUTEMAXSNAPS + 1] = {0};
+    for (int32_t gal_idx = 0; gal_idx < num_gals; gal_idx++) {
+        if (haloaux[gal_idx].output_snap_n >= 0) {
+            start[haloaux[gal_idx].output_snap_n + 1]++;
         }
+    }
+    for (int32_t snap_idx = 0; snap_idx < run_params->NumSnapOutputs; snap_idx++) {
+        start[snap_idx + 1] += start[snap_idx];
+    }
+    size_t next[ABSOLUTEMAXSNAPS];
+    memcpy(next, start, sizeof next);
+    for (int32_t gal_idx = 0; gal_idx < num_gals; gal_idx++) {
+        const int snap_idx = haloaux[gal_idx].output_snap_n;
+        if (snap_idx < 0) {
+            continue;
+        }
+        if (prepare_galaxy(&halogal[gal_idx], halos, original_treenr, run_params,
+                           &writer.rows[next[snap_idx]++])
+            != EXIT_SUCCESS) {
+            return EXIT_FAILURE;
+        }
+    }
+    for (int32_t snap_idx = 0; snap_idx < run_params->NumSnapOutputs; snap_idx++) {
+        const size_t rows = start[snap_idx + 1] - start[snap_idx];
         if (gio_output_write_tree(writer.output, (uint32_t)run_params->ListOutputSnaps[snap_idx],
-                                  (size_t)task_forestnr, writer.rows, rows * sizeof *writer.rows)
+                                  (size_t)task_forestnr, writer.rows + start[snap_idx],
+                                  rows * sizeof *writer.rows)
             != GIO_OK) {
             return failed("write galaxies");
         }

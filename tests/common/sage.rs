@@ -55,39 +55,61 @@ impl Writer {
             Writer::GalaxyIo => "galaxy-io",
         }
     }
+}
 
-    /// The drop-in's files, part of the build's fingerprint.
-    fn files(self) -> Vec<PathBuf> {
-        let c = Path::new(env!("CARGO_MANIFEST_DIR")).join("galaxy-io-c");
-        match self {
-            Writer::Stock => Vec::new(),
-            Writer::GalaxyIo => vec![
-                c.join("sage/galaxy_io.mk"),
-                c.join("sage/save_gals_galaxy_io.c"),
-                c.join("include/galaxy_io.h"),
-            ],
-        }
+/// One build of SAGE: its writer, and whether its output functions are timed
+/// (`galaxy-io-c/sage/output_timer.mk`, for the benchmark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Build {
+    pub writer: Writer,
+    pub timed: bool,
+}
+
+impl Build {
+    fn name(self) -> String {
+        let timed = if self.timed { "-timed" } else { "" };
+        format!("{}{timed}", self.writer.name())
     }
 
-    /// What `make` needs before [`MAKE_ARGS`]: for the drop-in, the fragment read before SAGE's
-    /// Makefile and the library (of this test build's profile) to link.
-    fn make_args(self) -> Vec<String> {
-        match self {
-            Writer::Stock => Vec::new(),
-            Writer::GalaxyIo => {
-                let files = self.files();
-                vec![
-                    "-f".into(),
-                    files[0].display().to_string(),
-                    "-f".into(),
-                    "Makefile".into(),
-                    format!(
-                        "GALAXY_IO_LIB={}",
-                        super::c_library::static_library().display()
-                    ),
-                ]
-            }
+    fn fragment(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("galaxy-io-c/sage")
+            .join(name)
+    }
+
+    /// The files of galaxy-io's that the build uses, part of its fingerprint.
+    fn files(self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        if self.writer == Writer::GalaxyIo {
+            files.push(Self::fragment("galaxy_io.mk"));
+            files.push(Self::fragment("save_gals_galaxy_io.c"));
+            files.push(Self::fragment("../include/galaxy_io.h"));
         }
+        if self.timed {
+            files.push(Self::fragment("output_timer.mk"));
+            files.push(Self::fragment("output_timer.c"));
+        }
+        files
+    }
+
+    /// What `make` needs before [`MAKE_ARGS`]: the drop-in's fragment read before SAGE's
+    /// Makefile with the library (of this build's profile) to link, the timer's after it.
+    fn make_args(self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.writer == Writer::GalaxyIo {
+            args.push("-f".into());
+            args.push(Self::fragment("galaxy_io.mk").display().to_string());
+            args.push(format!(
+                "GALAXY_IO_LIB={}",
+                super::c_library::static_library().display()
+            ));
+        }
+        args.extend(["-f".into(), "Makefile".into()]);
+        if self.timed {
+            args.push("-f".into());
+            args.push(Self::fragment("output_timer.mk").display().to_string());
+        }
+        args
     }
 }
 
@@ -97,16 +119,20 @@ pub fn build() -> &'static Path {
     build_with(Writer::Stock)
 }
 
-/// The directory of a SAGE build with `writer`, built as [`build`] is. The galaxy-io build is
-/// remade by `make` every time, which relinks it when the library changed.
+/// The directory of a SAGE build with `writer`, built as [`build`] is.
 pub fn build_with(writer: Writer) -> &'static Path {
-    static STOCK: OnceLock<PathBuf> = OnceLock::new();
-    static GALAXY_IO: OnceLock<PathBuf> = OnceLock::new();
-    let built = match writer {
-        Writer::Stock => &STOCK,
-        Writer::GalaxyIo => &GALAXY_IO,
-    };
-    built.get_or_init(|| build_into(&source_dir(), &cache_dir().join(writer.name()), writer))
+    build_of(Build {
+        writer,
+        timed: false,
+    })
+}
+
+/// The directory of `build`. Builds with galaxy-io's writer are remade by `make` every time,
+/// which relinks them when the library changed.
+pub fn build_of(build: Build) -> &'static Path {
+    static BUILT: [OnceLock<PathBuf>; 4] = [const { OnceLock::new() }; 4];
+    let slot = &BUILT[2 * (build.writer as usize) + usize::from(build.timed)];
+    slot.get_or_init(|| build_into(&source_dir(), &cache_dir().join(build.name()), build))
 }
 
 /// `<target>/sage`: beside cargo's own output, so `cargo clean` removes it.
@@ -115,20 +141,20 @@ fn cache_dir() -> PathBuf {
     tmp.parent().unwrap_or(tmp).join("sage")
 }
 
-fn build_into(source: &Path, dir: &Path, writer: Writer) -> PathBuf {
+fn build_into(source: &Path, dir: &Path, build: Build) -> PathBuf {
     let parent = dir.parent().expect("the build directory has a parent");
     std::fs::create_dir_all(parent)
         .unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
-    let make_args = writer.make_args();
+    let make_args = build.make_args();
     let source_fingerprint = fingerprint(source, &[]);
-    let build_fingerprint = fingerprint(source, &writer.files());
+    let build_fingerprint = fingerprint(source, &build.files());
     // Other test binaries (and threads) build the same directory: the first one builds, the
     // others wait for it and then reuse its build.
     let _lock = Lock::exclusive(&dir.with_extension("lock"));
     let stamp = dir.join(".galaxy-io-fingerprint");
     let built = dir.join("sage").is_file()
         && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&build_fingerprint);
-    if built && writer == Writer::Stock {
+    if built && build.writer == Writer::Stock {
         return dir.to_owned();
     }
     if !built {
@@ -371,8 +397,8 @@ pub struct Run {
     pub files: (u32, u32),
     /// `NumSimulationTreeFiles`.
     pub num_tree_files: u32,
-    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's.
-    pub writer: Writer,
+    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's, timed or not.
+    pub build: Build,
 }
 
 /// What a run wrote.
@@ -398,13 +424,22 @@ impl Run {
             outputs: None,
             files: (0, files.saturating_sub(1)),
             num_tree_files: files,
-            writer: Writer::Stock,
+            build: Build {
+                writer: Writer::Stock,
+                timed: false,
+            },
         }
     }
 
     /// Runs the SAGE built with `writer`.
     pub fn writer(mut self, writer: Writer) -> Run {
-        self.writer = writer;
+        self.build.writer = writer;
+        self
+    }
+
+    /// Runs the build whose output functions are timed (it prints `output_timer: ...`).
+    pub fn timed(mut self, timed: bool) -> Run {
+        self.build.timed = timed;
         self
     }
 
@@ -461,7 +496,7 @@ impl Run {
         let parameters = self.parameter_file();
         std::fs::write(&par, &parameters)
             .unwrap_or_else(|e| panic!("writing {}: {e}", par.display()));
-        let build = build_with(self.writer);
+        let build = build_of(self.build);
         let output = super::output(
             Command::new(build.join("sage"))
                 .arg(&par)
