@@ -167,12 +167,23 @@ pub unsafe extern "C" fn gio_output_create(
     })
 }
 
-/// Runs `f` on a live output.
+/// Runs `f` on a live output; its errors name the output's file, where the library's do not
+/// (rows refused for a snapshot say only which snapshot).
 pub(crate) fn with(
     output: *const gio_output,
     f: impl FnOnce(&mut SchemaOutput) -> Result<(), Failure>,
 ) -> gio_status {
-    guard(|| OUTPUTS.with(handle::id(output, "output")?, f))
+    guard(|| {
+        OUTPUTS.with(handle::id(output, "output")?, |output| {
+            f(output).map_err(|mut failure| {
+                let path = output.path().display().to_string();
+                if !failure.message.contains(&path) {
+                    failure.message = format!("{path}: {}", failure.message);
+                }
+                failure
+            })
+        })
+    })
 }
 
 /// Appends `bytes` bytes of whole records (see `gio_output_record_size`) to `snapshot`. A

@@ -273,6 +273,7 @@ static void misuse(const char *dir)
     OK(gio_output_create(path, schema, &snapshot, 1, NULL, 0, NULL, &output));
     FAILS(gio_output_write(output, snapshot, rows, sizeof rows - 1), GIO_BAD_INPUT,
           "463 bytes are not whole records of 232 bytes");
+    FAILS(gio_output_write(output, snapshot, rows, sizeof rows - 1), GIO_BAD_INPUT, "misuse.hdf5: ");
     FAILS(gio_output_write(output, snapshot, NULL, sizeof rows), GIO_NULL_POINTER, "`rows` is NULL");
     FAILS(gio_output_write(output, 62, rows, sizeof rows), GIO_BAD_INPUT, "no snapshot 62");
     FAILS(gio_output_write_tree(output, snapshot, 5, rows, sizeof rows), GIO_BAD_INPUT,
