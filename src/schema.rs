@@ -159,14 +159,16 @@ impl Schema {
         for field in &fields {
             if field.name.is_empty() || field.name.contains('/') || field.name == "." {
                 return Err(Error::Schema(format!(
-                    "`{}` is not a valid dataset name (non-empty, no '/')",
+                    "`{}` is not a valid dataset name: it must be non-empty and contain no '/'",
                     field.name
                 )));
             }
-            if names.insert(field.name.as_str(), field).is_some() {
+            // The derive's message, with the first field named by its offset: a run-time
+            // schema has no Rust field names.
+            if let Some(first) = names.insert(field.name.as_str(), field) {
                 return Err(Error::Schema(format!(
-                    "two fields are named `{}`",
-                    field.name
+                    "dataset name `{}` is already used by the field at offset {}",
+                    field.name, first.offset
                 )));
             }
             let end = field.offset.checked_add(field.size());

@@ -81,7 +81,10 @@ fn flattened_names_that_collide_are_an_error() {
         inner: Inner,
     }
     let error = Schema::of::<Outer>().unwrap_err().to_string();
-    assert!(error.contains("two fields are named `Mass`"), "{error}");
+    assert!(
+        error.contains("dataset name `Mass` is already used"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -100,7 +103,7 @@ fn hand_built_schemas_are_validated() {
         .into_iter()
         .map(|e| e.unwrap_err().to_string())
         .collect();
-    assert!(messages[0].contains("two fields are named `a`"));
+    assert!(messages[0].contains("dataset name `a` is already used"));
     assert!(messages[1].contains("overlap"));
     assert!(messages[2].contains("does not fit"));
     assert!(messages[3].contains("not a valid dataset name"));

@@ -6,6 +6,7 @@
 //! file that another test thread is opening. Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod c_library;
 pub mod child;
 pub mod lhalo;
 pub mod sage;

@@ -2,8 +2,9 @@
 //! that the tests generate, so that what galaxy-io writes can be compared with what SAGE itself
 //! writes.
 //!
-//! The build lives in `<target>/sage/stock`, shared by every test binary and reused until SAGE's
-//! source changes. It is made in place, under a file lock, because SAGE bakes its build
+//! SAGE is built twice: stock, and with galaxy-io's HDF5 writer (`galaxy-io-c/sage/`, through
+//! its make fragment, linked with `libgalaxy_io.a`). Each build lives in `<target>/sage/<name>`,
+//! shared by every test binary and reused until SAGE's source (or the writer) changes. It is made in place, under a file lock, because SAGE bakes its build
 //! directory into the binary (`ROOT_DIR`, where it finds its cooling tables): a build made
 //! elsewhere and renamed would not find them.
 
@@ -38,11 +39,100 @@ pub fn source_dir() -> PathBuf {
     dir
 }
 
+/// Which HDF5 writer a SAGE build has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// SAGE's own `src/io/save_gals_hdf5.c`.
+    Stock,
+    /// galaxy-io's drop-in, `galaxy-io-c/sage/save_gals_galaxy_io.c`, on the C API.
+    GalaxyIo,
+}
+
+impl Writer {
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Stock => "stock",
+            Writer::GalaxyIo => "galaxy-io",
+        }
+    }
+}
+
+/// One build of SAGE: its writer, and whether its output functions are timed
+/// (`galaxy-io-c/sage/output_timer.mk`, for the benchmark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Build {
+    pub writer: Writer,
+    pub timed: bool,
+}
+
+impl Build {
+    fn name(self) -> String {
+        let timed = if self.timed { "-timed" } else { "" };
+        format!("{}{timed}", self.writer.name())
+    }
+
+    fn fragment(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("galaxy-io-c/sage")
+            .join(name)
+    }
+
+    /// The files of galaxy-io's that the build uses, part of its fingerprint.
+    fn files(self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        if self.writer == Writer::GalaxyIo {
+            files.push(Self::fragment("galaxy_io.mk"));
+            files.push(Self::fragment("save_gals_galaxy_io.c"));
+            files.push(Self::fragment("../include/galaxy_io.h"));
+        }
+        if self.timed {
+            files.push(Self::fragment("output_timer.mk"));
+            files.push(Self::fragment("output_timer.c"));
+        }
+        files
+    }
+
+    /// What `make` needs before [`MAKE_ARGS`]: the drop-in's fragment read before SAGE's
+    /// Makefile with the library (of this build's profile) to link, the timer's after it.
+    fn make_args(self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.writer == Writer::GalaxyIo {
+            args.push("-f".into());
+            args.push(Self::fragment("galaxy_io.mk").display().to_string());
+            args.push(format!(
+                "GALAXY_IO_LIB={}",
+                super::c_library::static_library().display()
+            ));
+        }
+        args.extend(["-f".into(), "Makefile".into()]);
+        if self.timed {
+            args.push("-f".into());
+            args.push(Self::fragment("output_timer.mk").display().to_string());
+        }
+        args
+    }
+}
+
 /// The directory of a stock SAGE build (the `sage` binary is in it). Built at most once per
 /// process, and only when no build of the same source exists under the target directory.
 pub fn build() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| build_into(&source_dir(), &cache_dir().join("stock")))
+    build_with(Writer::Stock)
+}
+
+/// The directory of a SAGE build with `writer`, built as [`build`] is.
+pub fn build_with(writer: Writer) -> &'static Path {
+    build_of(Build {
+        writer,
+        timed: false,
+    })
+}
+
+/// The directory of `build`. Builds with galaxy-io's writer are remade by `make` every time,
+/// which relinks them when the library changed.
+pub fn build_of(build: Build) -> &'static Path {
+    static BUILT: [OnceLock<PathBuf>; 4] = [const { OnceLock::new() }; 4];
+    let slot = &BUILT[2 * (build.writer as usize) + usize::from(build.timed)];
+    slot.get_or_init(|| build_into(&source_dir(), &cache_dir().join(build.name()), build))
 }
 
 /// `<target>/sage`: beside cargo's own output, so `cargo clean` removes it.
@@ -51,29 +141,36 @@ fn cache_dir() -> PathBuf {
     tmp.parent().unwrap_or(tmp).join("sage")
 }
 
-fn build_into(source: &Path, dir: &Path) -> PathBuf {
+fn build_into(source: &Path, dir: &Path, build: Build) -> PathBuf {
     let parent = dir.parent().expect("the build directory has a parent");
     std::fs::create_dir_all(parent)
         .unwrap_or_else(|e| panic!("creating {}: {e}", parent.display()));
-    let fingerprint = fingerprint(source);
+    let make_args = build.make_args();
+    let source_fingerprint = fingerprint(source, &[]);
+    let build_fingerprint = fingerprint(source, &build.files());
     // Other test binaries (and threads) build the same directory: the first one builds, the
     // others wait for it and then reuse its build.
     let _lock = Lock::exclusive(&dir.with_extension("lock"));
     let stamp = dir.join(".galaxy-io-fingerprint");
-    if dir.join("sage").is_file()
-        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&fingerprint)
-    {
+    let built = dir.join("sage").is_file()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&build_fingerprint);
+    if built && build.writer == Writer::Stock {
         return dir.to_owned();
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).unwrap_or_else(|e| panic!("removing {}: {e}", dir.display()));
+    if !built {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .unwrap_or_else(|e| panic!("removing {}: {e}", dir.display()));
+        }
+        copy_source(source, dir);
     }
-    copy_source(source, dir);
     let mut make = Command::new("make");
     make.current_dir(dir)
         .arg(format!("-j{}", parallelism()))
+        .args(&make_args)
         .args(MAKE_ARGS);
-    make.env("PATH", git_shim(source, dir, &fingerprint));
+    // The source's own fingerprint, so that both writers' builds report the same reference.
+    make.env("PATH", git_shim(source, dir, &source_fingerprint));
     // Debian keeps HDF5 under hdf5/serial; SAGE's Makefile looks elsewhere (with CI=true, next
     // to gsl-config), so the compiler and linker are told through their environment.
     for (variable, flag, pkg_config) in [
@@ -95,7 +192,7 @@ fn build_into(source: &Path, dir: &Path) -> PathBuf {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    std::fs::write(&stamp, &fingerprint)
+    std::fs::write(&stamp, &build_fingerprint)
         .unwrap_or_else(|e| panic!("writing {}: {e}", stamp.display()));
     dir.to_owned()
 }
@@ -193,8 +290,8 @@ fn source_files(source: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// FNV-1a over the build recipe and every source file's path and contents.
-fn fingerprint(source: &Path) -> String {
+/// FNV-1a over the build recipe, every source file's path and contents, and `extra` files'.
+fn fingerprint(source: &Path, extra: &[PathBuf]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes {
@@ -204,6 +301,12 @@ fn fingerprint(source: &Path) -> String {
     eat(RECIPE.as_bytes());
     eat(MAKE_ARGS.join(" ").as_bytes());
     let files = source_files(source);
+    for path in extra {
+        let contents =
+            std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        eat(path.to_string_lossy().as_bytes());
+        eat(&contents);
+    }
     for relative in &files {
         let path = source.join(relative);
         let contents =
@@ -294,6 +397,8 @@ pub struct Run {
     pub files: (u32, u32),
     /// `NumSimulationTreeFiles`.
     pub num_tree_files: u32,
+    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's, timed or not.
+    pub build: Build,
 }
 
 /// What a run wrote.
@@ -319,7 +424,23 @@ impl Run {
             outputs: None,
             files: (0, files.saturating_sub(1)),
             num_tree_files: files,
+            build: Build {
+                writer: Writer::Stock,
+                timed: false,
+            },
         }
+    }
+
+    /// Runs the SAGE built with `writer`.
+    pub fn writer(mut self, writer: Writer) -> Run {
+        self.build.writer = writer;
+        self
+    }
+
+    /// Runs the build whose output functions are timed (it prints `output_timer: ...`).
+    pub fn timed(mut self, timed: bool) -> Run {
+        self.build.timed = timed;
+        self
     }
 
     /// Only these output snapshots (SAGE sorts them, highest first).
@@ -375,7 +496,7 @@ impl Run {
         let parameters = self.parameter_file();
         std::fs::write(&par, &parameters)
             .unwrap_or_else(|e| panic!("writing {}: {e}", par.display()));
-        let build = build();
+        let build = build_of(self.build);
         let output = super::output(
             Command::new(build.join("sage"))
                 .arg(&par)

@@ -1,0 +1,281 @@
+//! Schemas from C: SAGE's record, or one built field by field and checked at run time by the
+//! library's own [`Schema::new`] (the checks and messages of `#[derive(GalaxyRecord)]`).
+
+use crate::handle::{self, Registry};
+use crate::status::{gio_status, guard, Failure};
+use crate::text;
+use galaxy_io::sage::SageGalaxy;
+use galaxy_io::{Dtype, Field, Schema};
+use std::ffi::c_char;
+
+/// A record layout: which bytes of a row are which dataset. Opaque; made by `gio_schema_sage`
+/// or `gio_schema_new`, released by `gio_schema_free`.
+#[derive(Debug)]
+pub struct gio_schema {
+    _opaque: [u8; 0],
+}
+
+/// The element type of a field.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum gio_dtype {
+    /// `int8_t`.
+    GIO_INT8 = 0,
+    /// `int16_t`.
+    GIO_INT16 = 1,
+    /// `int32_t`.
+    GIO_INT32 = 2,
+    /// `int64_t`.
+    GIO_INT64 = 3,
+    /// `uint8_t`.
+    GIO_UINT8 = 4,
+    /// `uint16_t`.
+    GIO_UINT16 = 5,
+    /// `uint32_t`.
+    GIO_UINT32 = 6,
+    /// `uint64_t`.
+    GIO_UINT64 = 7,
+    /// `float`.
+    GIO_FLOAT = 8,
+    /// `double`.
+    GIO_DOUBLE = 9,
+}
+
+/// A `gio_dtype` passed as a plain number: C may pass any value, so it is checked.
+fn dtype(value: u32) -> Result<Dtype, Failure> {
+    const TYPES: [Dtype; 10] = [
+        Dtype::I8,
+        Dtype::I16,
+        Dtype::I32,
+        Dtype::I64,
+        Dtype::U8,
+        Dtype::U16,
+        Dtype::U32,
+        Dtype::U64,
+        Dtype::F32,
+        Dtype::F64,
+    ];
+    TYPES
+        .get(value as usize)
+        .copied()
+        .ok_or_else(|| Failure::invalid(format!("{value} is not a gio_dtype (0 to 9)")))
+}
+
+pub(crate) static SCHEMAS: Registry<Schema> = Registry::new("gio_schema");
+
+/// The schema of a live handle, copied.
+pub(crate) fn get(schema: *const gio_schema) -> Result<Schema, Failure> {
+    SCHEMAS.with(handle::id(schema, "schema")?, |schema| Ok(schema.clone()))
+}
+
+fn publish(schema: Schema, out: *mut *mut gio_schema) -> Result<(), Failure> {
+    // SAFETY: the caller's contract: `out` is NULL or valid for writes.
+    let out = unsafe { text::out(out, "out") }?;
+    *out = SCHEMAS.insert(schema)? as *mut gio_schema;
+    Ok(())
+}
+
+/// A field's description as C passes it.
+struct FieldArgs {
+    name: *const c_char,
+    dtype: u32,
+    count: usize,
+    units: *const c_char,
+    description: *const c_char,
+}
+
+impl FieldArgs {
+    /// The field at `offset`; `count` elements (1 for a scalar).
+    ///
+    /// # Safety
+    /// The strings are NULL or NUL-terminated (units and description may be NULL).
+    unsafe fn field(&self, offset: usize) -> Result<Field, Failure> {
+        if self.count == 0 {
+            return Err(Failure::invalid(
+                "a field needs at least one element (count 0)",
+            ));
+        }
+        // SAFETY: passed on from the caller.
+        let (name, units, description) = unsafe {
+            (
+                text::string(self.name, "name")?,
+                text::optional_string(self.units, "units")?,
+                text::optional_string(self.description, "description")?,
+            )
+        };
+        let mut field = Field::scalar(name, offset, dtype(self.dtype)?);
+        if self.count > 1 {
+            field.shape = vec![self.count];
+        }
+        // Units go through the derive's grammar, so that a C schema's datasets carry the same
+        // machine-readable unit attributes as a derived one's.
+        if !units.is_empty() {
+            field = field.with_units(units, false)?;
+        }
+        field.description = description.to_owned();
+        Ok(field)
+    }
+}
+
+/// Makes the schema of SAGE's own record, `gio_sage_galaxy` (232 bytes, its 54 datasets with
+/// SAGE's names, units and descriptions).
+///
+/// ```c
+/// gio_schema *schema = NULL;
+/// if (gio_schema_sage(&schema) != GIO_OK)
+///     fprintf(stderr, "%s\n", gio_last_error());
+/// ```
+///
+/// # Safety
+/// `out` is NULL (an error) or valid for writing a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_sage(out: *mut *mut gio_schema) -> gio_status {
+    guard(|| publish(Schema::of::<SageGalaxy>()?, out))
+}
+
+/// Makes an empty schema for records of `record_size` bytes, to add fields to with
+/// `gio_schema_add_field`.
+///
+/// ```c
+/// struct row { double mass; int32_t kind; float pos[3]; };
+/// gio_schema *schema = NULL;
+/// gio_schema_new(sizeof(struct row), &schema);
+/// ```
+///
+/// # Safety
+/// `out` is NULL (an error) or valid for writing a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_new(
+    record_size: usize,
+    out: *mut *mut gio_schema,
+) -> gio_status {
+    guard(|| publish(Schema::new(Vec::new(), record_size)?, out))
+}
+
+/// Adds a field: `count` elements of `dtype` (a `gio_dtype`) at byte `offset` of the record,
+/// written as dataset `name` (a 1-D dataset when `count` is 1, else one row of `count` per
+/// galaxy) with the `Units` and `Description` attributes given (NULL for none). The schema is
+/// checked as `#[derive(GalaxyRecord)]` checks a Rust record, with the same messages: a name
+/// used twice, a field that does not fit in the record, two fields that overlap, units that the
+/// derive's grammar does not understand (`"1e10 Msun/h"`, `"km/s"`, `"Unitless"` ...) are errors
+/// (`GIO_SCHEMA_ERROR`), and the schema stays as it was. Parsed units give the dataset the
+/// machine-readable unit attributes too (as not comoving).
+///
+/// ```c
+/// gio_schema_add_field(schema, "Mass", GIO_DOUBLE, offsetof(struct row, mass), 1, "1e10 Msun/h", "Mass.");
+/// gio_schema_add_field(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h", NULL);
+/// ```
+///
+/// # Safety
+/// `name` is NULL (an error) or NUL-terminated; `units` and `description` are NULL or
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_add_field(
+    schema: *mut gio_schema,
+    name: *const c_char,
+    dtype: u32,
+    offset: usize,
+    count: usize,
+    units: *const c_char,
+    description: *const c_char,
+) -> gio_status {
+    let args = FieldArgs {
+        name,
+        dtype,
+        count,
+        units,
+        description,
+    };
+    guard(|| {
+        // SAFETY: the caller's contract, passed on.
+        let field = unsafe { args.field(offset) }?;
+        SCHEMAS.with(handle::id(schema, "schema")?, |schema| {
+            let mut fields = schema.fields().to_vec();
+            fields.push(field);
+            *schema = Schema::new(fields, schema.record_size())?;
+            Ok(())
+        })
+    })
+}
+
+/// Adds a run-time (extended) property after the record, as galaxy-io's `PropertyRegistry`
+/// does: `count` elements of `dtype` at the next offset aligned to the element size, the record
+/// growing to keep every row aligned. `*offset` receives where the property is in a row;
+/// `gio_schema_record_size` gives the grown record's size, which rows must then have.
+///
+/// ```c
+/// size_t at = 0, row_size = 0;
+/// gio_schema_add_property(schema, "H2Mass", GIO_FLOAT, 1, "1e10 Msun/h", "Molecular gas.", &at);
+/// gio_schema_record_size(schema, &row_size);
+/// ```
+///
+/// # Safety
+/// As `gio_schema_add_field`; `offset` is NULL (an error) or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_add_property(
+    schema: *mut gio_schema,
+    name: *const c_char,
+    dtype: u32,
+    count: usize,
+    units: *const c_char,
+    description: *const c_char,
+    offset: *mut usize,
+) -> gio_status {
+    let args = FieldArgs {
+        name,
+        dtype,
+        count,
+        units,
+        description,
+    };
+    guard(|| {
+        // SAFETY: the caller's contract, passed on.
+        let (field, offset) = unsafe { (args.field(0)?, text::out(offset, "offset")?) };
+        let name = field.name.clone();
+        SCHEMAS.with(handle::id(schema, "schema")?, |schema| {
+            let grown = schema.extended([field])?;
+            *offset = grown.field(&name).map_or(0, |f| f.offset);
+            *schema = grown;
+            Ok(())
+        })
+    })
+}
+
+/// The size in bytes of one record of `schema`: rows passed to `gio_output_write` are a whole
+/// number of them.
+///
+/// # Safety
+/// `size` is NULL (an error) or valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_record_size(
+    schema: *const gio_schema,
+    size: *mut usize,
+) -> gio_status {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let size = unsafe { text::out(size, "size") }?;
+        *size = get(schema)?.record_size();
+        Ok(())
+    })
+}
+
+/// Releases a schema and sets `*schema` to NULL. Outputs made from it keep their own copy.
+/// Freeing NULL, or a schema freed already, is an error (`GIO_NULL_POINTER`,
+/// `GIO_INVALID_HANDLE`), never undefined behaviour.
+///
+/// ```c
+/// gio_schema_free(&schema); // schema == NULL
+/// ```
+///
+/// # Safety
+/// `schema` is NULL (an error) or valid for reading and writing a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_free(schema: *mut *mut gio_schema) -> gio_status {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let slot = unsafe { text::out(schema, "schema") }?;
+        SCHEMAS.remove(handle::id(*slot, "*schema")?)?;
+        *slot = std::ptr::null_mut();
+        Ok(())
+    })
+}
