@@ -139,6 +139,11 @@ fn the_library_reads_a_master_through_its_virtual_datasets_and_by_core() {
         [29.0f32.to_ne_bytes(), 2000.0f32.to_ne_bytes()].concat()
     );
     assert_eq!(catalogue.verify().unwrap(), 82 + 40);
+    // The virtual datasets carry the outputs' machine-readable units.
+    let unit = catalogue.field_unit(63, "Posx").unwrap();
+    assert!(unit.is_some());
+    let first = Catalogue::open(&files[0]).unwrap();
+    assert_eq!(unit, first.field_unit(63, "Posx").unwrap());
     let summary = check_master(&master).unwrap();
     // Three tasks with rows, every field of two snapshots.
     let fields = catalogue.schema(63).unwrap().fields().len();
