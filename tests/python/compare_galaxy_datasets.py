@@ -59,8 +59,8 @@ def compare(where, expected, actual, problems):
                 continue
             e, a = e[()], a[()]
             if e.tobytes() != a.tobytes():
-                rows = np.flatnonzero(e.view(np.uint8).reshape(len(e), -1).tolist()
-                                      != a.view(np.uint8).reshape(len(a), -1).tolist())
+                rows = np.flatnonzero((e.view(np.uint8).reshape(len(e), -1)
+                                       != a.view(np.uint8).reshape(len(a), -1)).any(axis=1))
                 problems.append(f"{where}{group}/{name}: values differ (first rows {rows[:5]})")
             checked += 1
     return checked
