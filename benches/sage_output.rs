@@ -69,6 +69,7 @@ fn main() {
         common::sage::build_of(common::sage::Build {
             writer,
             timed: true,
+            mpi: false,
         });
     }
     let mut costs = [Vec::new(), Vec::new()];

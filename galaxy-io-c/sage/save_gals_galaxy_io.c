@@ -375,7 +375,8 @@ int32_t create_hdf5_master_file(const struct params *run_params)
     const char **paths;
     gio_status status;
 
-    /* Task 0 links every task's file, once all are written. */
+    /* Task 0 links every task's file, as SAGE's writer does: under MPI, SAGE's main calls this
+     * only after a barrier, when every rank has finished its file. */
     if (run_params->ThisTask > 0) {
         return EXIT_SUCCESS;
     }

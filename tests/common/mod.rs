@@ -10,6 +10,7 @@ pub mod c_library;
 pub mod child;
 pub mod lhalo;
 pub mod sage;
+pub mod sage_compare;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

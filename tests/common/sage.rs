@@ -3,10 +3,11 @@
 //! writes.
 //!
 //! SAGE is built twice: stock, and with galaxy-io's HDF5 writer (`galaxy-io-c/sage/`, through
-//! its make fragment, linked with `libgalaxy_io.a`). Each build lives in `<target>/sage/<name>`,
-//! shared by every test binary and reused until SAGE's source (or the writer) changes. It is made in place, under a file lock, because SAGE bakes its build
-//! directory into the binary (`ROOT_DIR`, where it finds its cooling tables): a build made
-//! elsewhere and renamed would not find them.
+//! its make fragment, linked with `libgalaxy_io.a`), each also with MPI (`mpicc`, run under
+//! `mpirun`) when a test asks. Each build lives in `<target>/sage/<name>`, shared by every test
+//! binary and reused until SAGE's source (or the writer) changes. It is made in place, under a
+//! file lock, because SAGE bakes its build directory into the binary (`ROOT_DIR`, where it finds
+//! its cooling tables): a build made elsewhere and renamed would not find them.
 
 use super::lhalo::{self, Forests};
 use std::fmt::Write as _;
@@ -57,18 +58,29 @@ impl Writer {
     }
 }
 
-/// One build of SAGE: its writer, and whether its output functions are timed
-/// (`galaxy-io-c/sage/output_timer.mk`, for the benchmark).
+/// One build of SAGE: its writer, whether its output functions are timed
+/// (`galaxy-io-c/sage/output_timer.mk`, for the benchmark), and whether it is SAGE's MPI build
+/// (its `USE-MPI`, which SAGE's Makefile turns on for `CC=mpicc`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Build {
     pub writer: Writer,
     pub timed: bool,
+    pub mpi: bool,
 }
 
 impl Build {
+    /// Every writer, timed or not, with MPI or without.
+    const VARIANTS: usize = 8;
+
     fn name(self) -> String {
         let timed = if self.timed { "-timed" } else { "" };
-        format!("{}{timed}", self.writer.name())
+        let mpi = if self.mpi { "-mpi" } else { "" };
+        format!("{}{timed}{mpi}", self.writer.name())
+    }
+
+    /// This build's place among the [`VARIANTS`](Self::VARIANTS).
+    fn index(self) -> usize {
+        4 * usize::from(self.mpi) + 2 * (self.writer as usize) + usize::from(self.timed)
     }
 
     fn fragment(name: &str) -> PathBuf {
@@ -109,6 +121,9 @@ impl Build {
             args.push("-f".into());
             args.push(Self::fragment("output_timer.mk").display().to_string());
         }
+        if self.mpi {
+            args.push("CC=mpicc".into());
+        }
         args
     }
 }
@@ -124,14 +139,16 @@ pub fn build_with(writer: Writer) -> &'static Path {
     build_of(Build {
         writer,
         timed: false,
+        mpi: false,
     })
 }
 
 /// The directory of `build`. Builds with galaxy-io's writer are remade by `make` every time,
 /// which relinks them when the library changed.
 pub fn build_of(build: Build) -> &'static Path {
-    static BUILT: [OnceLock<PathBuf>; 4] = [const { OnceLock::new() }; 4];
-    let slot = &BUILT[2 * (build.writer as usize) + usize::from(build.timed)];
+    static BUILT: [OnceLock<PathBuf>; Build::VARIANTS] =
+        [const { OnceLock::new() }; Build::VARIANTS];
+    let slot = &BUILT[build.index()];
     slot.get_or_init(|| build_into(&source_dir(), &cache_dir().join(build.name()), build))
 }
 
@@ -397,8 +414,11 @@ pub struct Run {
     pub files: (u32, u32),
     /// `NumSimulationTreeFiles`.
     pub num_tree_files: u32,
-    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's, timed or not.
+    /// The build that runs: SAGE's own HDF5 writer or galaxy-io's, timed or not, with MPI or
+    /// without.
     pub build: Build,
+    /// The MPI build's number of ranks (`mpirun -np`).
+    pub ranks: u32,
 }
 
 /// What a run wrote.
@@ -427,7 +447,9 @@ impl Run {
             build: Build {
                 writer: Writer::Stock,
                 timed: false,
+                mpi: false,
             },
+            ranks: 1,
         }
     }
 
@@ -440,6 +462,13 @@ impl Run {
     /// Runs the build whose output functions are timed (it prints `output_timer: ...`).
     pub fn timed(mut self, timed: bool) -> Run {
         self.build.timed = timed;
+        self
+    }
+
+    /// Runs the MPI build on `ranks` ranks, under `mpirun`.
+    pub fn mpi(mut self, ranks: u32) -> Run {
+        self.build.mpi = true;
+        self.ranks = ranks;
         self
     }
 
@@ -497,12 +526,22 @@ impl Run {
         std::fs::write(&par, &parameters)
             .unwrap_or_else(|e| panic!("writing {}: {e}", par.display()));
         let build = build_of(self.build);
-        let output = super::output(
-            Command::new(build.join("sage"))
-                .arg(&par)
-                .current_dir(build),
-        )
-        .unwrap_or_else(|e| panic!("starting {}: {e}", build.join("sage").display()));
+        let sage = build.join("sage");
+        let mut command = if self.build.mpi {
+            let mut mpirun = Command::new("mpirun");
+            mpirun.args(["-np", &self.ranks.to_string()]).arg(&sage);
+            // As root, on one machine, more ranks than cores.
+            mpirun
+                .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+                .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+                .env("OMPI_MCA_btl", "self,vader")
+                .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+            mpirun
+        } else {
+            Command::new(&sage)
+        };
+        let output = super::output(command.arg(&par).current_dir(build))
+            .unwrap_or_else(|e| panic!("starting {}: {e}", sage.display()));
         let log = format!(
             "--- stdout\n{}\n--- stderr\n{}",
             String::from_utf8_lossy(&output.stdout),
