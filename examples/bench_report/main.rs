@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example bench_report                 # full report (about 2M galaxies)
 //! cargo run --release --example bench_report -- --galaxies 200000 --rounds 1   # quick look
+//! cargo run --release --example bench_report -- --only raw   # only the contenders named so
 //! ```
 
 mod contenders;
@@ -23,6 +24,8 @@ struct Options {
     snapshots: usize,
     rounds: usize,
     dir: PathBuf,
+    /// Run only the contenders whose names contain this, and nothing after the table.
+    only: Option<String>,
 }
 
 fn parse_options() -> Options {
@@ -31,6 +34,7 @@ fn parse_options() -> Options {
         snapshots: 8,
         rounds: 3,
         dir: PathBuf::from("target/bench-report"),
+        only: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--rss") {
@@ -43,6 +47,7 @@ fn parse_options() -> Options {
             "--snapshots" => options.snapshots = value.parse().expect("--snapshots N"),
             "--rounds" => options.rounds = value.parse().expect("--rounds N"),
             "--dir" => options.dir = PathBuf::from(value),
+            "--only" => options.only = Some(value),
             other => panic!("unknown option {other}"),
         }
     }
@@ -112,9 +117,13 @@ fn output_size(file: &Path) -> u64 {
     }
 }
 
+/// Removes a contender's output and lets the kernel finish writing back what is dirty, so that
+/// the next contender does not pay for this one's writeback.
 fn remove_output(file: &Path) {
     let _ = std::fs::remove_file(file);
     let _ = std::fs::remove_dir_all(file);
+    // SAFETY: `sync` takes no arguments and cannot fail.
+    unsafe { libc::sync() };
 }
 
 /// Reads every column of every snapshot of a galaxy-io file, and checks the row counts.
@@ -223,6 +232,15 @@ fn main() {
             }),
         ),
     ];
+    let contenders: Vec<(&str, Run)> = contenders
+        .into_iter()
+        .filter(|(name, _)| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|only| name.contains(only.as_str()))
+        })
+        .collect();
     // One untimed round first: the page cache, the allocator and HDF5's free lists start warm
     // for every contender, not only for those that happen to run later.
     for (index, (_, run)) in contenders.iter().enumerate() {
@@ -257,7 +275,15 @@ fn main() {
         .iter_mut()
         .map(|(name, s)| (*name, Sample::median(s)))
         .collect();
-    let ours = medians["galaxy-io (default)"].wall;
+    // The yardstick: galaxy-io's default, or with `--only`, the first contender that ran.
+    let Some(ours) = medians
+        .get("galaxy-io (default)")
+        .or_else(|| medians.values().next())
+        .map(|sample| sample.wall)
+    else {
+        println!("no contender ran");
+        return;
+    };
     println!("| contender | median wall | median CPU (user+sys) | MB/s | galaxies/s | file | galaxy-io speed ÷ this |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, _) in &contenders {
@@ -285,6 +311,9 @@ fn main() {
         );
     }
 
+    if options.only.is_some() {
+        return;
+    }
     per_galaxy(&workload, dir, ours);
     overlap(&workload, dir, ours);
     sweeps(&workload, dir);
