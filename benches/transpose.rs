@@ -23,14 +23,7 @@ fn records_to_columns(c: &mut Criterion) {
     });
     let mut columns = Vec::new();
     group.bench_function("transpose", |b| {
-        b.iter(|| {
-            transpose(
-                black_box(records),
-                schema.record_size(),
-                schema.fields(),
-                &mut columns,
-            )
-        })
+        b.iter(|| transpose(black_box(records), &schema, &mut columns))
     });
     group.finish();
 }

@@ -8,37 +8,37 @@
 //! of a block is written before the next, so the 54 columns are not 54 interleaved store
 //! streams and need no staggering against cache aliasing (measured: no difference).
 
-use crate::schema::Field;
+use crate::schema::{Field, Schema};
 use std::ops::Range;
 
 /// Rows per transpose block: 256 SAGE records are 58 KiB, which stays in L2 while every field
 /// of the block is gathered.
 const BLOCK_ROWS: usize = 256;
 
-/// Gathers each field of `records` into its own contiguous column of `out`, and returns where
-/// each field's column is, in field order. `out` grows as needed and is meant to be reused.
+/// Gathers each field of `schema` from `records` (whole records; a trailing partial record is
+/// ignored) into its own contiguous column of `out`, and returns where each field's column is,
+/// in field order. `out` grows as needed and is meant to be reused.
 ///
 /// ```
-/// use galaxy_io::{transpose, Dtype, Field};
-/// let fields = [Field::scalar("a", 0, Dtype::I32), Field::scalar("b", 4, Dtype::F32)];
+/// use galaxy_io::{transpose, Dtype, Field, Schema};
+/// let fields = vec![Field::scalar("a", 0, Dtype::I32), Field::scalar("b", 4, Dtype::F32)];
+/// let schema = Schema::new(fields, 8)?;
 /// let records: Vec<u8> = [(1i32, 0.5f32), (2, 1.5)]
 ///     .iter()
 ///     .flat_map(|(a, b)| [a.to_ne_bytes(), b.to_ne_bytes()].concat())
 ///     .collect();
 /// let mut columns = Vec::new();
-/// let ranges = transpose(&records, 8, &fields, &mut columns);
+/// let ranges = transpose(&records, &schema, &mut columns);
 /// let a: Vec<i32> = columns[ranges[0].clone()]
 ///     .chunks_exact(4)
 ///     .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
 ///     .collect();
 /// assert_eq!(a, [1, 2]);
+/// # Ok::<(), galaxy_io::Error>(())
 /// ```
-pub fn transpose(
-    records: &[u8],
-    record_size: usize,
-    fields: &[Field],
-    out: &mut Vec<u8>,
-) -> Vec<Range<usize>> {
+pub fn transpose(records: &[u8], schema: &Schema, out: &mut Vec<u8>) -> Vec<Range<usize>> {
+    // A schema's fields lie inside its records, which is what the slicing below relies on.
+    let (record_size, fields) = (schema.record_size(), schema.fields());
     let rows = records.len().checked_div(record_size).unwrap_or(0);
     let mut ranges = Vec::with_capacity(fields.len());
     let mut start = 0;
@@ -269,12 +269,13 @@ mod tests {
             offset += dtype.size();
         }
         let record_size = offset;
+        let schema = Schema::new(fields.clone(), record_size).unwrap();
         for rows in [0, 1, 3, 4, 5, 255, 256, 257, 1031] {
             let records: Vec<u8> = (0..rows * record_size)
                 .map(|i| (i * 7 % 251) as u8)
                 .collect();
             let mut out = vec![0xAA; 3];
-            let ranges = transpose(&records, record_size, &fields, &mut out);
+            let ranges = transpose(&records, &schema, &mut out);
             for (field, range) in fields.iter().zip(&ranges) {
                 let expected: Vec<u8> = records
                     .chunks_exact(record_size)

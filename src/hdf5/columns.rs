@@ -122,9 +122,9 @@ impl SnapshotColumns {
         &self.group
     }
 
-    /// The fields, in record order, whether or not their datasets exist yet.
-    pub fn fields(&self) -> &[Field] {
-        self.schema.fields()
+    /// The schema of the rows, whether or not its datasets exist yet.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
     }
 
     /// The datasets, created first with chunks of `fit` if they do not exist yet: one empty,

@@ -107,7 +107,7 @@ impl WriteCallback for SnapshotSink {
             .scratch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let ranges = transpose(bytes, record_size, self.columns.fields(), &mut scratch);
+        let ranges = transpose(bytes, self.columns.schema(), &mut scratch);
 
         let fit = if self.completing {
             ChunkFit::Complete(first + rows as u64)
