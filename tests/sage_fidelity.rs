@@ -6,6 +6,7 @@ mod common;
 
 use common::lhalo::{self, ForestConfig};
 use common::sage::{OutputFormat, Run, SageOutput};
+use common::sage_compare;
 use galaxy_io::sage::binary::{BinaryName, BinaryReader};
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{Catalogue, Schema};
@@ -131,7 +132,7 @@ fn converting_sage_binary_output_gives_sage_hdf5_output_bit_for_bit() {
             "SAGE wrote no galaxies at snapshot {snapshot}"
         );
         assert_eq!(got.len(), expected.len(), "galaxies at snapshot {snapshot}");
-        let differences = differences(&schema, &expected, &got);
+        let differences = sage_compare::differences(&schema, &expected, &got);
         assert!(
             differences.is_empty(),
             "Snap_{snapshot}: the conversion differs from SAGE's HDF5 output:\n{}",
@@ -177,46 +178,7 @@ fn converting_sage_binary_output_gives_sage_hdf5_output_bit_for_bit() {
     );
 
     // The same comparison through h5py, which reads both files without galaxy-io.
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/compare_galaxy_datasets.py");
-    let output = common::output(
-        Command::new("python3")
-            .arg(script)
-            .arg(sage_file)
-            .arg(&converted),
-    )
-    .expect("python3 with h5py and numpy (bash .ci/run installs them)");
-    assert!(
-        output.status.success(),
-        "h5py finds differences:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Every field whose bits differ, with how many rows and the first of them.
-fn differences(schema: &Schema, expected: &[SageGalaxy], got: &[SageGalaxy]) -> Vec<String> {
-    let size = std::mem::size_of::<SageGalaxy>();
-    let (expected, got): (&[u8], &[u8]) =
-        (bytemuck::cast_slice(expected), bytemuck::cast_slice(got));
-    let mut found = Vec::new();
-    for field in schema.fields() {
-        let width = field.dtype.size() * field.shape.iter().product::<usize>();
-        let rows: Vec<usize> = (0..expected.len() / size)
-            .filter(|row| {
-                let at = row * size + field.offset;
-                expected[at..at + width] != got[at..at + width]
-            })
-            .collect();
-        if let Some(&first) = rows.first() {
-            found.push(format!(
-                "{}: {} rows differ, the first is row {first}",
-                field.name,
-                rows.len()
-            ));
-        }
-    }
-    found
+    sage_compare::same_datasets_in_h5py(sage_file, &converted);
 }
 
 /// The galaxies-per-tree header of each binary file, by snapshot.

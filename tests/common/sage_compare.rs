@@ -74,7 +74,7 @@ pub fn same_galaxies(stock: &Path, ours: &Path, snapshots: &[u32]) -> Tally {
 }
 
 /// Every field whose bits differ, with how many rows and the first of them.
-fn differences(schema: &Schema, expected: &[SageGalaxy], got: &[SageGalaxy]) -> Vec<String> {
+pub fn differences(schema: &Schema, expected: &[SageGalaxy], got: &[SageGalaxy]) -> Vec<String> {
     let size = std::mem::size_of::<SageGalaxy>();
     let (expected, got): (&[u8], &[u8]) =
         (bytemuck::cast_slice(expected), bytemuck::cast_slice(got));
