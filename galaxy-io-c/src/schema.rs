@@ -41,21 +41,10 @@ pub enum gio_dtype {
     GIO_DOUBLE = 9,
 }
 
-/// A `gio_dtype` passed as a plain number: C may pass any value, so it is checked.
+/// A `gio_dtype` passed as a plain number: C may pass any value, so it is checked. The
+/// `gio_dtype` numbers follow the order of [`Dtype::ALL`].
 fn dtype(value: u32) -> Result<Dtype, Failure> {
-    const TYPES: [Dtype; 10] = [
-        Dtype::I8,
-        Dtype::I16,
-        Dtype::I32,
-        Dtype::I64,
-        Dtype::U8,
-        Dtype::U16,
-        Dtype::U32,
-        Dtype::U64,
-        Dtype::F32,
-        Dtype::F64,
-    ];
-    TYPES
+    Dtype::ALL
         .get(value as usize)
         .copied()
         .ok_or_else(|| Failure::invalid(format!("{value} is not a gio_dtype (0 to 9)")))
@@ -278,4 +267,30 @@ pub unsafe extern "C" fn gio_schema_free(schema: *mut *mut gio_schema) -> gio_st
         *slot = std::ptr::null_mut();
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `gio_dtype` the header declares names the element type of the same C type.
+    #[test]
+    fn gio_dtype_numbers_are_the_library_types() {
+        use gio_dtype::*;
+        for (number, expected) in [
+            (GIO_INT8, Dtype::I8),
+            (GIO_INT16, Dtype::I16),
+            (GIO_INT32, Dtype::I32),
+            (GIO_INT64, Dtype::I64),
+            (GIO_UINT8, Dtype::U8),
+            (GIO_UINT16, Dtype::U16),
+            (GIO_UINT32, Dtype::U32),
+            (GIO_UINT64, Dtype::U64),
+            (GIO_FLOAT, Dtype::F32),
+            (GIO_DOUBLE, Dtype::F64),
+        ] {
+            assert_eq!(dtype(number as u32).ok(), Some(expected));
+        }
+        assert!(dtype(10).is_err());
+    }
 }
