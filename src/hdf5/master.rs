@@ -130,13 +130,13 @@ pub fn write_master(
             snapshots,
         });
     }
-    stitch::write_snapshots(&file, master, &sources)?;
     let mut snapshots: Vec<u32> = sources
         .iter()
         .flat_map(|s| s.snapshots.keys().copied())
         .collect();
     snapshots.sort_unstable();
     snapshots.dedup();
+    stitch::write_snapshots(&file, master, &sources, &snapshots)?;
     header.write(&file, &snapshots)?;
     raw::flush_file(file.id())?;
     drop(file);

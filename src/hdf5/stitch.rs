@@ -66,15 +66,15 @@ pub fn missing_value(dtype: Dtype) -> Vec<u8> {
 /// per field, with the unit and description attributes of the outputs, and the group's `num_gals`
 /// and `redshift`. Outputs whose fields disagree with the first output with rows are refused,
 /// naming the field.
-pub fn write_snapshots(file: &hdf5::File, master: &Path, sources: &[Source]) -> Result<()> {
+/// `snapshots` are those of all `sources`, ascending.
+pub fn write_snapshots(
+    file: &hdf5::File,
+    master: &Path,
+    sources: &[Source],
+    snapshots: &[u32],
+) -> Result<()> {
     let types = Types::new()?;
-    let mut snapshots: Vec<u32> = sources
-        .iter()
-        .flat_map(|s| s.snapshots.keys().copied())
-        .collect();
-    snapshots.sort_unstable();
-    snapshots.dedup();
-    for snapshot in snapshots {
+    for &snapshot in snapshots {
         let present: Vec<(&Source, &OutputSnapshot)> = sources
             .iter()
             .filter_map(|s| s.snapshots.get(&snapshot).map(|o| (s, o)))
