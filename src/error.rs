@@ -218,11 +218,38 @@ pub enum Error {
         limit: u64,
     },
 
-    /// A file that a running writer still holds: recovering it would cut rows under the writer.
-    #[error("{path} is still being written by a running program; recover it after that program has ended (or, if it is stuck, pass --force)")]
+    /// A file that a running writer still holds: recovering it would cut rows under the writer,
+    /// and what it writes afterwards would be lost.
+    #[error("{path} is still being written by {writer}; recover it after that program has ended (or, if it is stuck, pass --force)")]
     WriterRunning {
         /// The file.
         path: PathBuf,
+        /// Who holds it, as far as the system tells: a galaxy-io output, or a process named
+        /// with its id.
+        writer: String,
+    },
+
+    /// A file a durable writer has not finished: it is still being written, or its writer died
+    /// (then `recover` keeps every galaxy the writer reported flushed).
+    #[error("{path} was not finished by its writer (durability: {mode}): it is still being written, or its writer stopped; if it stopped, `galaxy-io recover` keeps every galaxy it reported flushed")]
+    Unfinished {
+        /// The file.
+        path: PathBuf,
+        /// The writer's durability mode, as the file records it.
+        mode: String,
+    },
+
+    /// A snapshot whose `num_gals` is not the number of rows of its datasets.
+    #[error("{path}: Snap_{snapshot} says it has {num_gals} galaxies (num_gals) but its datasets have {rows} rows")]
+    CountMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The snapshot.
+        snapshot: u32,
+        /// Its `num_gals` attribute.
+        num_gals: i64,
+        /// The rows of its datasets.
+        rows: u64,
     },
 
     /// A run-time property registration or lookup that cannot be honoured.

@@ -169,8 +169,9 @@ fn galaxy_io(args: &[&str], cwd: &Path, scratch: &Path) -> Run {
     )
 }
 
-/// Every command on one file: inspect; merge into a master (and inspect that); recover of a
-/// copy that has copies of the files it links beside it.
+/// Every command on one file: inspect; check --read-all; merge into a master (and inspect
+/// that); recover of a copy that has copies of the files it links beside it, which must not
+/// change them or leave a temporary file.
 fn commands_on(entry: &Entry, work: &Path) -> Vec<String> {
     let dir = corpus().dir.path();
     let work = work.join(&entry.name);
@@ -182,6 +183,12 @@ fn commands_on(entry: &Entry, work: &Path) -> Vec<String> {
     };
     let inspect = galaxy_io(&["inspect", &entry.name], dir, &work.join("inspect"));
     check(format!("inspect {}", entry.name), &inspect);
+    let read_all = galaxy_io(
+        &["check", "--read-all", &entry.name],
+        dir,
+        &work.join("check"),
+    );
+    check(format!("check --read-all {}", entry.name), &read_all);
 
     let master = work.join("m.h5");
     let master_arg = master.to_string_lossy().into_owned();
@@ -210,6 +217,19 @@ fn commands_on(entry: &Entry, work: &Path) -> Vec<String> {
         &work.join("recover-out"),
     );
     check(format!("recover {}", entry.name), &run);
+    // recover changes no file but its own, and leaves no temporary file behind.
+    for name in &entry.companions {
+        let (copy, original) = (copies.join(name), dir.join(name));
+        if original.is_file() && std::fs::read(&copy).ok() != std::fs::read(&original).ok() {
+            problems.push(format!("recover {} changed {name}", entry.name));
+        }
+    }
+    for leftover in std::fs::read_dir(&copies).unwrap() {
+        let name = leftover.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".partial") {
+            problems.push(format!("recover {} left {name}", entry.name));
+        }
+    }
     problems
 }
 
@@ -217,6 +237,19 @@ fn commands_on(entry: &Entry, work: &Path) -> Vec<String> {
 fn every_command_on_every_hostile_file_succeeds_or_fails_cleanly() {
     let corpus = corpus();
     assert!(corpus.entries.len() >= 150, "the corpus is complete");
+    let contents = || -> Vec<(String, Vec<u8>)> {
+        corpus
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    std::fs::read(corpus.dir.path().join(&e.name)).unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let before = contents();
     let work = tempfile::tempdir().unwrap();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let problems = std::sync::Mutex::new(Vec::new());
@@ -232,7 +265,14 @@ fn every_command_on_every_hostile_file_succeeds_or_fails_cleanly() {
             });
         }
     });
-    let problems = problems.into_inner().unwrap();
+    let mut problems = problems.into_inner().unwrap();
+    for ((name, was), (_, is)) in before.iter().zip(contents()) {
+        if *was != is {
+            problems.push(format!(
+                "{name} was changed by a command that only reads it"
+            ));
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
 

@@ -3,6 +3,7 @@
 //! from anywhere, found again and checked column by column.
 
 use super::checked::{self, ColumnShape};
+use super::chunk_writes::ChunkWrites;
 use super::file_format::FileFormat;
 use super::names;
 use super::raw;
@@ -30,6 +31,11 @@ pub struct DatasetStorage {
     pub compression: Option<crate::hdf5::Compression>,
     /// The datasets compressed; `None` for all.
     pub compressed: Option<BTreeSet<String>>,
+    /// Chunks keep their place and size once written (the durable modes; see
+    /// [`ChunkWrites`]).
+    pub in_place: bool,
+    /// Every chunk carries HDF5's Fletcher-32 checksum, verified when it is read.
+    pub checksum: bool,
 }
 
 impl DatasetStorage {
@@ -50,14 +56,14 @@ pub struct Column {
     pub datatype: hdf5::Datatype,
     /// Created for a snapshot still growing; otherwise it has all its rows already.
     pub extendable: bool,
-    /// The chunk rows, when whole chunks are written unfiltered (see [`EDGE_DEFLATE_LEVEL`]).
-    pub raw_chunks: Option<u64>,
+    /// How rows reach its chunks.
+    pub writes: ChunkWrites,
+    /// Its chunks carry a Fletcher-32 checksum (the last filter of its pipeline).
+    pub checksum: bool,
 }
 
-/// The datasets of a growing snapshot, when not compressed, carry a fast deflate filter for
-/// their partial chunks only: whole chunks are written as they are, and the last, partly
-/// filled chunk of a dataset is compressed, so that it takes about the space of its rows
-/// instead of a whole chunk's.
+/// The datasets of a growing snapshot, when not compressed and not durable, carry a fast
+/// deflate filter for their partial chunks only ([`ChunkWrites::EdgeDeflate`]).
 const EDGE_DEFLATE_LEVEL: u8 = 1;
 
 /// How many rows the chunks of a snapshot's datasets hold.
@@ -158,11 +164,12 @@ impl SnapshotColumns {
             ChunkFit::Configured => (Extent::resizable(0), true),
             ChunkFit::Complete(rows) => (
                 Extent::fixed(rows as usize),
-                compression.is_some() && rows > 0,
+                (compression.is_some() || self.storage.checksum) && rows > 0,
             ),
         };
         let chunk_rows = fit.rows(self.storage.chunk_rows, field.size());
-        let edge_only = fit == ChunkFit::Configured && compression.is_none();
+        let growing = fit == ChunkFit::Configured;
+        let edge_only = growing && compression.is_none() && !self.storage.in_place;
         let mut extents = vec![rows];
         extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
         let mut builder = self
@@ -173,6 +180,7 @@ impl SnapshotColumns {
             // Every row up to the extent is written, so fill values would only cost a memset
             // of each new chunk.
             .fill_time(hdf5::dataset::FillTime::Never);
+        let mut filters = 0;
         if chunked {
             let mut chunk = vec![chunk_rows];
             chunk.extend(&field.shape);
@@ -188,12 +196,25 @@ impl SnapshotColumns {
                 Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
                     if shuffle {
                         builder = builder.shuffle();
+                        filters += 1;
                     }
                     builder = builder.deflate(level);
+                    filters += 1;
                 }
                 None => {}
             }
+            if self.storage.checksum {
+                builder = builder.fletcher32();
+            }
         }
+        let rows = chunk_rows as u64;
+        let writes = match (growing, self.storage.in_place, filters) {
+            (false, _, _) => ChunkWrites::Pipeline,
+            (true, false, 0) => ChunkWrites::EdgeDeflate { rows },
+            (true, false, _) => ChunkWrites::Pipeline,
+            (true, true, 0) => ChunkWrites::InPlace { rows },
+            (true, true, filters) => ChunkWrites::InPlaceFiltered { rows, filters },
+        };
         let dataset = builder
             .create(field.name.as_str())
             .map_err(|e| Error::hdf5(context(), e))?;
@@ -202,8 +223,9 @@ impl SnapshotColumns {
             field: field.clone(),
             datatype: datatype.clone(),
             dataset,
-            extendable: fit == ChunkFit::Configured,
-            raw_chunks: edge_only.then_some(chunk_rows as u64),
+            extendable: growing,
+            writes,
+            checksum: chunked && self.storage.checksum,
         })
     }
 }
@@ -330,6 +352,13 @@ pub fn scatter(column: &[u8], field: &Field, records: &mut [u8], record_size: us
     {
         record[field.offset..field.offset + size].copy_from_slice(value);
     }
+}
+
+/// Opens `Snap_<N>` of a file being written.
+pub fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
+    let name = names::snapshot_group(snapshot);
+    file.group(&name)
+        .map_err(|e| Error::hdf5(format!("opening group {name}"), e))
 }
 
 /// Sets a snapshot group's `num_gals` (int64, as SAGE writes it).

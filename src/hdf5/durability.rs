@@ -2,7 +2,7 @@
 //! metadata cache, what happens after each buffer flush, and the check that the output file
 //! still has its name. See RELIABILITY.md for what each mode was measured to keep.
 
-use super::columns::write_num_gals;
+use super::columns::{open_snapshot, write_num_gals};
 use super::raw;
 use super::sink::AfterWrite;
 use crate::error::{Error, Result};
@@ -68,12 +68,17 @@ impl Durability {
     }
 
     /// What runs after each buffer flush of `snapshot`: the durability step, then the user's
-    /// hook. SWMR writing cannot start while a group is open, so only flush-each-buffer keeps
-    /// one (to update `num_gals`).
+    /// hook.
+    ///
+    /// In the durable modes a flush is made durable in two steps: the rows first (`H5Fflush`),
+    /// then `num_gals`, the snapshot's count of rows that are in the file (`H5Fflush` again).
+    /// A crash in the first step leaves the old count, whose rows are untouched (chunks are
+    /// never moved, see [`ChunkWrites`](super::chunk_writes::ChunkWrites)); one in the second
+    /// leaves either count, both of whose rows are durable. So `num_gals` never counts a row a
+    /// crash could lose, and [`recover`](crate::recover) keeps exactly the rows it counts.
     pub(crate) fn after_write(
         self,
         file: &hdf5::File,
-        group: hdf5::Group,
         snapshot: u32,
         on_flush: &Option<FlushHook>,
         place: &FilePlace,
@@ -82,14 +87,18 @@ impl Durability {
             return None;
         }
         let file = file.clone();
-        let group = (self == Durability::FlushEachBuffer).then_some(group);
         let on_flush = on_flush.clone();
         let place = place.clone();
+        // Opened at the first flush: SWMR writing cannot start while a group is open.
+        let mut group = None;
         Some(Box::new(move |rows| {
-            if let Some(group) = &group {
-                write_num_gals(group, rows)?;
-            }
             if self != Durability::AtFinish {
+                raw::flush_file(file.id())?;
+                let group = match &mut group {
+                    Some(group) => group,
+                    None => group.insert(open_snapshot(&file, snapshot)?),
+                };
+                write_num_gals(group, rows)?;
                 raw::flush_file(file.id())?;
                 // A durable flush into a file that no longer has a name would be lost all the same.
                 place.check()?;
@@ -99,6 +108,15 @@ impl Durability {
                 None => Ok(()),
             }
         }))
+    }
+
+    /// The name of this mode in the attribute that marks a file being written in it.
+    pub(crate) fn marker(self) -> Option<&'static str> {
+        match self {
+            Durability::AtFinish => None,
+            Durability::FlushEachBuffer => Some("flush each buffer"),
+            Durability::Swmr => Some("swmr"),
+        }
     }
 }
 

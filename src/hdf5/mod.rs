@@ -11,10 +11,12 @@
 
 mod attr_value;
 mod checked;
+mod chunk_writes;
 mod columns;
 mod durability;
 mod edge_chunk;
 mod file_format;
+mod fletcher32;
 mod header;
 mod master;
 pub mod names;

@@ -18,6 +18,10 @@ use std::path::{Path, PathBuf};
 pub const NUM_GALS: &str = "num_gals";
 /// `redshift`: a snapshot group's redshift (float32).
 pub const REDSHIFT: &str = "redshift";
+/// A root attribute of a file a durable writer has not finished (it is still running, or it
+/// died): the durability mode, as text. While it is there, each snapshot's `num_gals` counts the
+/// rows made durable, which is what `recover` keeps; `finish` removes it.
+pub const DURABLE_WRITER: &str = "galaxy-io durable writer";
 /// `Units`: a dataset's units, as text.
 pub const UNITS: &str = "Units";
 /// `Description`: what a dataset holds, as text.
@@ -59,6 +63,18 @@ pub fn parse_snapshot_group(name: &str) -> Option<u32> {
 /// The link of output `core` in a master file: `Core_<i>`.
 pub fn core_group(core: usize) -> String {
     format!("Core_{core}")
+}
+
+/// The output number in a master's `Core_<i>` link name, written as [`core_group`] writes it.
+///
+/// ```
+/// use galaxy_io::names::parse_core_group;
+/// assert_eq!(parse_core_group("Core_12"), Some(12));
+/// assert_eq!(parse_core_group("Core_x"), None);
+/// ```
+pub fn parse_core_group(name: &str) -> Option<usize> {
+    let core = name.strip_prefix("Core_")?.parse().ok()?;
+    (core_group(core) == name).then_some(core)
 }
 
 /// `TreeInfo/Snap_<N>`: the group of one snapshot's galaxies per tree.

@@ -81,6 +81,7 @@ pub struct Hdf5Options {
     pub(crate) background: bool,
     pub(crate) task: Option<Task>,
     pub(crate) file_format: FileFormat,
+    pub(crate) checksums: Option<bool>,
 }
 
 /// Which task of a run an output is: its number, from 0, and how many there are.
@@ -105,6 +106,7 @@ impl Default for Hdf5Options {
             background: false,
             task: None,
             file_format: FileFormat::default(),
+            checksums: None,
         }
     }
 }
@@ -211,6 +213,21 @@ impl Hdf5Options {
         self
     }
 
+    /// Store a Fletcher-32 checksum with every chunk of every dataset (HDF5's `fletcher32`
+    /// filter, which h5py and every HDF5 reader verify natively), so that bytes changed on disk
+    /// are an error naming the file, snapshot and field, never silently wrong numbers. By
+    /// default on in the durable modes and off with [`Durability::AtFinish`]; see BENCHMARKS.md
+    /// for the cost.
+    ///
+    /// ```
+    /// let options = galaxy_io::Hdf5Options::default().checksums(true);
+    /// # let _ = options;
+    /// ```
+    pub fn checksums(mut self, checksums: bool) -> Self {
+        self.checksums = Some(checksums);
+        self
+    }
+
     /// The storage of the datasets of `schema`, with the fields to compress found in it.
     pub(crate) fn dataset_storage(
         &self,
@@ -231,6 +248,10 @@ impl Hdf5Options {
             chunk_rows: self.chunk_rows,
             compression: self.compression,
             compressed,
+            in_place: self.durability != Durability::AtFinish,
+            checksum: self
+                .checksums
+                .unwrap_or(self.durability != Durability::AtFinish),
         })
     }
 }

@@ -2,7 +2,7 @@
 //! where its per-call overhead matters. Every call holds the binding's global HDF5 lock, and every
 //! failure carries the HDF5 error stack.
 
-use super::edge_chunk;
+use super::chunk_writes::ChunkOp;
 use crate::error::{Error, Result};
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5i::hid_t;
@@ -44,112 +44,77 @@ impl Drop for Owned {
     }
 }
 
-/// What [`append_rows`] writes: `rows` rows starting at row `first`, each of `inner` elements.
-pub struct Rows<'a> {
-    pub first: u64,
-    pub rows: u64,
+/// A column's dataset as [`write_column`] needs it.
+pub struct ColumnTarget<'a> {
+    pub dataset: hid_t,
     /// The dimensions after the first (empty for a 1-D dataset).
     pub inner: &'a [usize],
     /// Native element type of the bytes.
     pub mem_type: hid_t,
-    pub element_size: usize,
-    pub bytes: &'a [u8],
-    /// Whether the dataset grows with the rows (it is extendable), or already has them all.
-    pub extend: bool,
-    /// For a dataset whose filter pipeline is there for partial chunks only: its chunk rows.
-    /// Whole chunks are then written as they are, unfiltered, straight to the file.
-    pub raw_chunks: Option<u64>,
+    /// The rows the dataset must have, when it grows with them (it is extendable).
+    pub extend_to: Option<u64>,
 }
 
-/// Extends `dataset` to `first + rows` rows (unless it has them already) and writes the rows:
-/// whole chunks directly when [`Rows::raw_chunks`] allows, the rest as hyperslabs. Idempotent:
-/// repeating it after a failure writes the same rows again, never more.
-pub fn append_rows(dataset: hid_t, rows: &Rows, context: impl Fn() -> String) -> Result<()> {
-    let per_row: usize = rows.inner.iter().product();
-    let row_bytes = per_row * rows.element_size;
-    let expected = rows.rows as usize * row_bytes;
-    if rows.bytes.len() != expected {
-        return Err(Error::hdf5(
-            context(),
-            format!("{} bytes given for {expected}", rows.bytes.len()),
-        ));
-    }
-    let end = rows.first + rows.rows;
-    let mut extent: Vec<hsize_t> = Vec::with_capacity(1 + rows.inner.len());
-    extent.push(end);
-    extent.extend(rows.inner.iter().map(|&dim| dim as hsize_t));
-    // Rows before the first chunk boundary complete a chunk already in the file and go through
-    // HDF5's pipeline; whole chunks are written as they are; the rows after the last boundary
-    // as an edge chunk, encoded here, outside HDF5's lock.
-    let (whole_start, whole_end) = match rows.raw_chunks {
-        Some(chunk) => {
-            let start = rows.first.next_multiple_of(chunk).min(end);
-            (start, (end / chunk * chunk).max(start))
-        }
-        None => (end, end),
-    };
-    let bytes_of = |range: std::ops::Range<u64>| {
-        let offset = |row: u64| (row - rows.first) as usize * row_bytes;
-        &rows.bytes[offset(range.start)..offset(range.end)]
-    };
-    let tail = match rows.raw_chunks {
-        Some(chunk) if whole_end < end => Some(edge_chunk::encode(
-            bytes_of(whole_end..end),
-            chunk as usize * row_bytes,
-        )?),
-        _ => None,
-    };
+/// Extends the dataset (when it grows) and carries out `ops`, holding HDF5's lock once for
+/// them all. Idempotent: repeating it after a failure writes the same rows again, never more.
+pub fn write_column(
+    target: &ColumnTarget,
+    ops: &[ChunkOp],
+    context: impl Fn() -> String,
+) -> Result<()> {
     locked(|| {
-        // SAFETY: the ids are valid for the call; `extent` has the dataset's rank, and every
-        // buffer handed over holds exactly the rows it is written to (checked above).
+        // SAFETY: the ids are valid for the call; the extent and offsets have the dataset's
+        // rank, and every buffer handed over holds exactly the rows or chunk it is written to
+        // (the plan slices them so).
         unsafe {
             use hdf5_sys::h5d;
-            if rows.extend {
-                check(h5d::H5Dset_extent(dataset, extent.as_ptr()), || {
-                    format!("extending {} to {} rows", context(), extent[0])
+            let mut coords: Vec<hsize_t> = Vec::with_capacity(1 + target.inner.len());
+            if let Some(rows) = target.extend_to {
+                coords.push(rows);
+                coords.extend(target.inner.iter().map(|&dim| dim as hsize_t));
+                check(h5d::H5Dset_extent(target.dataset, coords.as_ptr()), || {
+                    format!("extending {} to {rows} rows", context())
                 })?;
             }
-            let head = rows.first..whole_start.min(end);
-            write_hyperslab(dataset, rows, head.clone(), bytes_of(head), &context)?;
-            let Some(chunk) = rows.raw_chunks else {
-                return Ok(());
-            };
-            let mut offset = extent.clone();
-            offset[1..].fill(0);
-            let mut write_chunk = |start: u64, filters_skipped: u32, bytes: &[u8]| {
-                offset[0] = start;
-                check(
-                    h5d::H5Dwrite_chunk(
-                        dataset,
-                        H5P_DEFAULT,
-                        filters_skipped,
-                        offset.as_ptr(),
-                        bytes.len(),
-                        bytes.as_ptr().cast(),
-                    ),
-                    || format!("writing the chunk at row {start} of {}", context()),
-                )
-            };
-            for start in (whole_start..whole_end).step_by(chunk as usize) {
-                // Filter mask bit 0 set: the pipeline's one filter was not applied.
-                write_chunk(start, 1, bytes_of(start..start + chunk))?;
-            }
-            if let Some(tail) = &tail {
-                write_chunk(whole_end, 0, tail)?;
+            coords.clear();
+            coords.resize(1 + target.inner.len(), 0);
+            for op in ops {
+                match op {
+                    ChunkOp::Rows { rows, bytes } => {
+                        write_hyperslab(target, rows.clone(), bytes, &context)?
+                    }
+                    ChunkOp::Chunk {
+                        start,
+                        filter_mask,
+                        bytes,
+                    } => {
+                        coords[0] = *start;
+                        check(
+                            h5d::H5Dwrite_chunk(
+                                target.dataset,
+                                H5P_DEFAULT,
+                                *filter_mask,
+                                coords.as_ptr(),
+                                bytes.len(),
+                                bytes.as_ptr().cast(),
+                            ),
+                            || format!("writing the chunk at row {start} of {}", context()),
+                        )?
+                    }
+                }
             }
             Ok(())
         }
     })
 }
 
-/// Writes `bytes` into rows `range` of `dataset` through HDF5's pipeline.
+/// Writes `bytes` into rows `range` of the dataset through HDF5's pipeline.
 ///
 /// # Safety
-/// `dataset` must be a valid dataset id at least `range.end` rows long, with `rows.inner` after
-/// its first dimension, and `bytes` exactly those rows; call under [`locked`].
+/// The dataset must be a valid dataset id at least `range.end` rows long, with `target.inner`
+/// after its first dimension, and `bytes` exactly those rows; call under [`locked`].
 unsafe fn write_hyperslab(
-    dataset: hid_t,
-    rows: &Rows,
+    target: &ColumnTarget,
     range: std::ops::Range<u64>,
     bytes: &[u8],
     context: &impl Fn() -> String,
@@ -157,16 +122,16 @@ unsafe fn write_hyperslab(
     if range.is_empty() {
         return Ok(());
     }
-    let mut start = vec![0; 1 + rows.inner.len()];
+    let mut start = vec![0; 1 + target.inner.len()];
     start[0] = range.start;
     let count: Vec<hsize_t> = std::iter::once(range.end - range.start)
-        .chain(rows.inner.iter().map(|&dim| dim as hsize_t))
+        .chain(target.inner.iter().map(|&dim| dim as hsize_t))
         .collect();
-    let (file_space, memory) = select_rows(dataset, &start, &count, context)?;
+    let (file_space, memory) = select_rows(target.dataset, &start, &count, context)?;
     check(
         hdf5_sys::h5d::H5Dwrite(
-            dataset,
-            rows.mem_type,
+            target.dataset,
+            target.mem_type,
             memory.0,
             file_space.0,
             H5P_DEFAULT,
@@ -541,6 +506,22 @@ pub fn flush_file(file: hid_t) -> Result<()> {
     })
 }
 
+/// Makes the file's end of allocation at least its length, as `h5clear --increment` does:
+/// whatever lies between the end a writer last recorded and the end of the file becomes part of
+/// it, and new space is allocated after it.
+pub fn extend_to_end_of_file(file: hid_t) -> Result<()> {
+    // Public since HDF5 1.10.2 (h5clear uses it); the binding does not declare it.
+    extern "C" {
+        fn H5Fincrement_filesize(file_id: hid_t, increment: hsize_t) -> herr_t;
+    }
+    locked(|| unsafe {
+        // SAFETY: a valid file id, opened for writing.
+        check(H5Fincrement_filesize(file, 0), || {
+            "counting the whole file as its data".to_owned()
+        })
+    })
+}
+
 /// Switches an open file (created with the v110 format) to single-writer/multiple-reader mode.
 pub fn start_swmr_write(file: hid_t) -> Result<()> {
     locked(|| unsafe {
@@ -649,6 +630,52 @@ pub fn missing_filters(dataset: hid_t) -> Result<Vec<String>> {
             }
         }
         Ok(missing)
+    })
+}
+
+/// What a link is, without following it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// An object of this file.
+    Hard,
+    /// A path in this file.
+    Soft,
+    /// An object of another file.
+    External,
+    /// A link type of some other library.
+    Other,
+}
+
+/// What the link `name` of `group` is, read without following it (which would open whatever
+/// it names, another file included).
+pub fn link_kind(group: hid_t, name: &str) -> Result<LinkKind> {
+    let c_name = c_string(name)?;
+    let context = || format!("reading the link `{name}`");
+    locked(|| unsafe {
+        // SAFETY: a valid group id and a NUL-terminated name; the info is written into a
+        // buffer larger than any version's `H5L_info_t`, of which only the first field (the
+        // link type, a C enum) is read, as an integer, so a damaged value is just a number.
+        let mut info = [0u64; 16];
+        #[cfg(not(hdf5_1_12))]
+        use hdf5_sys::h5l::H5Lget_info1 as get_info;
+        #[cfg(hdf5_1_12)]
+        use hdf5_sys::h5l::H5Lget_info2 as get_info;
+        check(
+            get_info(
+                group,
+                c_name.as_ptr(),
+                info.as_mut_ptr().cast(),
+                H5P_DEFAULT,
+            ),
+            context,
+        )?;
+        let kind = info.as_ptr().cast::<i32>().read();
+        Ok(match kind {
+            0 => LinkKind::Hard,
+            1 => LinkKind::Soft,
+            64 => LinkKind::External,
+            _ => LinkKind::Other,
+        })
     })
 }
 

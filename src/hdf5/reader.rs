@@ -384,7 +384,8 @@ impl Catalogue {
 
     /// Reads the whole catalogue once: the header, and every row of every field of every
     /// snapshot of every part, in slabs of bounded size. Returns the number of galaxies when
-    /// all of it reads, and otherwise the first error, naming what could not be read.
+    /// all of it reads (and [`check_counts`](Self::check_counts) agrees), and otherwise the
+    /// first error, naming what could not be read.
     ///
     /// ```
     /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
@@ -415,6 +416,64 @@ impl Catalogue {
                 }
             }
             galaxies += rows;
+        }
+        self.check_counts()?;
+        Ok(galaxies)
+    }
+
+    /// Checks that the file was finished and says what it holds: a durable writer that did not
+    /// finish it ([`Error::Unfinished`]) and a snapshot whose `num_gals` is not the rows of its
+    /// datasets ([`Error::CountMismatch`]) are errors. Returns the galaxies. What
+    /// `galaxy-io check` runs (with [`verify`](Self::verify) for `--read-all`).
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model_0.hdf5");
+    /// let mut output = Hdf5Output::create(&path, &[63], Hdf5Options::default())?;
+    /// output.write(63, &[SageGalaxy::default(); 3])?;
+    /// output.finish()?;
+    /// assert_eq!(Catalogue::open(&path)?.check_counts()?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_counts(&self) -> Result<u64> {
+        if let Ok(Some(mode)) = checked::attr(&self.file, names::DURABLE_WRITER) {
+            return Err(Error::Unfinished {
+                path: PathBuf::from(self.file.filename()),
+                mode: match mode {
+                    AttrValue::Text(mode) => mode,
+                    other => other.kind(),
+                },
+            });
+        }
+        let mut galaxies = 0;
+        for snapshot in self.snapshots()? {
+            let name = names::snapshot_group(snapshot);
+            for part in &self.parts {
+                if !part.link_exists(&name) {
+                    continue;
+                }
+                let group =
+                    checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
+                let columns = columns::columns_of(&group, &self.path, snapshot)?;
+                let rows = self.rows_of(&group, &columns, snapshot)?;
+                match num_gals(&group) {
+                    Some(n) if u64::try_from(n) != Ok(rows) => {
+                        return Err(Error::CountMismatch {
+                            path: PathBuf::from(part.filename()),
+                            snapshot,
+                            num_gals: n,
+                            rows,
+                        })
+                    }
+                    _ => galaxies += rows,
+                }
+            }
+        }
+        for core in 0..self.cores {
+            if let Some(output) = self.core(core)? {
+                output.check_counts()?;
+            }
         }
         Ok(galaxies)
     }
@@ -543,7 +602,7 @@ impl Catalogue {
             let group =
                 checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
             let columns = columns::columns_of(&group, &self.path, snapshot)?;
-            let rows = self.rows_of(&columns, snapshot)?;
+            let rows = self.rows_of(&group, &columns, snapshot)?;
             parts.push(PartSnapshot { columns, rows });
         }
         if parts.is_empty() {
@@ -557,13 +616,16 @@ impl Catalogue {
     }
 
     /// Rows of one snapshot group: the common length of its columns.
-    fn rows_of(&self, columns: &[FoundColumn], snapshot: u32) -> Result<u64> {
+    fn rows_of(&self, group: &hdf5::Group, columns: &[FoundColumn], snapshot: u32) -> Result<u64> {
         let Some(first) = columns.first() else {
             return Ok(0);
         };
         if self.live {
-            // A flush in progress has extended some datasets and not yet others.
-            return Ok(columns.iter().map(|c| c.column.rows).min().unwrap_or(0));
+            // A flush in progress has extended some datasets and not yet others; the rows the
+            // writer made durable are those its `num_gals` counts.
+            let shortest = columns.iter().map(|c| c.column.rows).min().unwrap_or(0);
+            let committed = num_gals(group).and_then(|n| u64::try_from(n).ok());
+            return Ok(committed.map_or(shortest, |n| n.min(shortest)));
         }
         if let Some(other) = columns.iter().find(|c| c.column.rows != first.column.rows) {
             return Err(self.bad(format!(
@@ -589,6 +651,15 @@ impl Catalogue {
             field: field.to_owned(),
             problem,
         }
+    }
+}
+
+/// A snapshot group's `num_gals`, when it is a readable integer.
+fn num_gals(group: &hdf5::Group) -> Option<i64> {
+    match checked::attr(group, names::NUM_GALS) {
+        Ok(Some(AttrValue::I64(n))) => Some(n),
+        Ok(Some(AttrValue::I32(n))) => Some(i64::from(n)),
+        _ => None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! the meantime. A file that is still being written, or that cannot be read for any reason but a
 //! crash, is refused and left untouched.
 
+use super::attr_value::AttrValue;
 use super::checked;
 use super::columns::{self, write_num_gals, FoundColumn};
 use super::header::Header;
@@ -29,8 +30,12 @@ pub struct RecoveredSnapshot {
     pub snapshot: u32,
     /// Rows kept: the length every dataset of the snapshot has now.
     pub rows: u64,
-    /// Rows cut from datasets that were longer (a flush the writer did not complete).
+    /// Rows cut from datasets that were longer (a flush the writer did not complete, or one
+    /// it had not reported).
     pub dropped: u64,
+    /// Rows the writer reported flushed that could not be kept (0 unless the file was damaged
+    /// beyond what a crash does).
+    pub lost: u64,
 }
 
 /// What [`recover`] did.
@@ -77,6 +82,9 @@ struct Found {
     rows: u64,
     longest: u64,
     num_gals: Option<i64>,
+    /// The rows the writer reported flushed, when the file was left by a durable writer (its
+    /// `num_gals` counts them).
+    committed: Option<u64>,
 }
 
 impl Found {
@@ -120,17 +128,28 @@ pub fn recover(path: impl AsRef<Path>) -> Result<Recovery> {
 
 /// [`recover`] with options.
 pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<Recovery> {
-    let path = path.as_ref();
+    let given = path.as_ref();
+    // Through a symbolic link, the file it names is repaired (the link stays a link).
+    let resolved;
+    let path = match given.symlink_metadata() {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            resolved =
+                std::fs::canonicalize(given).map_err(|e| Error::io("following", given, e))?;
+            resolved.as_path()
+        }
+        _ => given,
+    };
     let before = FileState::of(path)?;
     let superblock = Superblock::read(path)?;
-    if writer_lock::writer_running(path)? {
+    if let Some(writer) = writer_lock::writer(path)? {
         if !options.force {
             return Err(Error::WriterRunning {
                 path: path.to_owned(),
+                writer,
             });
         }
         log::warn!(
-            "{}: a writer is still running; recovering anyway, as asked",
+            "{}: {writer} is still writing it; recovering anyway, as asked",
             path.display()
         );
     }
@@ -138,8 +157,8 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
         let file = raw::no_inherit(|| {
             hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
         })?;
-        let found = survey(&file, path, data_end(&superblock, &before))?;
-        if found.iter().all(Found::consistent) {
+        let found = survey(&file, path, before.length)?;
+        if durable_writer(&file).is_none() && found.iter().all(Found::consistent) {
             return Ok(Recovery {
                 snapshots: report(&found),
                 repairs: Vec::new(),
@@ -171,46 +190,36 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     if superblock.status_flags != 0 {
         repairs.push("cleared the flags of a writer that did not close the file".into());
     }
-    let file = raw::open_clearing_status(work.path()).map_err(|error| {
-        let why = match &error {
-            Error::Hdf5 { source, .. } => crate::error::plain(&source.to_string()),
-            other => other.to_string(),
-        };
-        Error::Unrecoverable {
-            path: path.to_owned(),
-            problem: format!("HDF5 cannot open it ({why})"),
-            cause: Some(Box::new(error)),
-        }
-    })?;
-    let found = survey(&file, path, data_end(superblock, before))?;
+    let file = open_copy(work.path(), path)?;
+    let found = survey(&file, path, before.length)?;
     if before.length < superblock.end_of_file {
         drop_lost_datasets(&file, before.length, &mut repairs)?;
     }
-    for snapshot in found.iter().filter(|f| f.longest > f.rows) {
-        repairs.push(format!(
-            "Snap_{}: cut to the {} rows every dataset holds ({} rows that not all of them had were dropped)",
-            snapshot.snapshot,
-            snapshot.rows,
-            snapshot.longest - snapshot.rows
-        ));
+    for snapshot in &found {
+        describe(snapshot, &mut repairs);
     }
-    let result = if cut_in_place(&file, &found).is_ok() {
+    let snapshots = report(&found);
+    let cut = cut_in_place(&file, &found).and_then(|()| {
         drop(file);
-        work
-    } else {
-        repairs.push("HDF5 could not cut the datasets in place: the readable rows were copied into a new file".into());
-        let fresh = Staged::new(path, true)?;
-        salvage(&file, &found, path, fresh.path())?;
-        drop(file);
-        fresh
+        validate(work.path(), &snapshots, path)
+    });
+    let result = match cut {
+        Ok(()) => work,
+        Err(error) => {
+            log::debug!("{}: cutting in place failed: {error}", path.display());
+            repairs.push("the rows kept were copied into a new file".into());
+            let file = open_copy(work.path(), path)?;
+            let fresh = Staged::new(path, true)?;
+            salvage(&file, &found, path, fresh.path())?;
+            drop(found);
+            drop(file);
+            validate(fresh.path(), &snapshots, path)?;
+            fresh
+        }
     };
     if repairs.is_empty() {
         repairs.push("set num_gals to the rows of each snapshot".into());
     }
-    let snapshots = report(&found);
-    // HDF5 keeps a file open until its last object is closed: the datasets go first.
-    drop(found);
-    validate(result.path(), &snapshots, path)?;
     if FileState::of(path)? != *before {
         return Err(Error::BadFile {
             path: path.to_owned(),
@@ -223,11 +232,57 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     Ok(Recovery { snapshots, repairs })
 }
 
-/// Where the file's data really ends: at the end of allocation the superblock records (data a
-/// writer put after its last flush is not part of the file HDF5 knows), or at the end of what
-/// reached the disk, whichever comes first.
-fn data_end(superblock: &Superblock, before: &FileState) -> u64 {
-    superblock.end_of_file.min(before.length)
+/// Opens the copy of `path` at `work` for repair: the status flags a writer left cleared, and
+/// everything the file holds counted as its data. A killed writer may have written past the end
+/// it last recorded, and all of it is its own: recorded or not, it is kept, and space HDF5 needs
+/// for the repair comes after it.
+fn open_copy(work: &Path, path: &Path) -> Result<hdf5::File> {
+    let file = raw::open_clearing_status(work).map_err(|error| {
+        let why = match &error {
+            Error::Hdf5 { source, .. } => crate::error::plain(&source.to_string()),
+            other => other.to_string(),
+        };
+        Error::Unrecoverable {
+            path: path.to_owned(),
+            problem: format!("HDF5 cannot open it ({why})"),
+            cause: Some(Box::new(error)),
+        }
+    })?;
+    raw::extend_to_end_of_file(file.id())?;
+    Ok(file)
+}
+
+/// What recovering `snapshot` changes, in words.
+fn describe(snapshot: &Found, repairs: &mut Vec<String>) {
+    let kept = snapshot.rows;
+    if snapshot.longest > kept {
+        let why = if snapshot.committed.is_some() {
+            "the writer had not reported flushed"
+        } else {
+            "that not all of its datasets had"
+        };
+        repairs.push(format!(
+            "Snap_{}: cut to {kept} rows ({} rows {why} were dropped)",
+            snapshot.snapshot,
+            snapshot.longest - kept
+        ));
+    }
+    if let Some(committed) = snapshot.committed.filter(|&c| c > kept) {
+        repairs.push(format!(
+            "Snap_{}: {} of the {committed} rows the writer reported flushed could not be kept",
+            snapshot.snapshot,
+            committed - kept
+        ));
+    }
+}
+
+/// The durability mode a durable writer recorded in a file it did not finish.
+fn durable_writer(file: &hdf5::File) -> Option<String> {
+    match checked::attr(file, names::DURABLE_WRITER) {
+        Ok(Some(AttrValue::Text(mode))) => Some(mode),
+        Ok(Some(_)) => Some(String::new()),
+        _ => None,
+    }
 }
 
 fn report(found: &[Found]) -> Vec<RecoveredSnapshot> {
@@ -237,6 +292,7 @@ fn report(found: &[Found]) -> Vec<RecoveredSnapshot> {
             snapshot: f.snapshot,
             rows: f.rows,
             dropped: f.longest - f.rows,
+            lost: f.committed.map_or(0, |c| c.saturating_sub(f.rows)),
         })
         .collect()
 }
@@ -254,6 +310,12 @@ impl FileState {
     fn of(path: &Path) -> Result<FileState> {
         use std::os::unix::fs::MetadataExt;
         let metadata = std::fs::metadata(path).map_err(|e| Error::io("opening", path, e))?;
+        if !metadata.is_file() {
+            return Err(Error::BadFile {
+                path: path.to_owned(),
+                problem: "is not a regular file".into(),
+            });
+        }
         Ok(FileState {
             identity: (metadata.dev(), metadata.ino()),
             length: metadata.len(),
@@ -278,40 +340,84 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let mut names =
         raw::link_names(file.id(), false).map_err(|e| e.reading(path, "the list of its groups"))?;
     names.sort();
+    if names
+        .iter()
+        .any(|name| names::parse_core_group(name).is_some())
+    {
+        return Err(cannot_recover(
+            path,
+            "it is a master file; recover the outputs it links instead (then merge them again)",
+        ));
+    }
+    let durable = durable_writer(file).is_some();
     let mut found = Vec::new();
     for name in names {
         let Some(snapshot) = names::parse_snapshot_group(&name) else {
             continue;
         };
+        only_its_own(file, &name, path)?;
         let group = checked::group(file, &name)
             .map_err(|why| cannot_recover(path, &format!("{name} {why}")))?;
-        let columns = columns::columns_of(&group, path, snapshot)?;
-        let mut rows = u64::MAX;
-        for found in &columns {
-            rows = rows.min(readable_rows(found, &types, disk_end, path, snapshot)?);
+        for member in raw::link_names(group.id(), false).map_err(|e| e.reading(path, &name))? {
+            only_its_own(&group, &member, path)
+                .map_err(|_| cannot_recover(path, &format!("{name}/{member} {}", NOT_ITS_OWN)))?;
+            if let Ok(dataset) = checked::dataset(&group, &member) {
+                if dataset.layout() == hdf5::plist::dataset_create::Layout::Virtual {
+                    return Err(cannot_recover(
+                        path,
+                        &format!(
+                            "{name}/{member} is a virtual dataset, whose rows are in other \
+                             files: it is a master file; recover the outputs it maps instead"
+                        ),
+                    ));
+                }
+            }
         }
+        let columns = columns::columns_of(&group, path, snapshot)?;
         let num_gals = match checked::attr(&group, names::NUM_GALS) {
-            Ok(Some(value)) => value.as_f64().map(|n| n as i64),
+            Ok(Some(AttrValue::I64(n))) => Some(n),
+            Ok(Some(AttrValue::I32(n))) => Some(i64::from(n)),
             _ => None,
         };
+        // A durable writer's num_gals counts the rows it made durable, and only those are
+        // kept: rows after them belong to a flush it never reported.
+        let committed = durable.then(|| num_gals.and_then(|n| u64::try_from(n).ok()).unwrap_or(0));
+        let mut rows = committed.unwrap_or(u64::MAX);
+        for found in &columns {
+            rows = rows.min(readable_rows(
+                found, rows, &types, disk_end, path, snapshot,
+            )?);
+        }
         found.push(Found {
             snapshot,
             rows: if columns.is_empty() { 0 } else { rows },
             longest: columns.iter().map(|c| c.column.rows).max().unwrap_or(0),
             num_gals,
+            committed,
             columns,
         });
     }
     if found.is_empty() {
-        let what = if file.link_exists(&names::core_group(0)) {
-            "it is a master file; recover the outputs it links instead"
-        } else {
-            "it has no Snap_<N> groups, so it is not a galaxy catalogue"
-        };
-        return Err(cannot_recover(path, what));
+        return Err(cannot_recover(
+            path,
+            "it has no Snap_<N> groups, so it is not a galaxy catalogue",
+        ));
     }
     found.sort_by_key(|f| f.snapshot);
     Ok(found)
+}
+
+/// Why a link that leads out of the file is refused: `recover` writes to its copy of the file,
+/// and HDF5 opens the files such links name for writing too.
+const NOT_ITS_OWN: &str = "is a link to another file (or a path), not an object of this file: \
+     recover repairs what galaxy-io writes, and changes no file but the one it is given";
+
+/// Refuses the link `name` of `group` unless it is an object of this file.
+fn only_its_own(group: &hdf5::Group, name: &str, path: &Path) -> Result<()> {
+    match raw::link_kind(group.id(), name).map_err(|e| e.reading(path, name))? {
+        raw::LinkKind::Hard => Ok(()),
+        _ => Err(cannot_recover(path, &format!("{name} {NOT_ITS_OWN}"))),
+    }
 }
 
 /// The datasets a writer puts outside the snapshot groups. When the file had to be extended,
@@ -345,11 +451,13 @@ fn drop_lost_datasets(file: &hdf5::File, disk_end: u64, repairs: &mut Vec<String
     Ok(())
 }
 
-/// Rows of one dataset that were stored before the file's real end, checked chunk by chunk from
-/// the end. Only a chunk that was never allocated or lies past the end counts as missing (a
-/// writer died before it reached the disk); any other failure to read is an error.
+/// Rows of one dataset, at most `wanted`, that were stored before the file's real end, checked
+/// chunk by chunk from the end. Only a chunk that was never allocated or lies past the end
+/// counts as missing (a writer died before it reached the disk); any other failure to read is
+/// an error.
 fn readable_rows(
     found: &FoundColumn,
+    wanted: u64,
     types: &Types,
     disk_end: u64,
     path: &Path,
@@ -362,7 +470,7 @@ fn readable_rows(
         )
     };
     checked::check_filters(&found.dataset).map_err(|why| stop(why.0))?;
-    let mut rows = found.column.rows;
+    let mut rows = found.column.rows.min(wanted);
     let Some(chunk) = found.dataset.chunk() else {
         return Ok(rows);
     };
@@ -468,6 +576,7 @@ fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
             .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
         write_num_gals(&group, snapshot.rows)?;
     }
+    raw::delete_attr(file.id(), names::DURABLE_WRITER)?;
     raw::flush_file(file.id())
 }
 
@@ -518,9 +627,16 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
     output.finish().map(drop)
 }
 
-/// Reads the repaired copy back: every snapshot must open with the rows that were kept.
+/// Reads the repaired copy back as `galaxy-io check --read-all` does: every row of every
+/// dataset, `num_gals` right, and every snapshot with the rows that were kept.
 fn validate(result: &Path, snapshots: &[RecoveredSnapshot], path: &Path) -> Result<()> {
     let catalogue = Catalogue::open(result)?;
+    catalogue.verify().map_err(|error| {
+        cannot_recover(
+            path,
+            &format!("the repaired copy does not read back whole ({error})"),
+        )
+    })?;
     for snapshot in snapshots {
         let rows = catalogue.num_galaxies(snapshot.snapshot)?;
         if rows != snapshot.rows {

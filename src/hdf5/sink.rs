@@ -7,12 +7,14 @@
 //! Datasets not created yet are created at the first hand-over, with chunks fitted to the rows
 //! when that hand-over is the snapshot's last.
 
-use super::columns::{ChunkFit, SnapshotColumns};
+use super::chunk_writes::{self, ChunkWrites, ColumnRows};
+use super::columns::{ChunkFit, Column, SnapshotColumns};
 use super::names;
-use super::raw::{self, Rows};
+use super::raw::{self, ColumnTarget};
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
 use crate::transpose::transpose;
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 /// The transpose buffer, shared by the sinks of one file: HDF5 calls are serialised anyway, and
@@ -20,7 +22,7 @@ use std::sync::{Arc, Mutex};
 pub type Scratch = Arc<Mutex<Vec<u8>>>;
 
 /// Called after every successful hand-over with the snapshot's total row count, e.g. to make
-/// the rows durable.
+/// the rows durable; the rows count as written once it succeeds.
 pub type AfterWrite = Box<dyn FnMut(u64) -> Result<()> + Send>;
 
 /// Writes the records of one snapshot into its datasets.
@@ -33,6 +35,10 @@ pub struct SnapshotSink {
     rows: u64,
     /// The next hand-over is the snapshot's last: its rows complete it.
     completing: bool,
+    /// The records of the rows of partial chunks that are rewritten whole when they grow
+    /// ([`ChunkWrites::InPlaceFiltered`]): the last rows written, back to the earliest such
+    /// chunk's first row. Empty for every other kind of column.
+    kept: Vec<u8>,
     after_write: Option<AfterWrite>,
 }
 
@@ -52,6 +58,7 @@ impl SnapshotSink {
             scratch,
             rows: 0,
             completing: false,
+            kept: Vec::new(),
             after_write: None,
         }
     }
@@ -89,6 +96,21 @@ impl SnapshotSink {
     }
 }
 
+impl SnapshotSink {
+    /// Where the rows kept for rewriting partial chunks would start with `rows` in the file:
+    /// the first row of the earliest partial chunk of a column that keeps them.
+    fn kept_from(columns: &[Column], rows: u64) -> u64 {
+        columns
+            .iter()
+            .filter_map(|column| match column.writes {
+                ChunkWrites::InPlaceFiltered { rows: chunk, .. } => Some(rows / chunk * chunk),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(rows)
+    }
+}
+
 impl WriteCallback for SnapshotSink {
     fn write(&mut self, bytes: &[u8], offset: u64) -> Result<()> {
         let record_size = self.record_size;
@@ -99,22 +121,41 @@ impl WriteCallback for SnapshotSink {
                 record_size,
             });
         }
-        let rows = bytes.len() / record_size;
         let first = offset / record_size as u64;
+        let end = first + (bytes.len() / record_size) as u64;
+        let fit = if self.completing {
+            ChunkFit::Complete(end)
+        } else {
+            ChunkFit::Configured
+        };
+        self.columns.get_or_create(fit)?;
+        // Rows of partial chunks that must be rewritten whole come first, from what was kept.
+        let (from, records) = if self.kept.is_empty() {
+            (first, Cow::Borrowed(bytes))
+        } else {
+            let kept_from = self.rows - (self.kept.len() / record_size) as u64;
+            if first < kept_from || first > self.rows {
+                return Err(Error::hdf5(
+                    format!("{} {}", self.path, names::snapshot_group(self.snapshot)),
+                    format!(
+                        "rows {first}..{end} handed over after rows 0..{} were written",
+                        self.rows
+                    ),
+                ));
+            }
+            let mut records = self.kept[..(first - kept_from) as usize * record_size].to_vec();
+            records.extend_from_slice(bytes);
+            (kept_from, Cow::Owned(records))
+        };
         // A panic elsewhere cannot leave the scratch bytes inconsistent: they are rewritten
         // before every use.
         let mut scratch = self
             .scratch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let ranges = transpose(bytes, self.columns.schema(), &mut scratch);
-
-        let fit = if self.completing {
-            ChunkFit::Complete(first + rows as u64)
-        } else {
-            ChunkFit::Configured
-        };
-        for (column, range) in self.columns.get_or_create(fit)?.iter().zip(ranges) {
+        let ranges = transpose(&records, self.columns.schema(), &mut scratch);
+        let columns = self.columns.get_or_create(fit)?;
+        for (column, range) in columns.iter().zip(ranges) {
             let context = || {
                 format!(
                     "{} {}",
@@ -122,25 +163,30 @@ impl WriteCallback for SnapshotSink {
                     names::dataset(self.snapshot, &column.field.name)
                 )
             };
-            raw::append_rows(
-                column.dataset.id(),
-                &Rows {
-                    first,
-                    rows: rows as u64,
-                    inner: &column.field.shape,
-                    mem_type: column.datatype.id(),
-                    element_size: column.field.dtype.size(),
-                    bytes: &scratch[range],
-                    extend: column.extendable,
-                    raw_chunks: column.raw_chunks,
-                },
-                context,
-            )?;
+            let rows = ColumnRows {
+                from,
+                end,
+                on_disk: first,
+                row_bytes: column.field.size(),
+                bytes: &scratch[range],
+                completing: self.completing,
+            };
+            let ops = chunk_writes::plan(column.writes, column.checksum, &rows)?;
+            let target = ColumnTarget {
+                dataset: column.dataset.id(),
+                inner: &column.field.shape,
+                mem_type: column.datatype.id(),
+                extend_to: column.extendable.then_some(end),
+            };
+            raw::write_column(&target, &ops, context)?;
         }
-        self.rows = first + rows as u64;
+        drop(scratch);
         if let Some(hook) = &mut self.after_write {
-            hook(self.rows)?;
+            hook(end)?;
         }
+        self.rows = end;
+        let kept_from = Self::kept_from(columns, end);
+        self.kept = records[(kept_from - from) as usize * record_size..].to_vec();
         Ok(())
     }
 }

@@ -1549,6 +1549,35 @@ def master_vds_short(path, outdir):
            extra=lambda f: virtual_stellar_mass(f, 1000, [("./" + VALID, 1000, 0)]))
 
 
+@case("master_vds_self_dot.hdf5", "master", [VALID])
+def master_vds_self_dot(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps rows of "." (HDF5: the file itself)."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, ROWS, [(".", ROWS, 0)]))
+
+
+@case("master_vds_self_named.hdf5", "master", [VALID])
+def master_vds_self_named(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps rows of the master itself, by name."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(
+               f, ROWS, [("./master_vds_self_named.hdf5", ROWS, 0)]))
+
+
+@case("master_vds_cycle_a.hdf5", "master", [VALID, "master_vds_cycle_b.hdf5"])
+def master_vds_cycle_a(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps master_vds_cycle_b's, which maps this."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, ROWS, [("./master_vds_cycle_b.hdf5", ROWS, 0)]))
+
+
+@case("master_vds_cycle_b.hdf5", "master", [VALID, "master_vds_cycle_a.hdf5"])
+def master_vds_cycle_b(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps master_vds_cycle_a's, which maps this."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, ROWS, [("./master_vds_cycle_a.hdf5", ROWS, 0)]))
+
+
 @case("output_vds_foreign_source.hdf5")
 def output_vds_foreign(path, outdir):
     """An output whose Snap_63/StellarMass is virtual, mapping a file that is not HDF5."""

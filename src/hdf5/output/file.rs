@@ -5,7 +5,7 @@
 use super::{OutputSummary, Trees};
 use crate::buffer::{Buffer, BufferConfig};
 use crate::error::{Error, Result};
-use crate::hdf5::columns::{write_num_gals, write_redshift, SnapshotColumns};
+use crate::hdf5::columns::{open_snapshot, write_num_gals, write_redshift, SnapshotColumns};
 use crate::hdf5::durability::{Durability, FilePlace};
 use crate::hdf5::file_format::FileFormat;
 use crate::hdf5::header::Header;
@@ -109,10 +109,9 @@ impl OutputFile {
         let mut sinks = Vec::with_capacity(ascending.len());
         for snapshot in ascending {
             let columns = SnapshotColumns::create_group(&file, snapshot, schema, &storage, &types)?;
-            let group = columns.group().clone();
-            write_num_gals(&group, 0)?;
+            write_num_gals(columns.group(), 0)?;
             if let Some(&redshift) = redshifts.get(snapshot as usize) {
-                write_redshift(&group, redshift)?;
+                write_redshift(columns.group(), redshift)?;
             }
             let mut sink = SnapshotSink::new(
                 snapshot,
@@ -121,10 +120,9 @@ impl OutputFile {
                 schema.record_size(),
                 scratch.clone(),
             );
-            let hook =
-                options
-                    .durability
-                    .after_write(&file, group, snapshot, &options.on_flush, &place);
+            let hook = options
+                .durability
+                .after_write(&file, snapshot, &options.on_flush, &place);
             if let Some(hook) = hook {
                 sink.set_after_write(hook);
             }
@@ -136,6 +134,9 @@ impl OutputFile {
             sinks.push(sink);
         }
         options.header.write(&file, order)?;
+        if let Some(mode) = options.durability.marker() {
+            raw::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
+        }
         if options.durability == Durability::Swmr {
             raw::start_swmr_write(file.id())?;
         }
@@ -188,6 +189,7 @@ impl OutputFile {
         }
         trees.write(&file, header)?;
         header.write(&file, order)?;
+        raw::delete_attr(file.id(), names::DURABLE_WRITER)?;
         raw::flush_file(file.id())?;
         let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();
         Ok(OutputSummary {
@@ -243,17 +245,16 @@ fn prepare_path(path: &Path, replace: bool) -> Result<()> {
     std::fs::remove_file(path).map_err(|error| Error::io("creating", path, error))
 }
 
+/// Reopens a file whose SWMR writing ended, to finish it. Readers that follow the writer may
+/// still hold it open, and HDF5's lock would refuse the writer because of them: it is not taken
+/// (the output's own lock still keeps `recover` away).
 fn reopen(path: &Path) -> Result<hdf5::File> {
     raw::no_inherit(|| {
-        hdf5::File::open_rw(path)
+        hdf5::File::with_options()
+            .with_fapl(|fapl| fapl.file_locking(false))
+            .open_rw(path)
             .map_err(|e| Error::hdf5(format!("reopening {}", path.display()), e))
     })
-}
-
-fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
-    let name = names::snapshot_group(snapshot);
-    file.group(&name)
-        .map_err(|e| Error::hdf5(format!("opening group {name}"), e))
 }
 
 impl Trees {

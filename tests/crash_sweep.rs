@@ -1,0 +1,373 @@
+//! The crash sweep: a writer killed at its N-th `pwrite`, for every N over its whole run (first
+//! flush, partial chunks written across flushes, a second snapshot, whole-chunk hand-overs,
+//! `finish`), in both durable modes and both engines. After each kill the file is recovered and
+//! checked as a user would: `recover`, `galaxy-io check --read-all`, then every row of every
+//! dataset compared with the values derived from its snapshot and row.
+//!
+//! The kill comes from `strace -e inject=pwrite64:signal=SIGKILL:when=N` (Debian's strace), so
+//! the N-th write never happens and everything before it did. Rules:
+//! - every row the writer reported flushed (its `on_flush` hook, or `stats()` after `flush()`
+//!   returned) is in the recovered file, with its exact values;
+//! - every row in the recovered file has its exact values (nothing never written appears);
+//! - `recover` refuses only a file with nothing reported in it, and then leaves it unchanged;
+//! - the recovered file passes `galaxy-io check --read-all`, and its `num_gals` are its rows.
+//!
+//! The default run takes every `GALAXY_IO_SWEEP_STRIDE`-th kill point (default 3, about a
+//! minute on two cores); `GALAXY_IO_SWEEP_STRIDE=1` kills at every write (RELIABILITY.md).
+
+mod common;
+
+use common::child;
+use galaxy_io::{
+    field, recover, BufferConfig, Catalogue, Compression, Durability, FlushHook, GalaxyRecord,
+    Hdf5Options, Hdf5Output,
+};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+#[derive(Clone, Copy, Debug, PartialEq, GalaxyRecord)]
+#[repr(C)]
+struct Row {
+    #[galaxy(name = "Id")]
+    id: i64,
+    #[galaxy(name = "Mass")]
+    mass: f64,
+    #[galaxy(split = ["Posx", "Posy", "Posz"])]
+    pos: [f32; 3],
+    #[galaxy(name = "Type")]
+    kind: i32,
+    #[galaxy(name = "History")]
+    history: [f32; 2],
+}
+
+/// Row `index` of `snapshot`: every field says where it belongs.
+fn row(snapshot: u32, index: u64) -> Row {
+    let i = index as f64;
+    Row {
+        id: i64::from(snapshot) * 1_000_000_000 + index as i64,
+        mass: i * 0.25 + f64::from(snapshot),
+        pos: [
+            i as f32,
+            i as f32 + 0.5,
+            -(i as f32) - f32::from(snapshot as u16),
+        ],
+        kind: (index % 7) as i32 + 1,
+        history: [i as f32 * 2.0, f32::from(snapshot as u16)],
+    }
+}
+
+const SNAPSHOTS: [u32; 2] = [63, 20];
+const CHUNK_ROWS: usize = 64;
+
+/// The run: rows written to a snapshot, then whether `flush()` follows. Partial chunks are
+/// written and completed across flushes, a second snapshot starts, and 200 rows without a
+/// flush fill the 128-row buffer, which hands over whole chunks.
+const PLAN: [(u32, u64, bool); 9] = [
+    (63, 40, true),
+    (63, 30, true),
+    (63, 10, true),
+    (20, 100, true),
+    (63, 200, false),
+    (20, 5, true),
+    (63, 3, true),
+    (20, 70, false),
+    (63, 1, true),
+];
+
+fn options(mode: &str, engine: &str) -> Hdf5Options {
+    let durability = match mode {
+        "swmr" => Durability::Swmr,
+        "flush" => Durability::FlushEachBuffer,
+        other => panic!("no mode {other}"),
+    };
+    Hdf5Options::default()
+        .buffer(BufferConfig::fixed(
+            CHUNK_ROWS * 2 * std::mem::size_of::<Row>(),
+        ))
+        .chunk_rows(CHUNK_ROWS)
+        // Compressed and plain datasets side by side: partial chunks of both kinds.
+        .compress_only(
+            Compression::deflate(4).with_shuffle(),
+            [field!(Row, mass), field!(Row, pos)],
+        )
+        .durability(durability)
+        .background(engine == "background")
+}
+
+fn report(snapshot: u32, rows: u64) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\n@@ flushed {snapshot} {rows}").and_then(|()| out.flush());
+}
+
+/// The writer, run as a child process under strace.
+#[test]
+#[ignore = "run as a child process by the crash sweep"]
+fn sweep_writer() {
+    let Ok(spec) = std::env::var("GALAXY_IO_SWEEP_WRITER") else {
+        return;
+    };
+    let [mode, engine, path] = spec.splitn(3, ':').collect::<Vec<_>>()[..] else {
+        panic!("GALAXY_IO_SWEEP_WRITER is mode:engine:path");
+    };
+    let hook = FlushHook::new(|snapshot, rows| {
+        report(snapshot, rows);
+        Ok(())
+    });
+    let options = options(mode, engine).on_flush(hook);
+    let mut output = Hdf5Output::<Row>::create(path, &SNAPSHOTS, options).unwrap();
+    let mut written: BTreeMap<u32, u64> = BTreeMap::new();
+    for (snapshot, count, flush) in PLAN {
+        let start = written.entry(snapshot).or_default();
+        let rows: Vec<Row> = (*start..*start + count).map(|i| row(snapshot, i)).collect();
+        *start += count;
+        output.write(snapshot, &rows).unwrap();
+        if flush {
+            output.flush().unwrap();
+            for stats in output.stats() {
+                report(stats.snapshot, stats.galaxies_written);
+            }
+        }
+    }
+    output.finish().unwrap();
+    println!("\n@@ finished");
+}
+
+/// Recovers and checks a killed writer's file, as a child process (a crash of HDF5 on a bad
+/// file is then a failed check, not a failed test binary). Prints one line per finding.
+#[test]
+#[ignore = "run as a child process by the crash sweep"]
+fn sweep_checker() {
+    let Ok(path) = std::env::var("GALAXY_IO_SWEEP_CHECK") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let before = std::fs::read(&path).ok();
+    let recovery = match recover(&path) {
+        Ok(recovery) => recovery,
+        Err(error) => {
+            let unchanged = std::fs::read(&path).ok() == before;
+            println!("\n@@ refused unchanged={unchanged} {error}");
+            return;
+        }
+    };
+    let check = Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+        .args(["check", "--read-all"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    if !check.status.success() {
+        println!(
+            "\n@@ check-failed {}",
+            String::from_utf8_lossy(&check.stderr)
+                .trim()
+                .replace('\n', " | ")
+        );
+    }
+    let catalogue = Catalogue::open(&path).unwrap();
+    for found in recovery.snapshots {
+        let snapshot = found.snapshot;
+        let rows = catalogue.num_galaxies(snapshot).unwrap();
+        let records = catalogue.read_records::<Row>(snapshot).unwrap();
+        let wrong = records
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| **r != row(snapshot, *i as u64))
+            .count();
+        println!(
+            "\n@@ snapshot {snapshot} rows {} num_gals {rows} wrong {wrong}",
+            records.len()
+        );
+    }
+}
+
+/// The lines a child marked as its reports (the test harness writes around them).
+fn reported_lines(stdout: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("@@ "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What one killed run left.
+#[derive(Debug, Default)]
+struct Outcome {
+    reported: BTreeMap<u32, u64>,
+    finished: bool,
+    killed: bool,
+    checker: Vec<String>,
+}
+
+fn run_killed_at(mode: &str, engine: &str, kill: u32, path: &Path) -> Outcome {
+    let _ = std::fs::remove_file(path);
+    let mut writer = Command::new("strace");
+    writer.args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=pwrite64", "-e"]);
+    writer.arg(format!("inject=pwrite64:signal=SIGKILL:when={kill}"));
+    writer
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sweep_writer",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            "GALAXY_IO_SWEEP_WRITER",
+            format!("{mode}:{engine}:{}", path.display()),
+        );
+    let output = common::output(&mut writer).expect("strace runs (bash .ci/run installs it)");
+    let mut outcome = Outcome {
+        killed: !output.status.success(),
+        ..Outcome::default()
+    };
+    for line in reported_lines(&output.stdout) {
+        match line.split_whitespace().collect::<Vec<_>>()[..] {
+            ["flushed", snapshot, rows] => {
+                let rows: u64 = rows.parse().unwrap();
+                let entry = outcome
+                    .reported
+                    .entry(snapshot.parse().unwrap())
+                    .or_default();
+                *entry = (*entry).max(rows);
+            }
+            ["finished"] => outcome.finished = true,
+            _ => {}
+        }
+    }
+    if !path.exists() {
+        return outcome;
+    }
+    let mut checker = child::this_binary_running("sweep_checker", &[]);
+    checker.env("GALAXY_IO_SWEEP_CHECK", path);
+    let checked = common::output(checker.stdout(Stdio::piped())).unwrap();
+    outcome.checker = reported_lines(&checked.stdout);
+    if !checked.status.success() {
+        outcome
+            .checker
+            .push(format!("checker-crashed {:?}", checked.status));
+    }
+    outcome
+}
+
+/// What a sweep found, summed over its kill points.
+#[derive(Debug, Default)]
+struct Sweep {
+    kill_points: u32,
+    reported_galaxies: u64,
+    lost: u64,
+    wrong: u64,
+    refused_with_reported_rows: u32,
+    refused_and_changed: u32,
+    check_failed: u32,
+    num_gals_wrong: u32,
+    checker_crashed: u32,
+    failures: Vec<String>,
+}
+
+fn sweep(mode: &str, engine: &str) -> Sweep {
+    let stride: u32 = std::env::var("GALAXY_IO_SWEEP_STRIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("killed.hdf5");
+    let mut result = Sweep::default();
+    let mut kill = 1;
+    loop {
+        let outcome = run_killed_at(mode, engine, kill, &path);
+        if !outcome.killed {
+            assert!(
+                outcome.finished,
+                "{mode}/{engine}: the writer failed unkilled"
+            );
+            break;
+        }
+        result.kill_points += 1;
+        let reported: u64 = outcome.reported.values().sum();
+        result.reported_galaxies += reported;
+        let mut fail = |what: String| result.failures.push(format!("kill {kill}: {what}"));
+        let mut recovered: BTreeMap<u32, u64> = BTreeMap::new();
+        for line in &outcome.checker {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words[..] {
+                ["snapshot", snapshot, "rows", rows, "num_gals", num_gals, "wrong", wrong] => {
+                    let (rows, wrong): (u64, u64) = (rows.parse().unwrap(), wrong.parse().unwrap());
+                    recovered.insert(snapshot.parse().unwrap(), rows);
+                    if wrong > 0 {
+                        result.wrong += wrong;
+                        fail(format!("Snap_{snapshot}: {wrong} of {rows} rows wrong"));
+                    }
+                    if num_gals != rows.to_string() {
+                        result.num_gals_wrong += 1;
+                        fail(format!("Snap_{snapshot}: num_gals {num_gals}, {rows} rows"));
+                    }
+                }
+                _ if line.starts_with("refused") => {
+                    if reported > 0 {
+                        result.refused_with_reported_rows += 1;
+                        fail(format!("{reported} reported, {line}"));
+                    }
+                    if !line.starts_with("refused unchanged=true") {
+                        result.refused_and_changed += 1;
+                        fail(line.clone());
+                    }
+                }
+                _ if line.starts_with("check-failed") => {
+                    result.check_failed += 1;
+                    fail(line.clone());
+                }
+                _ => {
+                    result.checker_crashed += 1;
+                    fail(line.clone());
+                }
+            }
+        }
+        let refused = outcome.checker.iter().any(|l| l.starts_with("refused"));
+        if !refused && reported > 0 {
+            for (snapshot, rows) in &outcome.reported {
+                let kept = recovered.get(snapshot).copied().unwrap_or(0);
+                if kept < *rows {
+                    result.lost += rows - kept;
+                    fail(format!("Snap_{snapshot}: {rows} reported, {kept} kept"));
+                }
+            }
+        }
+        kill += stride;
+    }
+    println!("crash sweep {mode}/{engine}: {result:#?}");
+    result
+}
+
+fn assert_clean(sweep: &Sweep) {
+    assert!(sweep.kill_points > 20, "the sweep covers the run");
+    assert!(
+        sweep.failures.is_empty(),
+        "{} failures:\n{}",
+        sweep.failures.len(),
+        sweep.failures.join("\n")
+    );
+}
+
+#[test]
+fn flush_each_buffer_foreground_keeps_every_reported_row_at_every_kill_point() {
+    assert_clean(&sweep("flush", "foreground"));
+}
+
+#[test]
+fn flush_each_buffer_background_keeps_every_reported_row_at_every_kill_point() {
+    assert_clean(&sweep("flush", "background"));
+}
+
+#[test]
+fn swmr_foreground_keeps_every_reported_row_at_every_kill_point() {
+    assert_clean(&sweep("swmr", "foreground"));
+}
+
+#[test]
+fn swmr_background_keeps_every_reported_row_at_every_kill_point() {
+    assert_clean(&sweep("swmr", "background"));
+}
