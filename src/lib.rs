@@ -93,6 +93,7 @@ mod field_path;
 mod hdf5;
 pub mod layout;
 pub mod sage;
+mod scatter;
 mod schema;
 mod sink;
 pub mod staged;

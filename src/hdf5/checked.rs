@@ -4,7 +4,7 @@
 //! `inspect`, `merge` and `recover` read files only through this module.
 
 use super::attr_value::AttrValue;
-use super::raw;
+use super::{raw, raw_read};
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::MAX_RANK;
@@ -30,38 +30,57 @@ fn unreadable<T>(why: impl Into<String>) -> Result<T, Unreadable> {
 const MAX_ATTR_ELEMENTS: usize = 1 << 20;
 /// The longest string attribute read.
 const MAX_ATTR_STRING: usize = 16 << 20;
+/// The most attributes of one object that are read: far more than any tool writes, and a bound
+/// on what a file can make the reader do (each costs a look-up and a read).
+const MAX_ATTRIBUTES: usize = 1 << 16;
 /// The largest row (one galaxy's values of one field) a dataset may claim.
 const MAX_ROW_BYTES: usize = 1 << 30;
 
 /// The attribute `name` of `location`, if it has one, as one of the values galaxy-io writes:
 /// a number, a string, or a 1-D array of numbers.
 pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, Unreadable> {
-    let exists = raw::attr_names(location)
-        .map_err(|e| Unreadable(format!("its attributes cannot be listed ({e})")))?
-        .iter()
-        .any(|n| n == name);
+    let exists = raw_read::attr_exists(location.id(), name)
+        .map_err(|e| Unreadable(format!("its attributes cannot be read ({e})")))?;
     if !exists {
         return Ok(None);
     }
-    let attribute = location
-        .attr(name)
-        .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e))))?;
-    read_attr(location, name, &attribute).map(Some)
+    open_attr(location, name).map(Some)
 }
 
 /// Every attribute of `location`, in name order, each with its value or why it is unreadable.
+/// The names are listed once (at most [`MAX_ATTRIBUTES`]), so that the time this takes grows
+/// with the attributes there are, not with their square.
 pub fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
     let Ok(mut names) = raw::attr_names(location) else {
         return Vec::new();
     };
     names.sort();
-    names
+    let more = names.len().saturating_sub(MAX_ATTRIBUTES);
+    names.truncate(MAX_ATTRIBUTES);
+    let mut values: Vec<_> = names
         .into_iter()
         .map(|name| {
-            let value = attr(location, &name).and_then(|v| v.ok_or(Unreadable("vanished".into())));
+            let value = open_attr(location, &name);
             (name, value)
         })
-        .collect()
+        .collect();
+    if more > 0 {
+        values.push((
+            format!("({more} more)"),
+            unreadable(format!(
+                "the object has more than {MAX_ATTRIBUTES} attributes; the rest were not read"
+            )),
+        ));
+    }
+    values
+}
+
+/// Opens and reads the attribute `name` of `location`, which exists.
+fn open_attr(location: &hdf5::Location, name: &str) -> Result<AttrValue, Unreadable> {
+    let attribute = location
+        .attr(name)
+        .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e))))?;
+    read_attr(location, name, &attribute)
 }
 
 /// A string attribute (`Units`, `Description`, `sage_version`); `Ok(None)` when absent.

@@ -306,11 +306,12 @@ pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec
 
 /// The fields of a snapshot's columns as a schema of tightly packed records: name, element
 /// type, per-row shape, and `Units` and `Description` where they are readable strings.
-pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Result<Schema> {
-    if columns.is_empty() {
-        return Ok(Schema::empty());
-    }
-    let mut fields = Vec::with_capacity(columns.len());
+pub fn packed_schema<'a>(
+    columns: impl IntoIterator<Item = &'a FoundColumn>,
+    path: &Path,
+    snapshot: u32,
+) -> Result<Schema> {
+    let mut fields = Vec::new();
     let mut offset = 0usize;
     for found in columns {
         let text = |key| {
@@ -339,19 +340,10 @@ pub fn packed_schema(columns: &[FoundColumn], path: &Path, snapshot: u32) -> Res
             })?;
         fields.push(field);
     }
-    Schema::new(fields, offset)
-}
-
-/// Copies `column` (one field's values, back to back) into that field's bytes of each record:
-/// the inverse of the write callback's transpose, used when reading and when salvaging.
-pub fn scatter(column: &[u8], field: &Field, records: &mut [u8], record_size: usize) {
-    let size = field.size();
-    for (record, value) in records
-        .chunks_exact_mut(record_size)
-        .zip(column.chunks_exact(size))
-    {
-        record[field.offset..field.offset + size].copy_from_slice(value);
+    if fields.is_empty() {
+        return Ok(Schema::empty());
     }
+    Schema::new(fields, offset)
 }
 
 /// Opens `Snap_<N>` of a file being written.

@@ -4,9 +4,9 @@
 
 use super::attr_value::AttrValue;
 use super::checked;
-use super::columns::{self, FoundColumn};
 use super::header::Header;
 use super::names;
+use super::snapshot::{num_gals, PartColumn, Snapshot};
 use super::superblock::Superblock;
 use super::types::Types;
 use super::{raw, sources, tree_info, unit_attrs};
@@ -14,10 +14,10 @@ use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
 use crate::units::Unit;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// An open galaxy catalogue (one output file, or a master file over several).
 ///
@@ -45,9 +45,11 @@ pub struct Catalogue {
     parts: Vec<hdf5::Group>,
     /// A master's `Core_<i>` links (0 for an output).
     cores: usize,
-    /// The virtual datasets whose sources were checked, by snapshot and field: each is checked
-    /// once, when first read, so that opening a master of many tasks costs nothing per task.
-    checked_virtual: Mutex<BTreeSet<(u32, String)>>,
+    /// Every snapshot read so far, its groups and datasets checked once and kept: a snapshot
+    /// of n datasets costs n checks however many reads follow. (A virtual dataset's sources are
+    /// checked once too, when it is first read, so that opening a master of many tasks costs
+    /// nothing per task.)
+    snapshots: Mutex<BTreeMap<u32, Arc<Snapshot>>>,
     types: Types,
     file: hdf5::File,
 }
@@ -76,12 +78,9 @@ impl FieldAttributes {
 
 /// Bytes of one field read at a time by [`Catalogue::verify`].
 const VERIFY_SLAB_BYTES: u64 = 16 << 20;
-
-/// One part's snapshot group: its columns, checked, and the rows they have in common.
-struct PartSnapshot {
-    columns: Vec<FoundColumn>,
-    rows: u64,
-}
+/// Bytes of records filled at a time by the record reads: the columns of a slab are read into
+/// a buffer that stays in the CPU's cache while they are scattered into the records.
+const SCATTER_SLAB_BYTES: usize = 1 << 20;
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +153,7 @@ impl Catalogue {
             live,
             parts,
             cores,
-            checked_virtual: Mutex::new(BTreeSet::new()),
+            snapshots: Mutex::new(BTreeMap::new()),
             types: Types::new()?,
             file,
         })
@@ -200,7 +199,7 @@ impl Catalogue {
             live: self.live,
             parts: vec![group],
             cores: 0,
-            checked_virtual: Mutex::new(BTreeSet::new()),
+            snapshots: Mutex::new(BTreeMap::new()),
             types: Types::new()?,
             file,
         }))
@@ -253,13 +252,12 @@ impl Catalogue {
 
     /// Galaxies in a snapshot, over all parts.
     pub fn num_galaxies(&self, snapshot: u32) -> Result<u64> {
-        Ok(self.snapshot_parts(snapshot)?.iter().map(|p| p.rows).sum())
+        Ok(self.snapshot(snapshot)?.rows())
     }
 
     /// The fields of a snapshot, as a schema of tightly packed records in dataset order.
     pub fn schema(&self, snapshot: u32) -> Result<Schema> {
-        let first = self.snapshot_parts(snapshot)?.remove(0);
-        columns::packed_schema(&first.columns, &self.path, snapshot)
+        self.snapshot(snapshot)?.schema(&self.path)
     }
 
     /// One column, checked against `T`'s element type and shape.
@@ -273,9 +271,17 @@ impl Catalogue {
             unit: None,
             description: String::new(),
         };
-        let parts = self.snapshot_parts(snapshot)?;
-        let rows = parts.iter().map(|p| p.rows).sum();
-        self.read_field(snapshot, &parts, &field, 0..rows)
+        let found = self.snapshot(snapshot)?;
+        let rows = found.rows();
+        let what = || names::dataset(snapshot, name);
+        let mut values = checked::zeroed::<T>(rows, &self.path, what)?;
+        self.read_field(
+            &found,
+            &field,
+            0..rows,
+            bytemuck::cast_slice_mut(&mut values),
+        )?;
+        Ok(values)
     }
 
     /// Rows `rows` (counted over all parts) of one field as it is stored, with the field's
@@ -287,13 +293,12 @@ impl Catalogue {
         name: &str,
         rows: Range<u64>,
     ) -> Result<(Field, Vec<u8>)> {
-        let schema = self.schema(snapshot)?;
+        let found = self.snapshot(snapshot)?;
+        let schema = found.schema(&self.path)?;
         let field = schema
             .field(name)
-            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?
-            .clone();
-        let parts = self.snapshot_parts(snapshot)?;
-        let total: u64 = parts.iter().map(|p| p.rows).sum();
+            .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?;
+        let total = found.rows();
         if rows.start > rows.end || rows.end > total {
             return Err(self.mismatch(
                 snapshot,
@@ -304,8 +309,17 @@ impl Catalogue {
                 ),
             ));
         }
-        let bytes = self.read_field(snapshot, &parts, &field, rows)?;
-        Ok((Field { offset: 0, ..field }, bytes))
+        let what = || names::dataset(snapshot, name);
+        let bytes = (rows.end - rows.start).saturating_mul(field.size() as u64);
+        let mut values = checked::zeroed::<u8>(bytes, &self.path, what)?;
+        self.read_field(&found, field, rows, &mut values)?;
+        Ok((
+            Field {
+                offset: 0,
+                ..field.clone()
+            },
+            values,
+        ))
     }
 
     /// The units a field's dataset declares in its machine-readable attributes (`units`,
@@ -326,13 +340,11 @@ impl Catalogue {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn field_unit(&self, snapshot: u32, name: &str) -> Result<Option<Unit>> {
-        let parts = self.snapshot_parts(snapshot)?;
-        let found = parts[0]
-            .columns
-            .iter()
-            .find(|found| found.name == name)
+        let found = self.snapshot(snapshot)?;
+        let column = found.parts[0]
+            .column(name)
             .ok_or_else(|| self.mismatch(snapshot, name, "is not in the file".into()))?;
-        unit_attrs::read(&found.dataset)
+        unit_attrs::read(&column.found.dataset)
             .map_err(|why| self.mismatch(snapshot, name, format!("has unreadable units: {why}")))
     }
 
@@ -340,13 +352,13 @@ impl Catalogue {
     /// in dataset order, each with its value or why it cannot be read: `Units`,
     /// `Description`, and whatever else a tool put there.
     pub fn field_attributes(&self, snapshot: u32) -> Result<Vec<FieldAttributes>> {
-        let parts = self.snapshot_parts(snapshot)?;
-        Ok(parts[0]
+        let found = self.snapshot(snapshot)?;
+        Ok(found.parts[0]
             .columns
             .iter()
-            .map(|found| FieldAttributes {
-                field: found.name.clone(),
-                attributes: checked::attrs(&found.dataset)
+            .map(|column| FieldAttributes {
+                field: column.found.name.clone(),
+                attributes: checked::attrs(&column.found.dataset)
                     .into_iter()
                     .map(|(key, value)| (key, value.map_err(|why| why.0)))
                     .collect(),
@@ -357,28 +369,27 @@ impl Catalogue {
     /// The records of a snapshot as bytes laid out by `schema`, every field checked by name,
     /// type and shape. Bytes the schema does not cover are zero.
     pub fn read_rows(&self, snapshot: u32, schema: &Schema) -> Result<Vec<u8>> {
-        let parts = self.snapshot_parts(snapshot)?;
-        let rows: u64 = parts.iter().map(|p| p.rows).sum();
-        let record_size = schema.record_size();
-        let what = || format!("the {rows} records of {}", names::snapshot_group(snapshot));
-        let mut records =
-            checked::zeroed::<u8>(rows.saturating_mul(record_size as u64), &self.path, what)?;
-        for field in schema.fields() {
-            let column: Vec<u8> = self.read_field(snapshot, &parts, field, 0..rows)?;
-            columns::scatter(&column, field, &mut records, record_size);
-        }
+        let found = self.snapshot(snapshot)?;
+        let what = || {
+            format!(
+                "the {} records of {}",
+                found.rows(),
+                names::snapshot_group(snapshot)
+            )
+        };
+        let bytes = found.rows().saturating_mul(schema.record_size() as u64);
+        let mut records = checked::zeroed::<u8>(bytes, &self.path, what)?;
+        self.read_records_into(&found, schema, &mut records)?;
         Ok(records)
     }
 
     /// The galaxies of a snapshot as records of type `G`, checked against `G`'s schema.
     pub fn read_records<G: GalaxyRecord>(&self, snapshot: u32) -> Result<Vec<G>> {
-        let bytes = self.read_rows(snapshot, &Schema::of::<G>()?)?;
-        let mut records = checked::zeroed::<G>(
-            (bytes.len() / std::mem::size_of::<G>().max(1)) as u64,
-            &self.path,
-            || format!("the records of {}", names::snapshot_group(snapshot)),
-        )?;
-        bytemuck::cast_slice_mut(&mut records).copy_from_slice(&bytes);
+        let schema = Schema::of::<G>()?;
+        let found = self.snapshot(snapshot)?;
+        let what = || format!("the records of {}", names::snapshot_group(snapshot));
+        let mut records = checked::zeroed::<G>(found.rows(), &self.path, what)?;
+        self.read_records_into(&found, &schema, bytemuck::cast_slice_mut(&mut records))?;
         Ok(records)
     }
 
@@ -400,18 +411,20 @@ impl Catalogue {
     pub fn verify(&self) -> Result<u64> {
         self.header()?;
         let mut galaxies = 0;
+        let mut slab = Vec::new();
         for snapshot in self.snapshots()? {
-            let parts = self.snapshot_parts(snapshot)?;
-            let rows: u64 = parts.iter().map(|p| p.rows).sum();
+            let found = self.snapshot(snapshot)?;
+            let rows = found.rows();
             self.redshift(snapshot)?;
             self.galaxies_per_tree(snapshot)?;
-            let schema = columns::packed_schema(&parts[0].columns, &self.path, snapshot)?;
+            let schema = found.schema(&self.path)?;
             for field in schema.fields() {
-                let slab = (VERIFY_SLAB_BYTES / field.size().max(1) as u64).max(1);
+                let per_slab = (VERIFY_SLAB_BYTES / field.size().max(1) as u64).max(1);
                 let mut start = 0;
                 while start < rows {
-                    let end = rows.min(start + slab);
-                    self.read_field::<u8>(snapshot, &parts, field, start..end)?;
+                    let end = rows.min(start + per_slab);
+                    slab.resize(((end - start) * field.size() as u64) as usize, 0);
+                    self.read_field(&found, field, start..end, &mut slab)?;
                     start = end;
                 }
             }
@@ -448,25 +461,17 @@ impl Catalogue {
         }
         let mut galaxies = 0;
         for snapshot in self.snapshots()? {
-            let name = names::snapshot_group(snapshot);
-            for part in &self.parts {
-                if !part.link_exists(&name) {
-                    continue;
-                }
-                let group =
-                    checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
-                let columns = columns::columns_of(&group, &self.path, snapshot)?;
-                let rows = self.rows_of(&group, &columns, snapshot)?;
-                match num_gals(&group) {
-                    Some(n) if u64::try_from(n) != Ok(rows) => {
+            for part in &self.snapshot(snapshot)?.parts {
+                match num_gals(&part.group) {
+                    Some(n) if u64::try_from(n) != Ok(part.rows) => {
                         return Err(Error::CountMismatch {
-                            path: PathBuf::from(part.filename()),
+                            path: PathBuf::from(part.group.filename()),
                             snapshot,
                             num_gals: n,
-                            rows,
+                            rows: part.rows,
                         })
                     }
-                    _ => galaxies += rows,
+                    _ => galaxies += part.rows,
                 }
             }
         }
@@ -492,35 +497,62 @@ impl Catalogue {
         self.cores.max(1)
     }
 
-    /// Rows `rows` (over all parts) of `field`, checked against what the file stores, as
-    /// elements `T` (a field type, or bytes).
-    fn read_field<T: bytemuck::Pod>(
+    /// Reads every field of `schema` into the records `out` (whole records of the schema's
+    /// size, one per row of the snapshot), a slab of rows at a time: each slab's columns are
+    /// read into a buffer that stays in the cache and scattered into the records from there.
+    fn read_records_into(&self, found: &Snapshot, schema: &Schema, out: &mut [u8]) -> Result<()> {
+        let record_size = schema.record_size();
+        let rows = found.rows();
+        if record_size == 0 || rows == 0 {
+            return Ok(());
+        }
+        // Fields are checked against the file before any row is read.
+        for field in schema.fields() {
+            for part in &found.parts {
+                self.checked_column(found, part, field)?;
+            }
+        }
+        let slab_rows = (SCATTER_SLAB_BYTES / record_size).max(1) as u64;
+        let mut column = Vec::new();
+        let mut start = 0;
+        while start < rows {
+            let end = rows.min(start + slab_rows);
+            let records = &mut out[(start as usize) * record_size..(end as usize) * record_size];
+            for field in schema.fields() {
+                column.resize(((end - start) * field.size() as u64) as usize, 0);
+                self.read_field(found, field, start..end, &mut column)?;
+                crate::scatter::scatter(&column, field, records, record_size);
+            }
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Rows `rows` (over all parts) of `field` into `out` (exactly their bytes), checked
+    /// against what the file stores.
+    fn read_field(
         &self,
-        snapshot: u32,
-        parts: &[PartSnapshot],
+        found: &Snapshot,
         field: &Field,
         rows: Range<u64>,
-    ) -> Result<Vec<T>> {
-        let what = || format!("{}/{}", names::snapshot_group(snapshot), field.name);
+        out: &mut [u8],
+    ) -> Result<()> {
+        let what = || names::dataset(found.number, &field.name);
         let row_bytes = field.size() as u64;
-        let element = std::mem::size_of::<T>() as u64;
-        let elements = (rows.end - rows.start).saturating_mul(row_bytes) / element.max(1);
-        let mut values = checked::zeroed::<T>(elements, &self.path, what)?;
-        let out: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
         let mut part_start = 0u64;
         let mut written = 0usize;
-        for part in parts {
+        for part in &found.parts {
             let part_rows = part_start..part_start + part.rows;
             part_start = part_rows.end;
             let first = rows.start.max(part_rows.start);
             let last = rows.end.min(part_rows.end);
-            let found = self.checked_column(snapshot, part, field)?;
+            let column = self.checked_column(found, part, field)?;
             if first >= last {
                 continue;
             }
             let bytes = ((last - first) * row_bytes) as usize;
             raw::read_rows(
-                found.dataset.id(),
+                column.found.dataset.id(),
                 self.types.get(field.dtype).id(),
                 first - part_rows.start,
                 last - first,
@@ -529,112 +561,76 @@ impl Catalogue {
             .map_err(|e| e.reading(&self.path, what()))?;
             written += bytes;
         }
-        Ok(values)
+        Ok(())
     }
 
     /// The column of `field` in one part, checked to have the field's type and shape and to
-    /// store the rows it claims.
+    /// store the rows it claims (a virtual dataset: its sources to have them).
     fn checked_column<'p>(
         &self,
-        snapshot: u32,
-        part: &'p PartSnapshot,
+        found: &Snapshot,
+        part: &'p super::snapshot::PartSnapshot,
         field: &Field,
-    ) -> Result<&'p FoundColumn> {
-        let found = part
-            .columns
-            .iter()
-            .find(|c| c.name == field.name)
+    ) -> Result<&'p PartColumn> {
+        let snapshot = found.number;
+        let column = part
+            .column(&field.name)
             .ok_or_else(|| self.mismatch(snapshot, &field.name, "is not in the file".into()))?;
-        if found.column.dtype != field.dtype {
+        let shape = &column.found.column;
+        if shape.dtype != field.dtype {
             return Err(self.mismatch(
                 snapshot,
                 &field.name,
                 format!(
                     "is {} in the file but {} in the record",
-                    found.column.dtype, field.dtype
+                    shape.dtype, field.dtype
                 ),
             ));
         }
-        if found.column.inner != field.shape {
+        if shape.inner != field.shape {
             return Err(self.mismatch(
                 snapshot,
                 &field.name,
                 format!(
                     "has per-galaxy shape {:?} in the file but {:?} in the record",
-                    found.column.inner, field.shape
+                    shape.inner, field.shape
                 ),
             ));
         }
-        if !self.live && !self.checked_virtual(snapshot, found)? {
-            checked::check_readable(&found.dataset, &found.column)
-                .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
+        if !self.live {
+            let what = names::dataset(snapshot, &field.name);
+            if !column
+                .check_sources(|dataset| sources::check_virtual(&self.path, dataset, &what))?
+            {
+                column
+                    .check_readable()
+                    .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
+            }
         }
-        Ok(found)
+        Ok(column)
     }
 
-    /// Whether `found` is a virtual dataset, whose sources (it stores nothing itself) are then
-    /// checked to have every row it maps, once.
-    fn checked_virtual(&self, snapshot: u32, found: &FoundColumn) -> Result<bool> {
-        if found.dataset.layout() != hdf5::plist::dataset_create::Layout::Virtual {
-            return Ok(false);
-        }
-        let key = (snapshot, found.name.clone());
-        let mut checked = self
-            .checked_virtual
+    /// A snapshot with its groups and datasets checked: found once, then kept.
+    fn snapshot(&self, snapshot: u32) -> Result<Arc<Snapshot>> {
+        let mut known = self
+            .snapshots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !checked.contains(&key) {
-            let what = names::dataset(snapshot, &found.name);
-            sources::check_virtual(&self.path, &found.dataset, &what)?;
-            checked.insert(key);
+        if let Some(found) = known.get(&snapshot) {
+            return Ok(Arc::clone(found));
         }
-        Ok(true)
-    }
-
-    /// Each part's group of a snapshot with its checked columns and rows, found once per read.
-    fn snapshot_parts(&self, snapshot: u32) -> Result<Vec<PartSnapshot>> {
-        let name = names::snapshot_group(snapshot);
-        let mut parts = Vec::new();
-        for part in &self.parts {
-            if !part.link_exists(&name) {
-                continue;
-            }
-            let group =
-                checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
-            let columns = columns::columns_of(&group, &self.path, snapshot)?;
-            let rows = self.rows_of(&group, &columns, snapshot)?;
-            parts.push(PartSnapshot { columns, rows });
-        }
-        if parts.is_empty() {
+        let found = Snapshot::find(&self.path, &self.parts, snapshot, self.live)?;
+        if found.parts.is_empty() {
+            drop(known);
             return Err(Error::UnknownSnapshot {
                 path: self.path.clone(),
                 snapshot,
                 known: self.snapshots()?,
             });
         }
-        Ok(parts)
-    }
-
-    /// Rows of one snapshot group: the common length of its columns.
-    fn rows_of(&self, group: &hdf5::Group, columns: &[FoundColumn], snapshot: u32) -> Result<u64> {
-        let Some(first) = columns.first() else {
-            return Ok(0);
-        };
-        if self.live {
-            // A flush in progress has extended some datasets and not yet others; the rows the
-            // writer made durable are those its `num_gals` counts.
-            let shortest = columns.iter().map(|c| c.column.rows).min().unwrap_or(0);
-            let committed = num_gals(group).and_then(|n| u64::try_from(n).ok());
-            return Ok(committed.map_or(shortest, |n| n.min(shortest)));
-        }
-        if let Some(other) = columns.iter().find(|c| c.column.rows != first.column.rows) {
-            return Err(self.bad(format!(
-                "the datasets of Snap_{snapshot} disagree on length ({} has {} rows, but {} has {}); \
-                 the writer probably died: run `galaxy-io recover` on the file",
-                first.name, first.column.rows, other.name, other.column.rows
-            )));
-        }
-        Ok(first.column.rows)
+        let found = Arc::new(found);
+        known.insert(snapshot, Arc::clone(&found));
+        Ok(found)
     }
 
     fn bad(&self, problem: String) -> Error {
@@ -651,15 +647,6 @@ impl Catalogue {
             field: field.to_owned(),
             problem,
         }
-    }
-}
-
-/// A snapshot group's `num_gals`, when it is a readable integer.
-fn num_gals(group: &hdf5::Group) -> Option<i64> {
-    match checked::attr(group, names::NUM_GALS) {
-        Ok(Some(AttrValue::I64(n))) => Some(n),
-        Ok(Some(AttrValue::I32(n))) => Some(i64::from(n)),
-        _ => None,
     }
 }
 

@@ -618,7 +618,7 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
                     rows,
                     &mut column,
                 )?;
-                columns::scatter(&column, field, &mut records, record_size);
+                crate::scatter::scatter(&column, field, &mut records, record_size);
             }
             output.write(snapshot.snapshot, &records)?;
             start += rows;
