@@ -85,7 +85,7 @@ pub fn transpose(records: &[u8], schema: &Schema, out: &mut Vec<u8>) -> Vec<Rang
 
 /// For each field: whether it starts a run of four 4-byte fields that lie back to back in the
 /// record (and the next three are then part of that run).
-fn runs_of_four(fields: &[Field]) -> Vec<bool> {
+pub(crate) fn runs_of_four(fields: &[Field]) -> Vec<bool> {
     let mut starts = vec![false; fields.len()];
     let mut index = 0;
     while index + 4 <= fields.len() {
@@ -150,7 +150,7 @@ fn gather_four(
 /// Four rows of four 32-bit values in, four columns of four values out.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn transpose_tile(rows: [&[u8; 16]; 4]) -> [[u8; 16]; 4] {
+pub(crate) fn transpose_tile(rows: [&[u8; 16]; 4]) -> [[u8; 16]; 4] {
     use std::arch::x86_64::*;
     // SAFETY: SSE2 is part of the x86_64 baseline; the loads read 16 bytes from 16-byte arrays
     // and the stores write into 16-byte arrays, both unaligned-tolerant.
@@ -176,7 +176,7 @@ fn transpose_tile(rows: [&[u8; 16]; 4]) -> [[u8; 16]; 4] {
 
 /// Four rows of four 32-bit values in, four columns of four values out.
 #[cfg(not(target_arch = "x86_64"))]
-fn transpose_tile(rows: [&[u8; 16]; 4]) -> [[u8; 16]; 4] {
+pub(crate) fn transpose_tile(rows: [&[u8; 16]; 4]) -> [[u8; 16]; 4] {
     portable_tile(rows)
 }
 

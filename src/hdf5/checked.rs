@@ -420,7 +420,28 @@ pub fn zeroed<T: bytemuck::Pod>(
         if pointer.is_null() {
             return Err(too_large(memory));
         }
+        huge_pages(pointer.cast(), bytes as usize);
         Ok(Vec::from_raw_parts(pointer, len, len))
+    }
+}
+
+/// Asks the kernel to back the whole 2 MiB pages of a large, untouched allocation with huge
+/// pages: filling a column of hundreds of megabytes then takes a page fault per 2 MiB instead
+/// of per 4 KiB (a quarter of the time of reading a cached file went to page faults). Only a
+/// hint: where transparent huge pages are off, nothing changes.
+fn huge_pages(start: *mut u8, bytes: usize) {
+    const HUGE: usize = 2 << 20;
+    if bytes < 4 * HUGE {
+        return;
+    }
+    let first = (start as usize).next_multiple_of(HUGE);
+    let end = (start as usize + bytes) / HUGE * HUGE;
+    if end > first {
+        // SAFETY: the range lies inside an allocation this process owns; MADV_HUGEPAGE changes
+        // how it is backed, not its contents or validity.
+        unsafe {
+            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+        }
     }
 }
 

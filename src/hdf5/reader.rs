@@ -79,8 +79,9 @@ impl FieldAttributes {
 /// Bytes of one field read at a time by [`Catalogue::verify`].
 const VERIFY_SLAB_BYTES: u64 = 16 << 20;
 /// Bytes of records filled at a time by the record reads: the columns of a slab are read into
-/// a buffer that stays in the CPU's cache while they are scattered into the records.
-const SCATTER_SLAB_BYTES: usize = 1 << 20;
+/// a buffer that stays in the CPU's cache while they are scattered into the records, and a slab
+/// is large enough that the per-call cost of HDF5's reads does not show.
+const SCATTER_SLAB_BYTES: usize = 4 << 20;
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -498,31 +499,39 @@ impl Catalogue {
     }
 
     /// Reads every field of `schema` into the records `out` (whole records of the schema's
-    /// size, one per row of the snapshot), a slab of rows at a time: each slab's columns are
-    /// read into a buffer that stays in the cache and scattered into the records from there.
+    /// size, one per row of the snapshot), a slab of rows at a time: the slab's columns are read
+    /// into a buffer that stays in the CPU's cache and scattered into the records from there.
     fn read_records_into(&self, found: &Snapshot, schema: &Schema, out: &mut [u8]) -> Result<()> {
-        let record_size = schema.record_size();
-        let rows = found.rows();
-        if record_size == 0 || rows == 0 {
-            return Ok(());
-        }
-        // Fields are checked against the file before any row is read.
+        // Fields are checked against the file before any row is read, and when there is none.
         for field in schema.fields() {
             for part in &found.parts {
                 self.checked_column(found, part, field)?;
             }
         }
+        let record_size = schema.record_size();
+        let rows = found.rows();
+        if record_size == 0 || rows == 0 {
+            return Ok(());
+        }
         let slab_rows = (SCATTER_SLAB_BYTES / record_size).max(1) as u64;
-        let mut column = Vec::new();
+        let mut columns = Vec::new();
+        let mut ranges = Vec::with_capacity(schema.fields().len());
         let mut start = 0;
         while start < rows {
             let end = rows.min(start + slab_rows);
-            let records = &mut out[(start as usize) * record_size..(end as usize) * record_size];
+            let slab = (end - start) as usize;
+            ranges.clear();
+            let mut at = 0;
             for field in schema.fields() {
-                column.resize(((end - start) * field.size() as u64) as usize, 0);
-                self.read_field(found, field, start..end, &mut column)?;
-                crate::scatter::scatter(&column, field, records, record_size);
+                ranges.push(at..at + slab * field.size());
+                at += slab * field.size();
             }
+            columns.resize(at, 0);
+            for (field, range) in schema.fields().iter().zip(&ranges) {
+                self.read_field(found, field, start..end, &mut columns[range.clone()])?;
+            }
+            let records = &mut out[start as usize * record_size..end as usize * record_size];
+            crate::scatter::untranspose(&columns, &ranges, schema, records);
             start = end;
         }
         Ok(())
