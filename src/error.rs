@@ -150,6 +150,42 @@ pub enum Error {
         problem: String,
     },
 
+    /// A file whose structures HDF5 cannot read: a checksum of its metadata does not match,
+    /// or HDF5 crashed or stopped making progress reading it (in the child process where
+    /// galaxy-io first reads a file it does not know to be sound; see
+    /// [`survey`](crate::survey)). `problem` says what HDF5 was reading.
+    #[error("{path} is damaged: {problem}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What could not be read, and how HDF5 failed.
+        problem: String,
+    },
+
+    /// The file system of a file has no space left for what was being written (or, for
+    /// `recover`, for the copy it repairs); HDF5's own report, when there is one, is the
+    /// `source`.
+    #[error("{path}: no space left on device {problem}")]
+    NoSpace {
+        /// The file (its final name, not a temporary one).
+        path: PathBuf,
+        /// What was being written, and what was kept.
+        problem: String,
+        /// The error that reported it.
+        #[source]
+        source: Option<Box<Error>>,
+    },
+
+    /// A path that is not a regular file (a directory, a FIFO, a device, a socket): galaxy-io
+    /// reads only regular files, and reading the others could block or never end.
+    #[error("{path} is {kind}, not a regular file; galaxy-io reads only regular files")]
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is ("a directory", "a FIFO", ...).
+        kind: String,
+    },
+
     /// A master file whose virtual datasets map rows of a file that is missing, unreadable or
     /// shorter than the master claims: read anyway, those rows would be fill values.
     #[error("{master} is incomplete: {source_file} {problem}")]

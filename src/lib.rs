@@ -109,6 +109,8 @@ pub use crate::hdf5::{
 };
 // Scale-out: checking a master's virtual datasets.
 pub use crate::hdf5::{check_master, SourceSummary};
+// Damaged files: the first walk over a file, where an HDF5 crash becomes an error.
+pub use crate::hdf5::survey;
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use dtype::{Dtype, FieldType};

@@ -26,6 +26,88 @@ fn unreadable<T>(why: impl Into<String>) -> Result<T, Unreadable> {
     Err(Unreadable(why.into()))
 }
 
+/// How an object that HDF5 cannot decode begins its [`Unreadable`] reason.
+const DAMAGED: &str = "is damaged: ";
+
+impl Unreadable {
+    /// Why HDF5 could not open an object: damage when its message says so (see [`damage`]),
+    /// else `otherwise` with HDF5's message on one line.
+    fn opening(error: &hdf5::Error, otherwise: impl FnOnce(String) -> String) -> Unreadable {
+        let message = one_line(error);
+        match damage(&message) {
+            Some(what) => {
+                log::debug!("HDF5 on a damaged object: {message}");
+                Unreadable(format!("{DAMAGED}{what}"))
+            }
+            None => Unreadable(otherwise(message)),
+        }
+    }
+
+    /// The error for `what` (a group or dataset, by its path in the file) of the file at `path`
+    /// that cannot be read for this reason: [`Error::Damaged`] when HDF5 found it damaged, else
+    /// `otherwise(self)`.
+    pub fn into_error(
+        self,
+        path: &Path,
+        what: &str,
+        otherwise: impl FnOnce(Unreadable) -> Error,
+    ) -> Error {
+        match self.0.strip_prefix(DAMAGED) {
+            Some(damage) => Error::Damaged {
+                path: path.to_owned(),
+                problem: format!("{what}: {damage}"),
+            },
+            None => otherwise(self),
+        }
+    }
+}
+
+/// The error for a failed read of `what` (`Snap_63/Mvir`) of the file at `path`:
+/// [`Error::Damaged`] when HDF5 found the rows damaged (a checksum, data that does not
+/// decompress), else [`Error::Unreadable`] with the cause.
+pub fn read_error(error: Error, path: &Path, what: String) -> Error {
+    if let Error::Hdf5 { source, .. } = &error {
+        if let Some(damage) = damage(&one_line(source)) {
+            return Error::Damaged {
+                path: path.to_owned(),
+                problem: format!("{what}: {damage}"),
+            };
+        }
+    }
+    error.reading(path, what)
+}
+
+/// What is wrong with a file whose HDF5 error message (on one line) says it is damaged, in
+/// words for a person; `None` for every other failure (a missing file, a type galaxy-io does
+/// not read, ...).
+pub fn damage(message: &str) -> Option<&'static str> {
+    let says = |words: &[&str]| words.iter().any(|word| message.contains(word));
+    if says(&["Fletcher32"]) {
+        Some(
+            "the checksum of its rows does not match (their bytes changed after they were written)",
+        )
+    } else if says(&["checksum"]) {
+        Some(
+            "the checksum of its metadata does not match (its bytes changed after they were \
+             written)",
+        )
+    } else if says(&["inflate() failed", "filter returned failure"]) {
+        Some("its compressed rows do not decompress")
+    } else if says(&[
+        "signature",
+        "version number",
+        "addr overflow",
+        "address overflow",
+        "unable to load",
+        "bad object header",
+        "corrupt",
+    ]) {
+        Some("HDF5 cannot decode its metadata")
+    } else {
+        None
+    }
+}
+
 /// The most elements an array attribute may have (HDF5 stores most attributes in 64 KiB).
 const MAX_ATTR_ELEMENTS: usize = 1 << 20;
 /// The longest string attribute read.
@@ -466,9 +548,9 @@ pub fn group(parent: &hdf5::Group, name: &str) -> Result<hdf5::Group, Unreadable
     match parent.loc_type_by_name(name) {
         Ok(hdf5::LocationType::Group) => parent
             .group(name)
-            .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e)))),
+            .map_err(|e| Unreadable::opening(&e, |e| format!("cannot be opened ({e})"))),
         Ok(other) => unreadable(format!("is a {}, not a group", kind_name(other))),
-        Err(e) => unreadable(broken_link(&e)),
+        Err(e) => Err(Unreadable::opening(&e, broken_link)),
     }
 }
 
@@ -477,9 +559,9 @@ pub fn dataset(parent: &hdf5::Group, name: &str) -> Result<hdf5::Dataset, Unread
     match parent.loc_type_by_name(name) {
         Ok(hdf5::LocationType::Dataset) => parent
             .dataset(name)
-            .map_err(|e| Unreadable(format!("cannot be opened ({})", one_line(&e)))),
+            .map_err(|e| Unreadable::opening(&e, |e| format!("cannot be opened ({e})"))),
         Ok(other) => unreadable(format!("is a {}, not a dataset", kind_name(other))),
-        Err(e) => unreadable(broken_link(&e)),
+        Err(e) => Err(Unreadable::opening(&e, broken_link)),
     }
 }
 
@@ -491,10 +573,10 @@ fn kind_name(kind: hdf5::LocationType) -> &'static str {
     }
 }
 
-fn broken_link(error: &hdf5::Error) -> String {
+fn broken_link(message: String) -> String {
     format!(
-        "is a link that leads to nothing readable (a missing file, a loop or a dangling link: {})",
-        one_line(error)
+        "is a link that leads to nothing readable (a missing file, a loop or a dangling link: \
+         {message})"
     )
 }
 

@@ -287,11 +287,15 @@ pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec
     names
         .into_iter()
         .map(|name| {
-            let mismatch = |why: checked::Unreadable| Error::SchemaMismatch {
-                path: path.to_owned(),
-                snapshot,
-                field: name.clone(),
-                problem: why.0,
+            let mismatch = |why: checked::Unreadable| {
+                why.into_error(path, &names::dataset(snapshot, &name), |why| {
+                    Error::SchemaMismatch {
+                        path: path.to_owned(),
+                        snapshot,
+                        field: name.clone(),
+                        problem: why.0,
+                    }
+                })
             };
             let dataset = checked::dataset(group, &name).map_err(mismatch)?;
             let column = checked::column(&dataset).map_err(mismatch)?;

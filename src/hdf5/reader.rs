@@ -7,9 +7,8 @@ use super::checked;
 use super::header::Header;
 use super::names;
 use super::snapshot::{num_gals, PartColumn, Snapshot};
-use super::superblock::Superblock;
 use super::types::Types;
-use super::{raw, sources, tree_info, unit_attrs};
+use super::{open, raw, raw_read, sources, tree_info, unit_attrs};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
@@ -99,7 +98,7 @@ impl Catalogue {
     /// source is an [`Error::IncompleteMaster`], never rows of fill values.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        let file = open_checked(&path)?;
+        let file = open::open_checked(&path)?;
         Self::from_file(path, file, false)
     }
     /// Opens a file that a writer in [`Durability::Swmr`](crate::Durability::Swmr) mode is still
@@ -113,8 +112,7 @@ impl Catalogue {
     /// ```
     pub fn open_live(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        std::fs::metadata(&path).map_err(|error| Error::io("opening", &path, error))?;
-        let file = raw::open_swmr_read(&path)?;
+        let file = open::open_live(&path)?;
         Self::from_file(path, file, true)
     }
 
@@ -211,6 +209,11 @@ impl Catalogue {
         &self.path
     }
 
+    /// The HDF5 file (a master's, for a master).
+    pub(super) fn file(&self) -> &hdf5::File {
+        &self.file
+    }
+
     /// The output snapshots, ascending.
     pub fn snapshots(&self) -> Result<Vec<u32>> {
         let mut snapshots = Vec::new();
@@ -241,8 +244,9 @@ impl Catalogue {
             if !part.link_exists(&name) {
                 continue;
             }
-            let group =
-                checked::group(part, &name).map_err(|why| self.bad(format!("{name} {why}")))?;
+            let group = checked::group(part, &name).map_err(|why| {
+                why.into_error(&self.path, &name, |why| self.bad(format!("{name} {why}")))
+            })?;
             if let Ok(Some(z)) = checked::attr(&group, names::REDSHIFT) {
                 return Ok(z.as_f64());
             }
@@ -567,7 +571,7 @@ impl Catalogue {
                 last - first,
                 &mut out[written..written + bytes],
             )
-            .map_err(|e| e.reading(&self.path, what()))?;
+            .map_err(|e| checked::read_error(e, &self.path, what()))?;
             written += bytes;
         }
         Ok(())
@@ -620,7 +624,7 @@ impl Catalogue {
     }
 
     /// A snapshot with its groups and datasets checked: found once, then kept.
-    fn snapshot(&self, snapshot: u32) -> Result<Arc<Snapshot>> {
+    pub(super) fn snapshot(&self, snapshot: u32) -> Result<Arc<Snapshot>> {
         let mut known = self
             .snapshots
             .lock()
@@ -666,7 +670,17 @@ fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Grou
         path: path.to_owned(),
         problem: format!("{name} {problem}"),
     };
-    let group = checked::group(root, &name).map_err(|why| bad(why.0))?;
+    // The output the link leads to is checked and surveyed as any file given to open.
+    let target = raw_read::external_link_target(root.id(), &name)
+        .map_err(|e| e.reading(path, format!("the link {name}")))?;
+    if let Some((file, _)) = target {
+        let output = sources::resolve(path, &file);
+        if output.exists() {
+            open::open_checked(&output).map(drop)?;
+        }
+    }
+    let group =
+        checked::group(root, &name).map_err(|why| why.into_error(path, &name, |why| bad(why.0)))?;
     if same_object(&group, root) {
         return Err(bad(
             "links back to this file's own root, not to an output".into()
@@ -679,37 +693,4 @@ fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Grou
 /// make the master a part of itself).
 fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
     matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
-}
-
-/// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open:
-/// the superblock is read first, and a file shorter than it records is refused.
-pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
-    std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
-    let superblock = Superblock::read(path)?;
-    let length = std::fs::metadata(path).map_or(0, |m| m.len());
-    let recover = "; if its writer died, `galaxy-io recover` can repair it";
-    let bad = |problem: String| Error::BadFile {
-        path: path.to_owned(),
-        problem,
-    };
-    if superblock.status_flags != 0 {
-        return Err(bad(format!(
-            "is marked as still open by a writer (a running one: open it with \
-             Catalogue::open_live or `inspect --live`){recover}"
-        )));
-    }
-    if length < superblock.end_of_file {
-        return Err(bad(format!(
-            "is truncated: it has {length} bytes of the {} it records{recover}",
-            superblock.end_of_file
-        )));
-    }
-    raw::no_inherit(|| {
-        hdf5::File::open(path).map_err(|e| {
-            bad(format!(
-                "is not a readable HDF5 file ({}){recover}",
-                checked::one_line(&e)
-            ))
-        })
-    })
 }

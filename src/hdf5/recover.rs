@@ -7,6 +7,7 @@
 use super::attr_value::AttrValue;
 use super::checked;
 use super::columns::{self, write_num_gals, FoundColumn};
+use super::contain::{self, stage};
 use super::header::Header;
 use super::names;
 use super::options::Hdf5Options;
@@ -154,9 +155,13 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
         );
     }
     if superblock.status_flags == 0 && before.length >= superblock.end_of_file {
-        let file = raw::no_inherit(|| {
-            hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
-        })?;
+        let open = || {
+            raw::no_inherit(|| {
+                hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
+            })
+        };
+        contain::in_child(path, || survey(&open()?, path, before.length).map(drop))?;
+        let file = open()?;
         let found = survey(&file, path, before.length)?;
         if durable_writer(&file).is_none() && found.iter().all(Found::consistent) {
             return Ok(Recovery {
@@ -171,9 +176,11 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
 /// Repairs a copy of `path` and puts it in its place.
 fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Result<Recovery> {
     let mut repairs = Vec::new();
+    let truncated = before.length < superblock.end_of_file;
+    free_space_for_copy(path, before.length.max(superblock.end_of_file))?;
     let work = Staged::new(path, true)?;
     std::fs::copy(path, work.path()).map_err(|e| Error::io("copying", path, e))?;
-    if before.length < superblock.end_of_file {
+    if truncated {
         // A writer that hit a full disk or a file-size limit recorded an end of file beyond what
         // reached the disk. The space it claims was never reported as flushed, so zeros stand
         // in for it; the datasets are cut to rows stored before the real end afterwards.
@@ -190,9 +197,17 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     if superblock.status_flags != 0 {
         repairs.push("cleared the flags of a writer that did not close the file".into());
     }
+    // A truncated file's missing end reads as zeros, where HDF5 may find structures it cannot
+    // walk safely: only a durable writer's file is walked at all, and first in a child.
+    contain::in_child(path, || {
+        let file = open_copy(work.path(), path)?;
+        only_durable_if_truncated(&file, path, truncated, superblock, before)?;
+        survey(&file, path, before.length).map(drop)
+    })?;
     let file = open_copy(work.path(), path)?;
+    only_durable_if_truncated(&file, path, truncated, superblock, before)?;
     let found = survey(&file, path, before.length)?;
-    if before.length < superblock.end_of_file {
+    if truncated {
         drop_lost_datasets(&file, before.length, &mut repairs)?;
     }
     for snapshot in &found {
@@ -230,6 +245,66 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
         .map_err(|e| Error::io("setting the permissions of", result.path(), e))?;
     result.commit()?;
     Ok(Recovery { snapshots, repairs })
+}
+
+/// Refuses a truncated file that no durable writer left: a writer in the default mode writes
+/// its file's structures only at `finish`, so a cut one has nothing to recover, and a file that
+/// was finished and then cut (a copy that stopped short) is not what a crash leaves.
+fn only_durable_if_truncated(
+    file: &hdf5::File,
+    path: &Path,
+    truncated: bool,
+    superblock: &Superblock,
+    before: &FileState,
+) -> Result<()> {
+    if !truncated || durable_writer(file).is_some() {
+        return Ok(());
+    }
+    Err(cannot_recover(
+        path,
+        &format!(
+            "it is truncated ({} of the {} bytes it records) and was not left by a durable \
+             writer (flush-each-buffer or SWMR), so what is missing cannot be told from what was \
+             never written: it is damaged, not a crashed writer's file",
+            before.length, superblock.end_of_file
+        ),
+    ))
+}
+
+/// Fails before anything is copied when the file system of `path` has less free space than a
+/// copy of `bytes` needs (where it can tell).
+fn free_space_for_copy(path: &Path, bytes: u64) -> Result<()> {
+    let directory = crate::staged::directory_of(path);
+    let Some(free) = free_space(directory) else {
+        return Ok(());
+    };
+    if free >= bytes {
+        return Ok(());
+    }
+    let megabytes = |bytes: u64| bytes.div_ceil(1 << 20);
+    Err(Error::NoSpace {
+        path: path.to_owned(),
+        problem: format!(
+            "for a copy to repair: recover needs {} MB free in {} (and as much again if it has \
+             to copy the rows into a new file), and {} MB are; nothing was changed",
+            megabytes(bytes),
+            directory.display(),
+            megabytes(free)
+        ),
+        source: None,
+    })
+}
+
+/// Bytes an unprivileged user may still write to the file system of `directory`.
+fn free_space(directory: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(directory.as_os_str().as_bytes()).ok()?;
+    // SAFETY: a NUL-terminated path and a zeroed statvfs for the result.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } != 0 {
+        return None;
+    }
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 /// Opens the copy of `path` at `work` for repair: the status flags a writer left cleared, and
@@ -337,6 +412,7 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
 /// file's data really ends: a chunk stored past it was never part of the file.
 fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
+    stage(path, || "its group table".into());
     let mut names =
         raw::link_names(file.id(), false).map_err(|e| e.reading(path, "the list of its groups"))?;
     names.sort();
@@ -349,12 +425,14 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
             "it is a master file; recover the outputs it links instead (then merge them again)",
         ));
     }
+    stage(path, || "the attributes of its root group".into());
     let durable = durable_writer(file).is_some();
     let mut found = Vec::new();
     for name in names {
         let Some(snapshot) = names::parse_snapshot_group(&name) else {
             continue;
         };
+        stage(path, || format!("the group table of {name}"));
         only_its_own(file, &name, path)?;
         let group = checked::group(file, &name)
             .map_err(|why| cannot_recover(path, &format!("{name} {why}")))?;
@@ -373,7 +451,9 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
                 }
             }
         }
+        stage(path, || format!("the datasets of {name}"));
         let columns = columns::columns_of(&group, path, snapshot)?;
+        stage(path, || format!("the attributes of {name}"));
         let num_gals = match checked::attr(&group, names::NUM_GALS) {
             Ok(Some(AttrValue::I64(n))) => Some(n),
             Ok(Some(AttrValue::I32(n))) => Some(i64::from(n)),
@@ -384,6 +464,7 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
         let committed = durable.then(|| num_gals.and_then(|n| u64::try_from(n).ok()).unwrap_or(0));
         let mut rows = committed.unwrap_or(u64::MAX);
         for found in &columns {
+            stage(path, || format!("the chunk index of {name}/{}", found.name));
             rows = rows.min(readable_rows(
                 found, rows, &types, disk_end, path, snapshot,
             )?);

@@ -74,9 +74,11 @@ impl Snapshot {
             if !part.link_exists(&name) {
                 continue;
             }
-            let group = checked::group(part, &name).map_err(|why| Error::BadFile {
-                path: path.to_owned(),
-                problem: format!("{name} {why}"),
+            let group = checked::group(part, &name).map_err(|why| {
+                why.into_error(path, &name, |why| Error::BadFile {
+                    path: path.to_owned(),
+                    problem: format!("{name} {why}"),
+                })
             })?;
             let found = columns::columns_of(&group, path, number)?;
             let rows = rows_of(path, &group, &found, number, live)?;

@@ -5,9 +5,9 @@
 
 use super::checked;
 use super::names;
+use super::open::open_checked;
 use super::raw;
 use super::raw_vds::{self, MappedSource};
-use super::reader::open_checked;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,13 +78,14 @@ fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
         .iter()
         .filter_map(|n| names::parse_snapshot_group(n).map(|s| (s, n)))
     {
-        let group = checked::group(&root, name).map_err(|why| bad(format!("{name} {why}")))?;
+        let group = checked::group(&root, name)
+            .map_err(|why| why.into_error(master, name, |why| bad(format!("{name} {why}"))))?;
         let members = raw::link_names(group.id(), true)
             .map_err(|e| e.reading(master, format!("the members of {name}")))?;
         for member in members {
             let what = names::dataset(snapshot, &member);
-            let dataset =
-                checked::dataset(&group, &member).map_err(|why| bad(format!("{what} {why}")))?;
+            let dataset = checked::dataset(&group, &member)
+                .map_err(|why| why.into_error(master, &what, |why| bad(format!("{what} {why}"))))?;
             if let Some(mappings) = needs_of(master, &dataset, &what, &mut needs)? {
                 summary.datasets += 1;
                 summary.mappings += mappings;
@@ -212,7 +213,7 @@ fn covers(mappings: &[MappedSource], rows: u64) -> std::result::Result<(), Strin
 
 /// A source file name as HDF5 resolves it: `.` the master itself, absolute as it is, relative
 /// against the master's directory.
-fn resolve(master: &Path, file: &str) -> PathBuf {
+pub(super) fn resolve(master: &Path, file: &str) -> PathBuf {
     let file = Path::new(file);
     if file == Path::new(".") {
         return master.to_owned();

@@ -1,0 +1,360 @@
+//! Containing HDF5's failures on damaged files. Debian's HDF5 1.10.8 has memory errors of its
+//! own on some damaged metadata (a link table freed twice, attribute messages read past their
+//! end): no check galaxy-io makes before calling it can rule them out. So the first walk over
+//! the structures of a file not known to be sound runs in a child process ([`in_child`]): if
+//! HDF5 crashes or stops making progress there, that becomes [`Error::Damaged`], naming the file
+//! and what HDF5 was reading ([`stage`]); if the walk ends, the process itself then reads the
+//! same structures, which HDF5 decodes the same way.
+//!
+//! The child is a `fork` of the process, not a new program, so that library users need no
+//! helper executable: it is made while holding HDF5's global lock (no other thread is inside
+//! HDF5 then, and the child owns the lock), runs only the walk, and ends with `_exit`, so that
+//! nothing of the parent (buffers, temporary files, HDF5's open files) is flushed or removed.
+
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long the walk may go without reaching a new structure before it counts as hung: far
+/// longer than HDF5 takes over any one structure of a sound file (a chunk index of millions of
+/// chunks takes seconds).
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// Whether this process is a child running a walk.
+static IN_CHILD: AtomicBool = AtomicBool::new(false);
+/// The page the child reports its stage in (shared with the parent), while in a child.
+static REPORT: AtomicPtr<Report> = AtomicPtr::new(std::ptr::null_mut());
+
+/// What the child is reading, in a page shared with the parent: a sequence number, odd while
+/// the text is being rewritten, and the text (the file, a tab, what of it).
+#[repr(C)]
+struct Report {
+    sequence: AtomicU64,
+    len: AtomicU64,
+    text: [u8; TEXT],
+}
+
+const TEXT: usize = 4000;
+
+/// Whether this process is a child running a walk: the walk then reads files directly, without
+/// starting walks of its own.
+pub(crate) fn in_child_process() -> bool {
+    IN_CHILD.load(Ordering::Relaxed)
+}
+
+/// In a child running a walk, records that it is about to read `what` of `file` (the message
+/// if HDF5 fails there); elsewhere does nothing (and `what` is not called).
+pub(crate) fn stage(file: &Path, what: impl FnOnce() -> String) {
+    if !in_child_process() {
+        return;
+    }
+    let report = REPORT.load(Ordering::Relaxed);
+    if report.is_null() {
+        return;
+    }
+    let text = format!("{}\t{}", file.display(), what());
+    let bytes = &text.as_bytes()[..text.len().min(TEXT)];
+    // SAFETY: the page was mapped before the fork and stays mapped for the life of the child,
+    // which has one thread: nothing else writes it, and the parent only reads it.
+    unsafe {
+        let report = &*report;
+        let sequence = report.sequence.load(Ordering::Relaxed);
+        report.sequence.store(sequence + 1, Ordering::Release);
+        let text = std::ptr::addr_of!(report.text) as *mut u8;
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), text, bytes.len());
+        report.len.store(bytes.len() as u64, Ordering::Relaxed);
+        report.sequence.store(sequence + 2, Ordering::Release);
+    }
+}
+
+/// Runs `walk` in a child process: `Ok` when it ends (whatever it found: an error it met is met
+/// again by the reads that follow, in this process), [`Error::Damaged`] when HDF5 crashed or
+/// stopped making progress in it, naming the file and the structure from the last [`stage`]
+/// (`file` when there was none). In a child already, `walk` runs in place.
+pub(crate) fn in_child(file: &Path, walk: impl FnOnce() -> Result<()>) -> Result<()> {
+    if in_child_process() {
+        return walk().or(Ok(()));
+    }
+    let page = SharedPage::new().map_err(|e| Error::io("starting a child to read", file, e))?;
+    let mut pipe = [0; 2];
+    // SAFETY: a two-element array for the descriptors.
+    if unsafe { libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        let error = std::io::Error::last_os_error();
+        return Err(Error::io("starting a child to read", file, error));
+    }
+    let [read_end, write_end] = pipe;
+    let parent = std::process::id();
+    // SAFETY: forked while holding HDF5's lock, so that no other thread is inside HDF5 (and
+    // none holds its state half-changed). The child runs the walk and ends with `_exit` inside
+    // the closure: it never releases the lock, whose release could hand it to a thread of the
+    // parent that was waiting for it and does not exist in the child.
+    let pid = super::raw::locked(|| unsafe {
+        let pid = libc::fork();
+        if pid == 0 {
+            libc::close(read_end);
+            child(page.0, parent, write_end, walk)
+        }
+        pid
+    });
+    // SAFETY: the parent's copy of the write end; the child holds its own.
+    unsafe { libc::close(write_end) };
+    if pid < 0 {
+        // SAFETY: closing the descriptor this function opened.
+        unsafe { libc::close(read_end) };
+        let error = std::io::Error::last_os_error();
+        return Err(Error::io("starting a child to read", file, error));
+    }
+    let ended = wait_for(pid, read_end, &page);
+    // SAFETY: closing the descriptor this function opened.
+    unsafe { libc::close(read_end) };
+    let (stage_file, what) = page.stage();
+    let path = stage_file.unwrap_or_else(|| file.to_owned());
+    let what = what.unwrap_or_else(|| "its superblock".to_owned());
+    match ended {
+        Ended::Exited => Ok(()),
+        Ended::Signal(signal) => Err(Error::Damaged {
+            path,
+            problem: format!(
+                "HDF5 failed while reading {what} ({}, in a child process; nothing was changed)",
+                signal_name(signal)
+            ),
+        }),
+        Ended::Hung => Err(Error::Damaged {
+            path,
+            problem: format!(
+                "HDF5 was still reading {what} after {} s without progress (stopped; nothing \
+                 was changed)",
+                IDLE_LIMIT.as_secs()
+            ),
+        }),
+    }
+}
+
+/// The child's side: reports go to `page`, the walk runs, and the process ends without running
+/// any of the parent's exit handlers or destructors.
+///
+/// # Safety
+/// Only in a freshly forked child of a multi-threaded process.
+unsafe fn child(page: *mut Report, parent: u32, pipe: i32, walk: impl FnOnce() -> Result<()>) -> ! {
+    // The child dies with its parent, leaves no core file, and is not stopped by the
+    // parent's interrupt handlers (its parent handles them).
+    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    if libc::getppid() as u32 != parent {
+        libc::_exit(3);
+    }
+    let_go_of_inherited_files(pipe);
+    libc::prctl(libc::PR_SET_DUMPABLE, 0);
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE] {
+        libc::signal(signal, libc::SIG_DFL);
+    }
+    // A logger's lock may be held by a thread that does not exist here.
+    log::set_max_level(log::LevelFilter::Off);
+    IN_CHILD.store(true, Ordering::Relaxed);
+    REPORT.store(page, Ordering::Relaxed);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(walk));
+    libc::_exit(match outcome {
+        Ok(Ok(())) => 0,
+        Ok(Err(_)) => 1,
+        Err(_) => 2,
+    })
+}
+
+/// Points every descriptor the child inherited (but standard input and output, standard error
+/// and `keep`) at `/dev/null`. Locks on a file (`flock`, which HDF5 takes) belong to its open
+/// file description, which a copy of a descriptor keeps alive: a file the parent (any of its
+/// threads) has open, or closes while the child runs, would stay locked against the parent
+/// until the child ends. The numbers stay taken, so that HDF5's record of files the parent has
+/// open can never lead to another file the child opens.
+///
+/// # Safety
+/// Only in a freshly forked child, which has one thread.
+unsafe fn let_go_of_inherited_files(keep: i32) {
+    let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+    if null < 0 {
+        return;
+    }
+    let descriptors: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+            .collect(),
+        Err(_) => (3..1024).collect(),
+    };
+    for fd in descriptors {
+        if fd > 2 && fd != keep && fd != null && libc::fcntl(fd, libc::F_GETFD) >= 0 {
+            libc::dup2(null, fd);
+        }
+    }
+}
+
+/// How the child ended.
+enum Ended {
+    /// On its own (whatever its walk found).
+    Exited,
+    /// Killed by this signal.
+    Signal(i32),
+    /// Stopped here after making no progress for [`IDLE_LIMIT`].
+    Hung,
+}
+
+/// Waits for the child `pid` to end: its end of the pipe `read_end` closes when it does; it is
+/// killed when the stage in `page` does not change for [`IDLE_LIMIT`].
+fn wait_for(pid: libc::pid_t, read_end: i32, page: &SharedPage) -> Ended {
+    let mut last = (page.sequence(), Instant::now());
+    let hung = loop {
+        let mut poll = libc::pollfd {
+            fd: read_end,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let ready = unsafe { libc::poll(&mut poll, 1, 200) };
+        if ready > 0 {
+            let mut byte = [0u8; 64];
+            // SAFETY: reading into a local buffer of its size.
+            let read = unsafe { libc::read(read_end, byte.as_mut_ptr().cast(), byte.len()) };
+            if read <= 0 {
+                break false;
+            }
+            continue;
+        }
+        if ready < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            break false;
+        }
+        let sequence = page.sequence();
+        if sequence != last.0 {
+            last = (sequence, Instant::now());
+        } else if last.1.elapsed() > IDLE_LIMIT {
+            break true;
+        }
+    };
+    if hung {
+        // SAFETY: the child is ours and has not been waited for.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let mut status = 0;
+    loop {
+        // SAFETY: waiting for our own child.
+        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if waited == pid {
+            break;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            // Not ours to wait for (SIGCHLD ignored): it ended, and said nothing wrong.
+            return if hung { Ended::Hung } else { Ended::Exited };
+        }
+    }
+    match (hung, libc::WIFSIGNALED(status)) {
+        (true, _) => Ended::Hung,
+        (false, true) => Ended::Signal(libc::WTERMSIG(status)),
+        (false, false) => Ended::Exited,
+    }
+}
+
+/// An anonymous page shared by the parent and the child.
+struct SharedPage(*mut Report);
+
+impl SharedPage {
+    fn new() -> std::io::Result<SharedPage> {
+        // SAFETY: a fresh anonymous shared mapping of a page, zeroed by the kernel (a valid
+        // `Report`: zero counters and text).
+        let page = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                std::mem::size_of::<Report>(),
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if page == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(SharedPage(page.cast()))
+    }
+
+    fn report(&self) -> &Report {
+        // SAFETY: mapped, initialised (zero) and alive as long as `self`.
+        unsafe { &*self.0 }
+    }
+
+    fn sequence(&self) -> u64 {
+        self.report().sequence.load(Ordering::Acquire)
+    }
+
+    /// The file and the structure of the last stage the child reported, if any.
+    fn stage(&self) -> (Option<PathBuf>, Option<String>) {
+        let report = self.report();
+        for _ in 0..100 {
+            let before = report.sequence.load(Ordering::Acquire);
+            if before == 0 {
+                return (None, None);
+            }
+            let len = (report.len.load(Ordering::Relaxed) as usize).min(TEXT);
+            let text = String::from_utf8_lossy(&report.text[..len]).into_owned();
+            if before.is_multiple_of(2) && report.sequence.load(Ordering::Acquire) == before {
+                let (file, what) = text.split_once('\t').unwrap_or(("", &text));
+                let file = (!file.is_empty()).then(|| PathBuf::from(file));
+                return (file, Some(what.to_owned()));
+            }
+            std::thread::yield_now();
+        }
+        (None, None)
+    }
+}
+
+impl Drop for SharedPage {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the mapping made in `new`, once.
+        unsafe { libc::munmap(self.0.cast(), std::mem::size_of::<Report>()) };
+    }
+}
+
+/// A signal as people know it.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        libc::SIGSEGV => "a segmentation fault".into(),
+        libc::SIGBUS => "a bus error".into(),
+        libc::SIGABRT => "an abort".into(),
+        libc::SIGFPE => "an arithmetic error".into(),
+        libc::SIGILL => "an illegal instruction".into(),
+        libc::SIGKILL => "killed".into(),
+        other => format!("signal {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_in_the_child_is_an_error_naming_the_last_stage() {
+        let file = Path::new("damaged.hdf5");
+        assert!(in_child(file, || Ok(())).is_ok());
+        assert!(in_child(file, || Err(Error::Schema("found".into()))).is_ok());
+        let crashed = in_child(file, || {
+            stage(Path::new("other.hdf5"), || {
+                "the group table of /Snap_63".into()
+            });
+            // SAFETY: ends the child, as HDF5 does on some damaged files (Rust's own handler,
+            // for stack overflows, is set aside first).
+            unsafe {
+                libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                libc::raise(libc::SIGSEGV);
+            }
+            Ok(())
+        });
+        match crashed {
+            Err(Error::Damaged { path, problem }) => {
+                assert_eq!(path, Path::new("other.hdf5"));
+                assert!(
+                    problem.starts_with("HDF5 failed while reading the group table of /Snap_63"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!in_child_process(), "the parent is not a child");
+    }
+}

@@ -1,0 +1,104 @@
+//! Opening a file that may come from anywhere: what can be checked before HDF5 reads a byte is
+//! checked first (a regular file, HDF5's signature, no writer's flags, not shorter than its
+//! superblock records), and the first walk over its structures runs where an HDF5 crash becomes
+//! an error (`survey`).
+
+use super::checked;
+use super::raw;
+use super::superblock::Superblock;
+use super::survey;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// What to say of a file a writer may have left: only a durable writer's files can be repaired.
+const RECOVER: &str = "; if a durable writer (flush-each-buffer or SWMR) died writing it, \
+                       `galaxy-io recover` can repair it";
+
+/// Fails unless `path` is a regular file (after symbolic links): a FIFO or a device would block
+/// or never end, and a directory is not a file. Nothing is opened to find out.
+pub(crate) fn regular_file(path: &Path) -> Result<std::fs::Metadata> {
+    use std::os::unix::fs::FileTypeExt;
+    let metadata = std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
+    let kind = metadata.file_type();
+    let what = if kind.is_file() {
+        return Ok(metadata);
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(Error::NotRegularFile {
+        path: path.to_owned(),
+        kind: what.to_owned(),
+    })
+}
+
+/// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open
+/// and that HDF5 reads without failing: the superblock is read first, a file shorter than it
+/// records is refused, and the file's structures are surveyed (once per process).
+pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
+    let superblock = preflight(path)?;
+    if superblock.status_flags != 0 {
+        return Err(bad(
+            path,
+            format!(
+                "is marked as still open by a writer (a running one: open it with \
+                 Catalogue::open_live or `inspect --live`){RECOVER}"
+            ),
+        ));
+    }
+    survey::ensure_sound(path, false)?;
+    raw::no_inherit(|| {
+        hdf5::File::open(path).map_err(|e| {
+            bad(
+                path,
+                format!(
+                    "is not a readable HDF5 file ({}){RECOVER}",
+                    checked::one_line(&e)
+                ),
+            )
+        })
+    })
+}
+
+/// Opens `path` as a reader of a running single-writer/multiple-reader writer. HDF5 does not
+/// compare the end of file with its length for such a reader (the writer may be extending
+/// it), so that is done here, as for any other file.
+pub(super) fn open_live(path: &Path) -> Result<hdf5::File> {
+    preflight(path)?;
+    survey::ensure_sound(path, true)?;
+    raw::open_swmr_read(path)
+}
+
+/// The checks made before HDF5 opens `path`: a regular file, with an HDF5 superblock, at least
+/// as long as the superblock records (HDF5 would otherwise read structures past its end).
+fn preflight(path: &Path) -> Result<Superblock> {
+    regular_file(path)?;
+    let superblock = Superblock::read(path)?;
+    let length = regular_file(path)?.len();
+    if length < superblock.end_of_file {
+        return Err(bad(
+            path,
+            format!(
+                "is truncated: it has {length} bytes of the {} it records{RECOVER}",
+                superblock.end_of_file
+            ),
+        ));
+    }
+    Ok(superblock)
+}
+
+fn bad(path: &Path, problem: String) -> Error {
+    Error::BadFile {
+        path: path.to_owned(),
+        problem,
+    }
+}

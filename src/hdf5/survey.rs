@@ -1,0 +1,167 @@
+//! The survey: the first walk over the structures of a file this process does not know to be
+//! sound, run in a child process (`contain`), so that a crash or a hang of HDF5 on damaged
+//! metadata becomes [`Error::Damaged`] instead of ending the program. The walk does what the
+//! reader does with a file, short of reading every row: every group and dataset it lists and
+//! opens, every attribute, each dataset's type, shape, filters and chunk index, the first and
+//! the last row, a master's mappings. A file that survives it is remembered (by device, inode,
+//! size and times) and not walked again.
+
+use super::contain::{self, stage};
+use super::reader::Catalogue;
+use super::{checked, names, raw, raw_vds};
+use crate::error::Result;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// The files this process surveyed, as they were then.
+static SOUND: Mutex<Option<HashSet<Identity>>> = Mutex::new(None);
+
+/// A file as it is now: another file, or the same one changed, is another identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Identity {
+    device: u64,
+    inode: u64,
+    length: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Identity {
+    fn of(path: &Path) -> Option<Identity> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path).ok()?;
+        Some(Identity {
+            device: metadata.dev(),
+            inode: metadata.ino(),
+            length: metadata.len(),
+            modified: (metadata.mtime(), metadata.mtime_nsec()),
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+        })
+    }
+}
+
+/// Surveys the catalogue at `path` in a child process: walks every structure of the file that
+/// the reader reads (groups, datasets, attributes, chunk indexes, a master's mappings), short
+/// of the rows themselves. A crash or a hang of HDF5 there is [`Error::Damaged`], naming what
+/// it was reading; anything else the walk meets is left for the reads that follow to report.
+/// [`Catalogue::open`](crate::Catalogue::open) (and every command) surveys each file it
+/// opens the first time, so this is only needed to ask before opening.
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, Error, Hdf5Options, Hdf5Output};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("model_0.hdf5");
+/// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
+/// output.write(63, &[SageGalaxy::default(); 3])?;
+/// output.finish()?;
+/// galaxy_io::survey(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn survey(path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
+    super::open::regular_file(path)?;
+    walk_in_child(path, false)
+}
+
+/// Surveys `path` unless this process already did (with the file as it is now); in a child
+/// running a survey, does nothing (the child reads everything itself).
+pub(super) fn ensure_sound(path: &Path, live: bool) -> Result<()> {
+    if contain::in_child_process() {
+        return Ok(());
+    }
+    let identity = Identity::of(path);
+    let known = |identity: &Identity| {
+        let sound = SOUND
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sound.as_ref().is_some_and(|sound| sound.contains(identity))
+    };
+    if identity.as_ref().is_some_and(known) {
+        return Ok(());
+    }
+    walk_in_child(path, live)?;
+    if let Some(identity) = identity {
+        let mut sound = SOUND
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        sound.get_or_insert_with(HashSet::new).insert(identity);
+    }
+    Ok(())
+}
+
+fn walk_in_child(path: &Path, live: bool) -> Result<()> {
+    contain::in_child(path, || {
+        walk(path, live);
+        Ok(())
+    })
+}
+
+/// Reads everything the reader reads of the catalogue at `path`, but the rows, ignoring what
+/// it cannot read: only a crash or a hang matters here.
+fn walk(path: &Path, live: bool) {
+    stage(path, || "its superblock and root group".into());
+    let opened = if live {
+        Catalogue::open_live(path)
+    } else {
+        Catalogue::open(path)
+    };
+    let Ok(catalogue) = opened else {
+        return;
+    };
+    stage(path, || "its header".into());
+    let _ = catalogue.header();
+    stage(path, || "the attributes of its root group".into());
+    let _ = checked::attrs(catalogue.file());
+    stage(path, || "its group table".into());
+    let Ok(snapshots) = catalogue.snapshots() else {
+        return;
+    };
+    for snapshot in snapshots {
+        let group = names::snapshot_group(snapshot);
+        stage(path, || format!("the datasets of {group}"));
+        let Ok(found) = catalogue.snapshot(snapshot) else {
+            continue;
+        };
+        stage(path, || format!("the attributes of {group}"));
+        let _ = catalogue.redshift(snapshot);
+        stage(path, || format!("TreeInfo/{group}"));
+        let _ = catalogue.galaxies_per_tree(snapshot);
+        for part in &found.parts {
+            let _ = checked::attrs(&part.group);
+            for column in &part.columns {
+                let dataset = &column.found.dataset;
+                let name = names::dataset(snapshot, &column.found.name);
+                stage(path, || format!("the attributes of {name}"));
+                let _ = checked::attrs(dataset);
+                stage(path, || format!("the storage of {name}"));
+                match raw_vds::virtual_sources(dataset) {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => {}
+                    Err(_) => continue,
+                }
+                if column.check_readable().is_err() {
+                    continue;
+                }
+                stage(path, || format!("the first and last rows of {name}"));
+                first_and_last_rows(dataset, &column.found.column);
+            }
+        }
+        let _ = found.schema(path);
+    }
+}
+
+/// Reads the first and the last row of a column: the chunks (or the storage) and the filters
+/// at both ends of its index.
+fn first_and_last_rows(dataset: &hdf5::Dataset, column: &checked::ColumnShape) {
+    let Ok(types) = super::types::Types::new() else {
+        return;
+    };
+    let mut row = vec![0u8; column.row_bytes];
+    let memory = types.get(column.dtype).id();
+    for first in [0, column.rows.saturating_sub(1)] {
+        if first < column.rows {
+            let _ = raw::read_rows(dataset.id(), memory, first, 1, &mut row);
+        }
+    }
+}
