@@ -9,11 +9,12 @@
 
 mod common;
 
+use common::limited::{clean, run_within, Run};
 use galaxy_io::Catalogue;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every child's address space: a command that trusted a claimed size would need far more.
 const ADDRESS_SPACE: u64 = 2 << 30;
@@ -75,89 +76,9 @@ fn corpus() -> &'static Corpus {
     })
 }
 
-/// How a child process ended, with what it printed.
-struct Run {
-    status: Option<ExitStatus>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `command` in a limited address space with a timeout, its output going to files (a pipe
-/// that fills up would stall a command that prints a lot).
+/// Runs `command` in a limited address space with a timeout.
 fn run_limited(command: &mut Command, scratch: &Path) -> Run {
     run_within(command, scratch, ADDRESS_SPACE, TIMEOUT)
-}
-
-fn run_within(command: &mut Command, scratch: &Path, address_space: u64, timeout: Duration) -> Run {
-    std::fs::create_dir_all(scratch).unwrap();
-    let (out, err) = (scratch.join("stdout"), scratch.join("stderr"));
-    command
-        .stdout(std::fs::File::create(&out).unwrap())
-        .stderr(std::fs::File::create(&err).unwrap())
-        .stdin(Stdio::null())
-        .env_remove("RUST_BACKTRACE");
-    // SAFETY: setrlimit between fork and exec is async-signal-safe.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: address_space,
-                rlim_max: address_space,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
-            Ok(())
-        });
-    }
-    let mut child = common::spawn(command).unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break Some(status);
-        }
-        if started.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Run {
-        status,
-        stdout: String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned(),
-        stderr: String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned(),
-    }
-}
-
-/// A clean result: exit 0, or exit 1 with an error message that says nothing of HDF5's
-/// internals. Returns the problem otherwise.
-fn clean(what: &str, run: &Run) -> Result<(), String> {
-    let problem = |why: &str| Err(format!("{what}: {why}\n{}", run.stderr));
-    let Some(status) = run.status else {
-        return problem("timed out");
-    };
-    match status.code() {
-        Some(0 | 1) => {}
-        Some(code) => return problem(&format!("exit status {code}")),
-        None => return problem(&format!("killed by a signal ({status:?})")),
-    }
-    for sign in [
-        "panicked",
-        "HDF5-DIAG",
-        "memory allocation of",
-        "RUST_BACKTRACE",
-    ] {
-        if run.stderr.contains(sign) {
-            return problem(&format!("`{sign}` in its error output"));
-        }
-    }
-    let internal = run
-        .stderr
-        .split_whitespace()
-        .find(|word| word.starts_with("H5") && word.contains("()"));
-    if let Some(word) = internal {
-        return problem(&format!("names HDF5's internal function `{word}`"));
-    }
-    Ok(())
 }
 
 fn galaxy_io(args: &[&str], cwd: &Path, scratch: &Path) -> Run {

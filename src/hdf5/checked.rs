@@ -9,7 +9,7 @@ use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::MAX_RANK;
 use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why an object of a file cannot be read as galaxy-io expects, in words for a person: "is an
 /// int32 attribute, not a string".
@@ -418,7 +418,85 @@ pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
 /// read as fill values, and a file can claim 2^40 of them in a few bytes).
 pub fn check_readable(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
     check_filters(dataset)?;
+    check_external(dataset, column)?;
     check_stored(dataset, column)
+}
+
+/// Fails when `dataset` keeps its rows in external files that cannot give them back: one that
+/// is not a regular file (a FIFO would block, a device read as endless data), the dataset's own
+/// HDF5 file (its structures would read as galaxies), or one shorter than the rows it must hold
+/// (HDF5 reads what is missing as zeros). galaxy-io never writes external storage; other tools
+/// may.
+pub fn check_external(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+    let pieces = raw_read::external_storage(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
+    if pieces.is_empty() {
+        return Ok(());
+    }
+    let own = PathBuf::from(dataset.filename());
+    let own_identity = identity(&own);
+    let mut needed = column.rows.saturating_mul(column.row_bytes as u64);
+    for piece in pieces {
+        if needed == 0 {
+            break;
+        }
+        let path = resolve_external(&own, &piece.name);
+        let keeps = || format!("keeps its rows in {}", path.display());
+        let metadata = super::open::regular_file(&path).map_err(|e| match e {
+            Error::NotRegularFile { kind, .. } => {
+                Unreadable(format!("{}, which is {kind}, not a regular file", keeps()))
+            }
+            other => Unreadable(format!("{}, which cannot be read ({other})", keeps())),
+        })?;
+        if identity(&path).is_some() && identity(&path) == own_identity {
+            return unreadable(format!(
+                "{}, its own HDF5 file, whose structures would read as galaxies",
+                keeps()
+            ));
+        }
+        let take = needed.min(piece.size);
+        if metadata.len() < piece.offset.saturating_add(take) {
+            return unreadable(format!(
+                "{}, which has {} bytes; its rows need {} from byte {}",
+                keeps(),
+                metadata.len(),
+                take,
+                piece.offset
+            ));
+        }
+        needed -= take;
+    }
+    if needed > 0 {
+        return unreadable(format!(
+            "claims {} rows, more than its external files hold",
+            column.rows
+        ));
+    }
+    Ok(())
+}
+
+/// An external file's name as HDF5 finds it: absolute as it is; otherwise after the prefix in
+/// `HDF5_EXTFILE_PREFIX` (where `${ORIGIN}` is the directory of the HDF5 file), or else in the
+/// current directory.
+fn resolve_external(file: &Path, name: &str) -> PathBuf {
+    let name = Path::new(name);
+    if name.is_absolute() {
+        return name.to_owned();
+    }
+    match std::env::var("HDF5_EXTFILE_PREFIX") {
+        Ok(prefix) if !prefix.is_empty() => {
+            let origin = crate::staged::directory_of(file)
+                .to_string_lossy()
+                .into_owned();
+            PathBuf::from(prefix.replace("${ORIGIN}", &origin)).join(name)
+        }
+        _ => name.to_owned(),
+    }
+}
+
+/// The device and inode a path leads to.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Fails when `dataset` is compressed with a filter this build of HDF5 lacks.

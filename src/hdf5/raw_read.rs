@@ -91,3 +91,60 @@ pub fn external_link_target(group: hid_t, name: &str) -> Result<Option<(String, 
         Ok(Some((text(file), text(object))))
     })
 }
+
+/// The most external files one dataset's storage may be spread over.
+const MAX_EXTERNAL_FILES: usize = 1 << 16;
+
+/// One piece of a dataset's external storage: `size` bytes at `offset` of the file `name` (as
+/// written in the dataset, to be resolved as HDF5 does).
+pub struct ExternalPiece {
+    pub name: String,
+    pub offset: u64,
+    pub size: u64,
+}
+
+/// The external files a contiguous dataset keeps its rows in, in order; empty for a dataset
+/// stored in its own file (every dataset galaxy-io writes).
+pub fn external_storage(dataset: hid_t) -> Result<Vec<ExternalPiece>> {
+    let context = || "listing the external storage of a dataset".to_owned();
+    locked(|| unsafe {
+        // SAFETY: a valid dataset id; the property list is closed by its guard; the name
+        // buffer has the size passed and ends with a NUL whatever HDF5 writes into it.
+        use hdf5_sys::{h5d, h5p};
+        let dcpl = super::raw::Owned(
+            check_id(h5d::H5Dget_create_plist(dataset), context)?,
+            h5p::H5Pclose,
+        );
+        let count = usize::try_from(h5p::H5Pget_external_count(dcpl.0)).unwrap_or(0);
+        if count > MAX_EXTERNAL_FILES {
+            return Err(crate::error::Error::hdf5(
+                context(),
+                format!("it claims {count} external files"),
+            ));
+        }
+        let mut pieces = Vec::with_capacity(count);
+        for index in 0..count as std::ffi::c_uint {
+            let mut name = [0 as std::ffi::c_char; 4097];
+            let (mut offset, mut size) = (0, 0);
+            check(
+                h5p::H5Pget_external(
+                    dcpl.0,
+                    index,
+                    name.len() - 1,
+                    name.as_mut_ptr(),
+                    &mut offset,
+                    &mut size,
+                ),
+                context,
+            )?;
+            pieces.push(ExternalPiece {
+                name: std::ffi::CStr::from_ptr(name.as_ptr())
+                    .to_string_lossy()
+                    .into_owned(),
+                offset: u64::try_from(offset).unwrap_or(u64::MAX),
+                size,
+            });
+        }
+        Ok(pieces)
+    })
+}

@@ -551,6 +551,7 @@ fn readable_rows(
         )
     };
     checked::check_filters(&found.dataset).map_err(|why| stop(why.0))?;
+    checked::check_external(&found.dataset, &found.column).map_err(|why| stop(why.0))?;
     let mut rows = found.column.rows.min(wanted);
     let Some(chunk) = found.dataset.chunk() else {
         return Ok(rows);

@@ -158,8 +158,18 @@ fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
                 needs[0].virtual_dataset
             )));
         }
-        let source_file =
-            open_checked(source).map_err(|e| incomplete(format!("cannot be read: {e}")))?;
+        if same_file(source, master) {
+            return Err(incomplete(format!(
+                "is the master itself: {} maps rows of its own file, where no output's rows are",
+                needs[0].virtual_dataset
+            )));
+        }
+        let source_file = open_checked(source).map_err(|e| match e {
+            Error::NotRegularFile { kind, .. } => incomplete(format!(
+                "is {kind}, not a regular file, so it holds no rows"
+            )),
+            other => incomplete(format!("cannot be read: {other}")),
+        })?;
         let source_root = source_file
             .as_group()
             .map_err(|e| incomplete(format!("has no readable root ({})", checked::one_line(&e))))?;
@@ -179,6 +189,13 @@ fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether two paths lead to one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let identity = |path: &Path| std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+    identity(a).is_some() && identity(a) == identity(b)
 }
 
 /// Fails unless the mappings fill rows `0..rows` of their virtual dataset exactly, one after

@@ -9,6 +9,7 @@
 pub mod c_library;
 pub mod child;
 pub mod lhalo;
+pub mod limited;
 pub mod sage;
 pub mod sage_compare;
 

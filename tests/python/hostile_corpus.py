@@ -35,6 +35,7 @@ galaxy-io commands over the corpus under memory and time limits and tabulates wh
 
 import ctypes
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -1562,6 +1563,75 @@ def master_vds_self_named(path, outdir):
     master(path, {"Core_0": ("./" + VALID, "/")},
            extra=lambda f: virtual_stellar_mass(
                f, ROWS, [("./master_vds_self_named.hdf5", ROWS, 0)]))
+
+
+def fifo(path):
+    """A FIFO (named pipe) at `path`, made anew: opening it for reading blocks until a writer
+    comes, and none will."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    os.mkfifo(path)
+
+
+@case("master_vds_source_fifo.hdf5", "master", [VALID])
+def master_vds_fifo(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps rows of a FIFO."""
+    fifo(outdir / "vds_source.fifo")
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, ROWS, [("./vds_source.fifo", ROWS, 0)]))
+
+
+@case("master_vds_source_urandom.hdf5", "master", [VALID])
+def master_vds_urandom(path, outdir):
+    """A master whose virtual Snap_63/StellarMass maps rows of /dev/urandom."""
+    master(path, {"Core_0": ("./" + VALID, "/")},
+           extra=lambda f: virtual_stellar_mass(f, ROWS, [("/dev/urandom", ROWS, 0)]))
+
+
+def external_stellar_mass(path, target, offset=0):
+    """The valid catalogue, with Snap_63/StellarMass stored in the external file `target` (as
+    written: HDF5 finds a relative name in the current directory) from byte `offset`."""
+    with catalogue(path) as f:
+        replace_field(f, 63, "StellarMass", lambda group, name: group.create_dataset(
+            name, shape=(ROWS,), dtype="<f4", external=[(target, offset, 4 * ROWS)]))
+
+
+@case("external_storage_fifo.hdf5")
+def external_fifo(path, outdir):
+    """Snap_63/StellarMass keeps its rows in external storage that is a FIFO."""
+    fifo(outdir / "external.fifo")
+    external_stellar_mass(path, "external.fifo")
+
+
+@case("external_storage_urandom.hdf5")
+def external_urandom(path, outdir):
+    """Snap_63/StellarMass keeps its rows in external storage that is /dev/urandom."""
+    external_stellar_mass(path, "/dev/urandom")
+
+
+@case("external_storage_itself.hdf5")
+def external_itself(path, outdir):
+    """Snap_63/StellarMass keeps its rows in external storage that is this file's own bytes."""
+    external_stellar_mass(path, path.name, offset=96)
+
+
+@case("external_storage_short.hdf5")
+def external_short(path, outdir):
+    """Snap_63/StellarMass keeps its 40 bytes in an external file of 12 bytes."""
+    write_bytes(outdir / "external_short.bin", b"twelve bytes")
+    external_stellar_mass(path, "external_short.bin")
+
+
+@case("attributes_20000.hdf5")
+def attributes_many(path, outdir):
+    """Snap_63/StellarMass has 20 000 int32 attributes (a reader quadratic in them takes hours)."""
+    with catalogue(path, libver="v108") as f:
+        dataset = f["Snap_63/StellarMass"].id
+        space = h5s.create(h5s.SCALAR)
+        for i in range(20_000):
+            h5a.create(dataset, f"extra_{i:05}".encode(), h5t.NATIVE_INT32, space).write(
+                np.array(i, dtype=np.int32))
 
 
 @case("master_vds_cycle_a.hdf5", "master", [VALID, "master_vds_cycle_b.hdf5"])
