@@ -336,3 +336,46 @@ fn every_command_on_every_damaged_file_fails_cleanly_and_leaves_nothing_behind()
             .join("\n\n")
     );
 }
+
+/// A FIFO, a directory or a device given as the file: every command refuses it at once (a FIFO
+/// would block the first read until a writer came), naming what it is.
+#[test]
+fn inputs_that_are_not_regular_files_are_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.hdf5");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let directory = dir.path().join("directory.hdf5");
+    std::fs::create_dir(&directory).unwrap();
+    for (input, kind) in [
+        (fifo.as_path(), "a FIFO"),
+        (directory.as_path(), "a directory"),
+        (Path::new("/dev/zero"), "a character device"),
+    ] {
+        let input = input.to_str().unwrap();
+        for args in [
+            vec!["inspect", input],
+            vec!["check", "--read-all", input],
+            vec!["merge", input, "-o", "merged.hdf5"],
+            vec!["recover", input],
+        ] {
+            let run = run_within(
+                Command::new(env!("CARGO_BIN_EXE_galaxy-io"))
+                    .args(&args)
+                    .current_dir(dir.path()),
+                &dir.path().join("out"),
+                ADDRESS_SPACE,
+                Duration::from_secs(60),
+            );
+            let what = args.join(" ");
+            clean(&what, &run).unwrap();
+            assert_eq!(run.status.and_then(|s| s.code()), Some(1), "{what}");
+            assert!(
+                run.stderr.contains(kind) && run.stderr.contains("not a regular file"),
+                "{what}: {}",
+                run.stderr
+            );
+        }
+    }
+}

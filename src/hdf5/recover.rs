@@ -384,13 +384,7 @@ struct FileState {
 impl FileState {
     fn of(path: &Path) -> Result<FileState> {
         use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(path).map_err(|e| Error::io("opening", path, e))?;
-        if !metadata.is_file() {
-            return Err(Error::BadFile {
-                path: path.to_owned(),
-                problem: "is not a regular file".into(),
-            });
-        }
+        let metadata = super::open::regular_file(path)?;
         Ok(FileState {
             identity: (metadata.dev(), metadata.ino()),
             length: metadata.len(),
