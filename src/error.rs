@@ -198,6 +198,21 @@ pub enum Error {
         problem: String,
     },
 
+    /// A virtual dataset whose mappings HDF5 must read itself (they are not blocks of rows) over
+    /// more source files than this process can open at once: HDF5 would read the rows of those
+    /// it cannot open as fill values, without an error.
+    #[error("{path}: {what} maps {files} source files, more than the {room} more this process can open (ulimit -n); HDF5 would read the rows of the others as fill values: raise the limit of open files above {files} and read it again")]
+    TooManyFiles {
+        /// The master file.
+        path: PathBuf,
+        /// The virtual dataset (`Snap_63/StellarMass`).
+        what: String,
+        /// Its source files.
+        files: usize,
+        /// The files this process could still open.
+        room: usize,
+    },
+
     /// Another task of a run over MPI failed (or dropped its output unfinished), so this one
     /// stopped too and the master over them was not written.
     #[error(

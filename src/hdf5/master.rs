@@ -103,6 +103,7 @@ pub fn write_master(
     }
     staged::not_an_input(master, outputs)?;
     staged::distinct(outputs)?;
+    warn_of_open_files(master, outputs.len());
     let staged = Staged::new(master, options.replace)?;
     let (header, surveys) = merged_header(outputs, options)?;
 
@@ -143,6 +144,30 @@ pub fn write_master(
     staged.commit()
 }
 
+/// The usual limit of open files of a process (`ulimit -n`).
+const USUAL_OPEN_FILES: usize = 1024;
+/// Files a reading process has open besides a master's sources (Python has about a dozen).
+const OTHER_OPEN_FILES: usize = 32;
+
+/// Warns when a master's virtual datasets map more files than a process may usually open:
+/// HDF5 (and so h5py) keeps every source of a virtual dataset open while reading it, and reads
+/// the rows of a source it cannot open as fill values, without an error. galaxy-io reads it
+/// whole at any limit; other readers need the limit raised.
+fn warn_of_open_files(master: &Path, sources: usize) {
+    if sources + OTHER_OPEN_FILES <= USUAL_OPEN_FILES {
+        return;
+    }
+    let enough = (sources + OTHER_OPEN_FILES).next_power_of_two();
+    log::warn!(
+        "{} maps {sources} files, more than a process may usually keep open ({USUAL_OPEN_FILES}); \
+         HDF5, and so h5py, reads the rows of a file it cannot open as fill values (NaN) without \
+         an error: before reading it with h5py, raise the limit in the shell that starts Python \
+         (`ulimit -n {enough}`), or read its Core_<i> outputs one at a time (galaxy-io reads it \
+         whole at any limit)",
+        master.display()
+    );
+}
+
 /// The first output's header, with the counts of all: `num_cores` and the summed
 /// `frac_volume_processed`, checked to describe one simulation without overlaps; and the
 /// snapshots of each output, every one of which is checked to read.
@@ -157,6 +182,8 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
         path: path.to_owned(),
         problem: format!("cannot be linked: {problem}"),
     };
+    // One child surveys them all, rather than one each as they are opened.
+    super::survey::ensure_all_sound(outputs)?;
     for output in outputs {
         let catalogue = Catalogue::open(output)?;
         if catalogue.parts() > 1 {

@@ -38,6 +38,7 @@ mod survey;
 mod tree_info;
 mod types;
 mod unit_attrs;
+mod virtual_read;
 mod writer_lock;
 
 pub use attr_value::AttrValue;

@@ -45,6 +45,21 @@ pub(crate) fn regular_file(path: &Path) -> Result<std::fs::Metadata> {
 /// and that HDF5 reads without failing: the superblock is read first, a file shorter than it
 /// records is refused, and the file's structures are surveyed (once per process).
 pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
+    finished(path)?;
+    survey::ensure_sound(path, false)?;
+    open_read_only(path)
+}
+
+/// Opens a master's source file that [`finished`] passed and that was surveyed as a source
+/// (`survey::ensure_sources_sound`).
+pub(super) fn open_source(path: &Path) -> Result<hdf5::File> {
+    finished(path)?;
+    open_read_only(path)
+}
+
+/// What can be told of `path` before HDF5 opens it: a regular file with an HDF5 superblock, as
+/// long as the superblock records, and not marked as open by a writer.
+pub(super) fn finished(path: &Path) -> Result<Superblock> {
     let superblock = preflight(path)?;
     if superblock.status_flags != 0 {
         return Err(bad(
@@ -55,7 +70,10 @@ pub(super) fn open_checked(path: &Path) -> Result<hdf5::File> {
             ),
         ));
     }
-    survey::ensure_sound(path, false)?;
+    Ok(superblock)
+}
+
+fn open_read_only(path: &Path) -> Result<hdf5::File> {
     raw::no_inherit(|| {
         hdf5::File::open(path).map_err(|e| {
             bad(

@@ -36,6 +36,19 @@ pub struct MappedSource {
     pub source_points: u64,
     /// The rows of the virtual dataset filled from it (empty when it maps nothing).
     pub rows: std::ops::Range<u64>,
+    /// The source selection, when it is one block (what galaxy-io writes).
+    pub source_block: Option<Block>,
+    /// The selection in the virtual dataset, when it is one block.
+    pub virtual_block: Option<Block>,
+}
+
+/// A selection that is one rectangular block: its first element's coordinates, and its size in
+/// every dimension (`None` for "all" of a dataspace whose extent is only known once the source
+/// is opened).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub start: Vec<u64>,
+    pub size: Option<Vec<u64>>,
 }
 
 /// Creates the virtual dataset `name` in `group`: `rows` rows of `inner`-shaped elements of
@@ -186,7 +199,8 @@ pub fn virtual_sources(dataset: &hdf5::Dataset) -> Result<Option<Vec<MappedSourc
             );
             let source_points = u64::try_from(h5s::H5Sget_select_npoints(source.0))
                 .map_err(|_| Error::hdf5(context(), format!("mapping {index}: no selection")))?;
-            let (rows, target_points) =
+            let source_block = block_of(source.0);
+            let (rows, target_points, virtual_block) =
                 virtual_selection(h5p::H5Pget_virtual_vspace(dcpl.0, index))
                     .map_err(|why| Error::hdf5(context(), format!("mapping {index}: {why}")))?;
             sources.push(MappedSource {
@@ -194,6 +208,8 @@ pub fn virtual_sources(dataset: &hdf5::Dataset) -> Result<Option<Vec<MappedSourc
                 dataset,
                 source_points: source_points.max(target_points),
                 rows,
+                source_block,
+                virtual_block,
             });
         }
         Ok(Some(sources))
@@ -223,13 +239,14 @@ unsafe fn name_of(
 }
 
 /// The rows (first dimension) that a mapping's selection spans in a dataspace HDF5 returned
-/// (which is closed here), empty for an empty selection, and its number of elements.
+/// (which is closed here), empty for an empty selection, its number of elements, and the
+/// selection when it is one block.
 ///
 /// # Safety
 /// Call under [`locked`] with an id from HDF5 (or a negative value).
 unsafe fn virtual_selection(
     space: hid_t,
-) -> std::result::Result<(std::ops::Range<u64>, u64), String> {
+) -> std::result::Result<(std::ops::Range<u64>, u64, Option<Block>), String> {
     use hdf5_sys::h5s;
     let unreadable = || "its dataspace cannot be read".to_owned();
     if space < 0 {
@@ -242,7 +259,7 @@ unsafe fn virtual_selection(
         return Err(format!("a dataspace of {rank} dimensions"));
     }
     let points = match u64::try_from(h5s::H5Sget_select_npoints(space.0)) {
-        Ok(0) => return Ok((0..0, 0)),
+        Ok(0) => return Ok((0..0, 0, None)),
         Ok(points) => points,
         Err(_) => return Err(unreadable()),
     };
@@ -250,5 +267,62 @@ unsafe fn virtual_selection(
     if h5s::H5Sget_select_bounds(space.0, start.as_mut_ptr(), end.as_mut_ptr()) < 0 {
         return Err("its selection has no bounds (an unlimited mapping?)".into());
     }
-    Ok((start[0]..end[0].saturating_add(1), points))
+    Ok((
+        start[0]..end[0].saturating_add(1),
+        points,
+        block_of(space.0),
+    ))
+}
+
+/// The selection of `space` when it is one block: "all", or a regular hyperslab of one block in
+/// every dimension (or of adjacent blocks along the first).
+///
+/// # Safety
+/// Call under [`locked`] with a valid dataspace id.
+unsafe fn block_of(space: hid_t) -> Option<Block> {
+    // Declared with an integer result: a selection type is a C enum, and a value this build
+    // does not know must be a number, not an invalid Rust enum.
+    extern "C" {
+        fn H5Sget_select_type(space: hid_t) -> std::ffi::c_int;
+    }
+    const HYPERSLABS: std::ffi::c_int = 2;
+    const ALL: std::ffi::c_int = 3;
+    use hdf5_sys::h5s;
+    let rank = usize::try_from(h5s::H5Sget_simple_extent_ndims(space)).ok()?;
+    if rank == 0 || rank > MAX_RANK {
+        return None;
+    }
+    match H5Sget_select_type(space) {
+        ALL => Some(Block {
+            start: vec![0; rank],
+            size: None,
+        }),
+        HYPERSLABS if h5s::H5Sis_regular_hyperslab(space) > 0 => {
+            let [mut start, mut stride, mut count, mut block] = [(); 4].map(|()| vec![0; rank]);
+            let found = h5s::H5Sget_regular_hyperslab(
+                space,
+                start.as_mut_ptr(),
+                stride.as_mut_ptr(),
+                count.as_mut_ptr(),
+                block.as_mut_ptr(),
+            );
+            if found < 0 {
+                return None;
+            }
+            let mut size = Vec::with_capacity(rank);
+            for d in 0..rank {
+                let adjacent = d == 0 && stride[0] == block[0];
+                size.push(match count[d] {
+                    1 => block[d],
+                    n if adjacent => n.checked_mul(block[d])?,
+                    _ => return None,
+                });
+            }
+            Some(Block {
+                start,
+                size: Some(size),
+            })
+        }
+        _ => None,
+    }
 }

@@ -8,7 +8,8 @@ use super::header::Header;
 use super::names;
 use super::snapshot::{num_gals, PartColumn, Snapshot};
 use super::types::Types;
-use super::{open, raw, raw_read, sources, tree_info, unit_attrs};
+use super::virtual_read::{self, SourceFiles, Target, VirtualPlan};
+use super::{open, raw, raw_read, sources, survey, tree_info, unit_attrs};
 use crate::dtype::FieldType;
 use crate::error::{Error, Result};
 use crate::schema::{Field, GalaxyRecord, Schema};
@@ -49,6 +50,8 @@ pub struct Catalogue {
     /// checked once too, when it is first read, so that opening a master of many tasks costs
     /// nothing per task.)
     snapshots: Mutex<BTreeMap<u32, Arc<Snapshot>>>,
+    /// A master's source files open for reading its virtual datasets, a few at a time.
+    sources: Mutex<SourceFiles>,
     types: Types,
     file: hdf5::File,
 }
@@ -143,6 +146,7 @@ impl Catalogue {
         let parts = if stitched {
             vec![root]
         } else {
+            survey_cores(&root, cores, &path)?;
             (0..cores)
                 .map(|core| core_group(&root, core, &path))
                 .collect::<Result<_>>()?
@@ -153,6 +157,7 @@ impl Catalogue {
             parts,
             cores,
             snapshots: Mutex::new(BTreeMap::new()),
+            sources: Mutex::new(SourceFiles::new()),
             types: Types::new()?,
             file,
         })
@@ -199,6 +204,7 @@ impl Catalogue {
             parts: vec![group],
             cores: 0,
             snapshots: Mutex::new(BTreeMap::new()),
+            sources: Mutex::new(SourceFiles::new()),
             types: Types::new()?,
             file,
         }))
@@ -480,6 +486,15 @@ impl Catalogue {
                 }
             }
         }
+        if self.cores > 0 {
+            let root = self.file.as_group().map_err(|e| {
+                self.bad(format!(
+                    "the root group cannot be opened ({})",
+                    checked::one_line(&e)
+                ))
+            })?;
+            survey_cores(&root, self.cores, &self.path)?;
+        }
         for core in 0..self.cores {
             if let Some(output) = self.core(core)? {
                 output.check_counts()?;
@@ -564,14 +579,34 @@ impl Catalogue {
                 continue;
             }
             let bytes = ((last - first) * row_bytes) as usize;
-            raw::read_rows(
-                column.found.dataset.id(),
-                self.types.get(field.dtype).id(),
-                first - part_rows.start,
-                last - first,
-                &mut out[written..written + bytes],
-            )
-            .map_err(|e| checked::read_error(e, &self.path, what()))?;
+            let out = &mut out[written..written + bytes];
+            let rows = first - part_rows.start..last - part_rows.start;
+            let mem_type = self.types.get(field.dtype).id();
+            if let Some(VirtualPlan::Sources(blocks)) = column.plan() {
+                let what = what();
+                let target = Target {
+                    master: &self.path,
+                    what: &what,
+                    mem_type,
+                    row_bytes: field.size(),
+                };
+                self.sources
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .read(blocks, rows, &target, out)?;
+            } else {
+                if let Some(&VirtualPlan::Library { files }) = column.plan() {
+                    self.room_for(files, &what)?;
+                }
+                raw::read_rows(
+                    column.found.dataset.id(),
+                    mem_type,
+                    rows.start,
+                    rows.end - rows.start,
+                    out,
+                )
+                .map_err(|e| checked::read_error(e, &self.path, what()))?;
+            }
             written += bytes;
         }
         Ok(())
@@ -610,17 +645,34 @@ impl Catalogue {
                 ),
             ));
         }
+        // A live file is still being written: what it claims is checked as it is read.
         if !self.live {
-            let what = names::dataset(snapshot, &field.name);
-            if !column
-                .check_sources(|dataset| sources::check_virtual(&self.path, dataset, &what))?
-            {
+            if !column.is_virtual() {
                 column
                     .check_readable()
                     .map_err(|why| self.mismatch(snapshot, &field.name, why.0))?;
+            } else if column.plan().is_none() {
+                part.check_sources(snapshot, |datasets| {
+                    sources::check_virtual(&self.path, datasets)
+                })?;
             }
         }
         Ok(column)
+    }
+
+    /// Fails unless HDF5 can open `files` source files at once to read a virtual dataset
+    /// (`what`): it reads the rows of a source it cannot open as fill values, without an error.
+    fn room_for(&self, files: usize, what: &impl Fn() -> String) -> Result<()> {
+        let room = virtual_read::descriptors_to_spare();
+        if files <= room {
+            return Ok(());
+        }
+        Err(Error::TooManyFiles {
+            path: self.path.clone(),
+            what: what(),
+            files,
+            room,
+        })
     }
 
     /// A snapshot with its groups and datasets checked: found once, then kept.
@@ -671,13 +723,8 @@ fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Grou
         problem: format!("{name} {problem}"),
     };
     // The output the link leads to is checked and surveyed as any file given to open.
-    let target = raw_read::external_link_target(root.id(), &name)
-        .map_err(|e| e.reading(path, format!("the link {name}")))?;
-    if let Some((file, _)) = target {
-        let output = sources::resolve(path, &file);
-        if output.exists() {
-            open::open_checked(&output).map(drop)?;
-        }
+    if let Some(output) = core_output(root, core, path)? {
+        open::open_checked(&output).map(drop)?;
     }
     let group =
         checked::group(root, &name).map_err(|why| why.into_error(path, &name, |why| bad(why.0)))?;
@@ -687,6 +734,26 @@ fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Grou
         ));
     }
     Ok(group)
+}
+
+/// The file `Core_<core>` of a master's root links to, resolved as HDF5 resolves it, when the
+/// link is an external link to a file that exists.
+fn core_output(root: &hdf5::Group, core: usize, path: &Path) -> Result<Option<PathBuf>> {
+    let name = names::core_group(core);
+    let target = raw_read::external_link_target(root.id(), &name)
+        .map_err(|e| e.reading(path, format!("the link {name}")))?;
+    Ok(target
+        .map(|(file, _)| sources::resolve(path, &file))
+        .filter(|output| output.exists()))
+}
+
+/// Surveys the outputs of `cores` cores of a master's root at once (one child for all).
+fn survey_cores(root: &hdf5::Group, cores: usize, path: &Path) -> Result<()> {
+    let mut outputs = Vec::new();
+    for core in 0..cores {
+        outputs.extend(core_output(root, core, path)?);
+    }
+    survey::ensure_all_sound(&outputs)
 }
 
 /// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would

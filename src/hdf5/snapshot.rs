@@ -5,6 +5,7 @@
 use super::checked::{self, Unreadable};
 use super::columns::{self, FoundColumn};
 use super::names;
+use super::virtual_read::VirtualPlan;
 use crate::error::{Error, Result};
 use crate::schema::Schema;
 use hdf5::plist::dataset_create::Layout;
@@ -36,8 +37,8 @@ pub(super) struct PartColumn {
     readable: OnceLock<std::result::Result<(), Unreadable>>,
     /// A virtual dataset (of a master), whose rows are in other files.
     is_virtual: bool,
-    /// Set once the sources of a virtual dataset were checked to hold its rows.
-    sources_checked: OnceLock<()>,
+    /// How a virtual dataset is read, once its sources were checked to hold its rows.
+    plan: OnceLock<VirtualPlan>,
 }
 
 impl PartColumn {
@@ -49,17 +50,14 @@ impl PartColumn {
             .clone()
     }
 
-    /// Whether the column is a virtual dataset; if so, its sources are checked by `check` the
-    /// first time (and again after a failure).
-    pub fn check_sources(
-        &self,
-        check: impl FnOnce(&hdf5::Dataset) -> Result<bool>,
-    ) -> Result<bool> {
-        if self.is_virtual && self.sources_checked.get().is_none() {
-            check(&self.found.dataset)?;
-            let _ = self.sources_checked.set(());
-        }
-        Ok(self.is_virtual)
+    /// How a virtual dataset whose sources were checked is read.
+    pub fn plan(&self) -> Option<&VirtualPlan> {
+        self.plan.get()
+    }
+
+    /// Whether the column is a virtual dataset (of a master), whose rows are in other files.
+    pub fn is_virtual(&self) -> bool {
+        self.is_virtual
     }
 }
 
@@ -93,7 +91,7 @@ impl Snapshot {
                     is_virtual: found.dataset.layout() == Layout::Virtual,
                     found,
                     readable: OnceLock::new(),
-                    sources_checked: OnceLock::new(),
+                    plan: OnceLock::new(),
                 })
                 .collect();
             parts.push(PartSnapshot {
@@ -127,6 +125,34 @@ impl Snapshot {
 }
 
 impl PartSnapshot {
+    /// Checks the sources of every virtual dataset of the group not checked yet, all at once
+    /// (`check` is given each with its name and returns how to read each), and keeps how to
+    /// read them: a master's source files are opened once for all its datasets.
+    pub fn check_sources(
+        &self,
+        snapshot: u32,
+        check: impl FnOnce(&[(&hdf5::Dataset, String)]) -> Result<Vec<Option<VirtualPlan>>>,
+    ) -> Result<()> {
+        let unchecked: Vec<&PartColumn> = self
+            .columns
+            .iter()
+            .filter(|c| c.is_virtual && c.plan.get().is_none())
+            .collect();
+        if unchecked.is_empty() {
+            return Ok(());
+        }
+        let datasets: Vec<(&hdf5::Dataset, String)> = unchecked
+            .iter()
+            .map(|c| (&c.found.dataset, names::dataset(snapshot, &c.found.name)))
+            .collect();
+        for (column, plan) in unchecked.iter().zip(check(&datasets)?) {
+            if let Some(plan) = plan {
+                let _ = column.plan.set(plan);
+            }
+        }
+        Ok(())
+    }
+
     /// The column named `name`, if the group has one.
     pub fn column(&self, name: &str) -> Option<&PartColumn> {
         self.by_name.get(name).map(|&index| &self.columns[index])

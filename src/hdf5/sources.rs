@@ -5,11 +5,13 @@
 
 use super::checked;
 use super::names;
-use super::open::open_checked;
+use super::open::{self, open_checked};
 use super::raw;
-use super::raw_vds::{self, MappedSource};
+use super::raw_vds::{self, Block, MappedSource};
+use super::survey;
+use super::virtual_read::{SourceRows, VirtualPlan};
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// What [`check_master`] found: the virtual datasets of a master, their source files and
@@ -30,6 +32,9 @@ struct Need {
     dataset: String,
     rows: u64,
     virtual_dataset: String,
+    /// The shape of a row of the virtual dataset, which the source's rows must have when
+    /// galaxy-io reads them as rows (a block mapping).
+    inner: Option<Vec<usize>>,
 }
 
 /// Checks that the master file at `path` is complete: every virtual dataset of its snapshot
@@ -86,7 +91,7 @@ fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
             let what = names::dataset(snapshot, &member);
             let dataset = checked::dataset(&group, &member)
                 .map_err(|why| why.into_error(master, &what, |why| bad(format!("{what} {why}"))))?;
-            if let Some(mappings) = needs_of(master, &dataset, &what, &mut needs)? {
+            if let Some((_, mappings)) = needs_of(master, &dataset, &what, &mut needs)? {
                 summary.datasets += 1;
                 summary.mappings += mappings;
             }
@@ -97,28 +102,35 @@ fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
     Ok(summary)
 }
 
-/// Checks one virtual dataset of `master` (`what` names it) before it is read: its mappings
-/// cover its rows, and every source file exists, is complete and has the mapped rows. Returns
-/// whether `dataset` is virtual.
-pub(super) fn check_virtual(master: &Path, dataset: &hdf5::Dataset, what: &str) -> Result<bool> {
+/// Checks virtual datasets of `master` (each with what names it) before they are read: their
+/// mappings cover their rows, and every source file exists, is complete and has the mapped rows
+/// (each file opened once for all of them). Returns how to read each, `None` for a dataset that
+/// is not virtual.
+pub(super) fn check_virtual(
+    master: &Path,
+    datasets: &[(&hdf5::Dataset, String)],
+) -> Result<Vec<Option<VirtualPlan>>> {
     let mut needs = BTreeMap::new();
-    let is_virtual = needs_of(master, dataset, what, &mut needs)?.is_some();
+    let plans = datasets
+        .iter()
+        .map(|(dataset, what)| Ok(needs_of(master, dataset, what, &mut needs)?.map(|(p, _)| p)))
+        .collect::<Result<_>>()?;
     check_needs(master, &needs)?;
-    Ok(is_virtual)
+    Ok(plans)
 }
 
 /// What the source files of a master must hold, by resolved file name.
 type Needs = BTreeMap<PathBuf, Vec<Need>>;
 
 /// Adds what the virtual dataset `dataset` (`what`) needs of its sources to `needs`, once its
-/// mappings are checked to cover its rows; returns its number of mappings, or `None` when it
-/// is not virtual.
+/// mappings are checked to cover its rows; returns how to read it and its number of mappings,
+/// or `None` when it is not virtual.
 fn needs_of(
     master: &Path,
     dataset: &hdf5::Dataset,
     what: &str,
     needs: &mut Needs,
-) -> Result<Option<usize>> {
+) -> Result<Option<(VirtualPlan, usize)>> {
     let bad = |problem: String| Error::BadFile {
         path: master.to_owned(),
         problem: format!("{what} {problem}"),
@@ -131,45 +143,117 @@ fn needs_of(
     covers(&mappings, column.rows).map_err(bad)?;
     let per_row = (column.row_bytes / column.dtype.size()).max(1) as u64;
     let count = mappings.len();
+    let mut blocks = Some(Vec::with_capacity(count));
+    let mut files = BTreeSet::new();
     for mapping in mappings.into_iter().filter(|m| !m.rows.is_empty()) {
-        needs
-            .entry(resolve(master, &mapping.file))
-            .or_default()
-            .push(Need {
-                dataset: mapping.dataset,
-                rows: mapping.source_points.div_ceil(per_row),
-                virtual_dataset: what.to_owned(),
-            });
+        let file = resolve(master, &mapping.file);
+        let first = rows_block(&mapping, &column.inner);
+        // A block from source row s0 on needs s0 + n rows of the source.
+        let rows = mapping
+            .source_points
+            .div_ceil(per_row)
+            .max(first.map_or(0, |s0| {
+                s0.saturating_add(mapping.rows.end - mapping.rows.start)
+            }));
+        match (&mut blocks, first) {
+            (Some(blocks), Some(source_first)) => blocks.push(SourceRows {
+                file: file.clone(),
+                dataset: mapping.dataset.clone(),
+                rows: mapping.rows.clone(),
+                source_first,
+            }),
+            _ => blocks = None,
+        }
+        files.insert(file.clone());
+        needs.entry(file).or_default().push(Need {
+            dataset: mapping.dataset,
+            rows,
+            virtual_dataset: what.to_owned(),
+            inner: first.map(|_| column.inner.clone()),
+        });
     }
-    Ok(Some(count))
+    let plan = match blocks {
+        Some(mut blocks) => {
+            blocks.sort_by_key(|block| block.rows.start);
+            VirtualPlan::Sources(blocks)
+        }
+        None => VirtualPlan::Library { files: files.len() },
+    };
+    Ok(Some((plan, count)))
 }
 
-/// Opens each source file once and checks it has every dataset it must, with the rows.
+/// The source row a mapping starts at when it maps a block of whole rows of its source onto
+/// a block of whole rows of the virtual dataset (rows of shape `inner`), as galaxy-io writes
+/// them; `None` for any other mapping.
+fn rows_block(mapping: &MappedSource, inner: &[usize]) -> Option<u64> {
+    let rows = mapping.rows.end - mapping.rows.start;
+    let whole_rows = |block: &Block, size: &[u64]| {
+        block.start.len() == inner.len() + 1
+            && block.start[1..].iter().all(|&s| s == 0)
+            && size.len() == inner.len() + 1
+            && size[0] == rows
+            && size[1..].iter().zip(inner).all(|(&s, &i)| s == i as u64)
+    };
+    let target = mapping.virtual_block.as_ref()?;
+    if target.start[0] != mapping.rows.start || !whole_rows(target, target.size.as_deref()?) {
+        return None;
+    }
+    let source = mapping.source_block.as_ref()?;
+    match &source.size {
+        Some(size) if whole_rows(source, size) => Some(source.start[0]),
+        // "All" of the source: its rows from the first, as many as the block has (the source
+        // is checked to have them).
+        None if source.start.len() == inner.len() + 1 => Some(0),
+        _ => None,
+    }
+}
+
+/// Opens each source file once and checks it has every dataset it must, with the rows. What
+/// can be told without HDF5 is checked of every source first; then one child process surveys
+/// them all (`survey`), and only then are they opened here.
 fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
+    let incomplete = |source: &Path, problem: String| Error::IncompleteMaster {
+        master: master.to_owned(),
+        source_file: source.to_owned(),
+        problem,
+    };
     for (source, needs) in needs {
-        let incomplete = |problem: String| Error::IncompleteMaster {
-            master: master.to_owned(),
-            source_file: source.clone(),
-            problem,
-        };
         if !source.exists() {
-            return Err(incomplete(format!(
-                "is missing (it holds rows of {})",
-                needs[0].virtual_dataset
-            )));
+            return Err(incomplete(
+                source,
+                format!("is missing (it holds rows of {})", needs[0].virtual_dataset),
+            ));
         }
         if same_file(source, master) {
-            return Err(incomplete(format!(
-                "is the master itself: {} maps rows of its own file, where no output's rows are",
-                needs[0].virtual_dataset
-            )));
+            return Err(incomplete(
+                source,
+                format!(
+                    "is the master itself: {} maps rows of its own file, where no output's \
+                     rows are",
+                    needs[0].virtual_dataset
+                ),
+            ));
         }
-        let source_file = open_checked(source).map_err(|e| match e {
-            Error::NotRegularFile { kind, .. } => incomplete(format!(
-                "is {kind}, not a regular file, so it holds no rows"
-            )),
-            other => incomplete(format!("cannot be read: {other}")),
+        open::finished(source).map_err(|e| match e {
+            Error::NotRegularFile { kind, .. } => incomplete(
+                source,
+                format!("is {kind}, not a regular file, so it holds no rows"),
+            ),
+            other => incomplete(source, format!("cannot be read: {other}")),
         })?;
+    }
+    let walks: Vec<(PathBuf, Vec<String>)> = needs
+        .iter()
+        .map(|(source, needs)| {
+            let datasets: BTreeSet<String> = needs.iter().map(|n| n.dataset.clone()).collect();
+            (source.clone(), datasets.into_iter().collect())
+        })
+        .collect();
+    survey::ensure_sources_sound(&walks)?;
+    for (source, needs) in needs {
+        let incomplete = |problem: String| incomplete(source, problem);
+        let source_file =
+            open::open_source(source).map_err(|e| incomplete(format!("cannot be read: {e}")))?;
         let source_root = source_file
             .as_group()
             .map_err(|e| incomplete(format!("has no readable root ({})", checked::one_line(&e))))?;
@@ -178,6 +262,12 @@ fn check_needs(master: &Path, needs: &Needs) -> Result<()> {
                 .map_err(|why| incomplete(format!("has no dataset {}: it {why}", need.dataset)))?;
             let column = checked::column(&dataset)
                 .map_err(|why| incomplete(format!("{} {why}", need.dataset)))?;
+            if let Some(inner) = need.inner.as_ref().filter(|&inner| *inner != column.inner) {
+                return Err(incomplete(format!(
+                    "has rows of shape {:?} in {}, but {} has rows of shape {inner:?}",
+                    column.inner, need.dataset, need.virtual_dataset
+                )));
+            }
             if column.rows < need.rows {
                 return Err(incomplete(format!(
                     "is shorter than the master claims: {} has {} rows, {} maps {}",
@@ -255,6 +345,8 @@ mod tests {
             dataset: "/Snap_63/StellarMass".into(),
             source_points: rows.end - rows.start,
             rows,
+            source_block: None,
+            virtual_block: None,
         }
     }
 

@@ -11,11 +11,13 @@ use super::reader::Catalogue;
 use super::{checked, names, raw, raw_vds};
 use crate::error::Result;
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The files this process surveyed, as they were then.
-static SOUND: Mutex<Option<HashSet<Identity>>> = Mutex::new(None);
+static SOUND: Known = Mutex::new(None);
+/// The files this process surveyed as a master's sources (only the datasets it maps).
+static SOURCES: Known = Mutex::new(None);
 
 /// A file as it is now: another file, or the same one changed, is another identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,23 +73,110 @@ pub(super) fn ensure_sound(path: &Path, live: bool) -> Result<()> {
         return Ok(());
     }
     let identity = Identity::of(path);
-    let known = |identity: &Identity| {
-        let sound = SOUND
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        sound.as_ref().is_some_and(|sound| sound.contains(identity))
-    };
-    if identity.as_ref().is_some_and(known) {
+    if identity.is_some_and(|identity| known(&SOUND, identity)) {
         return Ok(());
     }
     walk_in_child(path, live)?;
-    if let Some(identity) = identity {
-        let mut sound = SOUND
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        sound.get_or_insert_with(HashSet::new).insert(identity);
+    remember(&SOUND, identity);
+    Ok(())
+}
+
+/// [`ensure_sound`] for many files (a master's outputs), those not surveyed yet all in one
+/// child. Files that fail the checks made before HDF5 opens a file are left out: opening them
+/// reports why.
+pub(super) fn ensure_all_sound(paths: &[PathBuf]) -> Result<()> {
+    if contain::in_child_process() {
+        return Ok(());
+    }
+    let unknown: Vec<(&PathBuf, Option<Identity>)> = paths
+        .iter()
+        .filter(|path| super::open::finished(path).is_ok())
+        .map(|path| (path, Identity::of(path)))
+        .filter(|(_, identity)| identity.is_none_or(|identity| !known(&SOUND, identity)))
+        .collect();
+    let Some(&(first, _)) = unknown.first() else {
+        return Ok(());
+    };
+    contain::in_child(first, || {
+        for (path, _) in &unknown {
+            walk(path, false);
+        }
+        Ok(())
+    })?;
+    for (_, identity) in unknown {
+        remember(&SOUND, identity);
     }
     Ok(())
+}
+
+type Known = Mutex<Option<HashSet<Identity>>>;
+
+/// A master's source file, and the datasets of it that the master maps.
+pub(super) type SourceWalk = (PathBuf, Vec<String>);
+
+fn known(set: &Known, identity: Identity) -> bool {
+    let set = set.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    set.as_ref().is_some_and(|set| set.contains(&identity))
+}
+
+fn remember(set: &Known, identity: Option<Identity>) {
+    if let Some(identity) = identity {
+        let mut set = set.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.get_or_insert_with(HashSet::new).insert(identity);
+    }
+}
+
+/// Surveys a master's source files, those this process has not surveyed yet, all in one child:
+/// each file's root and the datasets named beside it (what reading a master's rows reads of
+/// them), so that a master over thousands of files costs one child, not thousands.
+pub(super) fn ensure_sources_sound(sources: &[SourceWalk]) -> Result<()> {
+    if contain::in_child_process() {
+        return Ok(());
+    }
+    let unknown: Vec<(&SourceWalk, Option<Identity>)> = sources
+        .iter()
+        .map(|source| (source, Identity::of(&source.0)))
+        .filter(|(_, identity)| identity.is_none_or(|identity| !known(&SOURCES, identity)))
+        .collect();
+    let Some(&((first, _), _)) = unknown.first() else {
+        return Ok(());
+    };
+    contain::in_child(first, || {
+        for ((path, datasets), _) in &unknown {
+            walk_source(path, datasets);
+        }
+        Ok(())
+    })?;
+    for (_, identity) in unknown {
+        remember(&SOURCES, identity);
+    }
+    Ok(())
+}
+
+/// Reads what reading a master's rows reads of one source file: its root and the datasets
+/// named, each's type, shape, storage and first and last rows.
+fn walk_source(path: &Path, datasets: &[String]) {
+    stage(path, || "its superblock and root group".into());
+    let Ok(file) = hdf5::File::open(path) else {
+        return;
+    };
+    let Ok(root) = file.as_group() else {
+        return;
+    };
+    for name in datasets {
+        stage(path, || format!("the dataset {name}"));
+        let Ok(dataset) = checked::dataset(&root, name) else {
+            continue;
+        };
+        let Ok(column) = checked::column(&dataset) else {
+            continue;
+        };
+        stage(path, || format!("the storage of {name}"));
+        if checked::check_readable(&dataset, &column).is_ok() {
+            stage(path, || format!("the first and last rows of {name}"));
+            first_and_last_rows(&dataset, &column);
+        }
+    }
 }
 
 fn walk_in_child(path: &Path, live: bool) -> Result<()> {

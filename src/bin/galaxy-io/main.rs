@@ -54,7 +54,14 @@ fn main() -> ExitCode {
     remove_unfinished_files_on_interrupt();
     let cli = Cli::parse();
     let level = if cli.verbose { "debug" } else { "warn" };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    // Warnings read like errors: "warning: ...", not a log record.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
+        .format(|out, record| {
+            use std::io::Write;
+            let level = record.level().as_str().to_lowercase();
+            writeln!(out, "{level}: {}", record.args())
+        })
+        .init();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
