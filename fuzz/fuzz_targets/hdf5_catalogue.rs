@@ -1,11 +1,19 @@
-//! Damaged catalogues through the reader: a small valid catalogue (in both file formats) with
-//! bytes overwritten and its end cut at places the fuzzer chooses, then opened and read the way
-//! `galaxy-io inspect` reads a file. Every call must return data or an error: no panic, no
-//! abort, no memory error.
+//! Damaged catalogues through the reader and `recover`: a small valid file of one of the kinds
+//! galaxy-io writes (the default mode, gzip with shuffling, both durable modes, 20 snapshots, a
+//! master over two outputs), damaged the ways `tests/damage.rs` damages files (bytes overwritten,
+//! bits flipped, bytes in the first 64 KiB, blocks zeroed, the end cut) at places the fuzzer
+//! chooses, then surveyed, read the way `galaxy-io inspect` and `check --read-all` read a file,
+//! and recovered (a copy). Every call must return data or an error: no panic, no abort, no
+//! memory error in galaxy-io's code. (A crash of HDF5 in the survey happens in its child
+//! process and is an error, `Error::Damaged`, like any other.)
 #![no_main]
 
-use galaxy_io::{AttrValue, Catalogue, Durability, GalaxyRecord, Hdf5Options, Hdf5Output, Storage};
+use galaxy_io::{
+    recover, write_master, AttrValue, Catalogue, Compression, Durability, GalaxyRecord,
+    Hdf5Options, Hdf5Output, Header, HeaderGroup, MasterOptions,
+};
 use libfuzzer_sys::fuzz_target;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 #[derive(Clone, Copy, GalaxyRecord)]
@@ -13,7 +21,11 @@ use std::sync::OnceLock;
 struct Galaxy {
     #[galaxy(name = "GalaxyIndex", units = "Unitless")]
     index: i64,
-    #[galaxy(name = "StellarMass", units = "1.0e10 Msun/h", description = "Mass of stars.")]
+    #[galaxy(
+        name = "StellarMass",
+        units = "1.0e10 Msun/h",
+        description = "Mass of stars."
+    )]
     stellar_mass: f32,
     #[galaxy(name = "Type")]
     kind: i32,
@@ -21,43 +33,104 @@ struct Galaxy {
     pos: [f64; 3],
 }
 
-/// The valid catalogues, in the earliest and in the v110 file format.
-fn bases() -> &'static [Vec<u8>; 2] {
-    static BASES: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
+/// The valid files, by kind: the damaged file's bytes, and the directory it is read in (where
+/// a master's outputs are).
+struct Base {
+    bytes: Vec<u8>,
+    dir: PathBuf,
+}
+
+fn work_dir() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let root = if shm.is_dir() {
+        shm.to_owned()
+    } else {
+        std::env::temp_dir()
+    };
+    root.join(format!("galaxy-io-fuzz-{}", std::process::id()))
+}
+
+fn write(path: &Path, snapshots: &[u32], options: Hdf5Options) {
+    let mut header = Header::default();
+    header.snapshot_redshifts = (0..64).map(|s| f64::from(63 - s) / 10.0).collect();
+    header.set(
+        HeaderGroup::Runtime,
+        "frac_volume_processed",
+        AttrValue::F64(0.5),
+    );
+    let options = options.replace(true).chunk_rows(8).header(header);
+    let mut output = Hdf5Output::<Galaxy>::create(path, snapshots, options).expect("created");
+    for &snapshot in snapshots {
+        let galaxies: Vec<Galaxy> = (0..20)
+            .map(|i| Galaxy {
+                index: i,
+                stellar_mass: i as f32,
+                kind: (i % 3) as i32,
+                pos: [i as f64; 3],
+            })
+            .collect();
+        for (tree, part) in galaxies.chunks(10).enumerate() {
+            output.write_tree(snapshot, tree, part).expect("written");
+            output.flush().expect("flushed");
+        }
+    }
+    output.finish().expect("finished");
+}
+
+fn bases() -> &'static [Base] {
+    static BASES: OnceLock<Vec<Base>> = OnceLock::new();
     BASES.get_or_init(|| {
-        let write = |durability| {
-            let path = std::env::temp_dir()
-                .join(format!("galaxy-io-fuzz-base-{}.hdf5", std::process::id()));
-            let mut options = Hdf5Options::default().replace(true).durability(durability).chunk_rows(8);
-            options.header.snapshot_redshifts = vec![1.0, 0.5, 0.0];
-            let mut output = Hdf5Output::<Galaxy>::create(&path, &[2, 1], options).expect("created");
-            for snapshot in [1, 2] {
-                let galaxies: Vec<Galaxy> = (0..20)
-                    .map(|i| Galaxy {
-                        index: i,
-                        stellar_mass: i as f32,
-                        kind: (i % 3) as i32,
-                        pos: [i as f64; 3],
-                    })
-                    .collect();
-                output.write_tree(snapshot, 0, &galaxies).expect("written");
-            }
-            output.finish().expect("finished");
-            let bytes = std::fs::read(&path).expect("read back");
-            let _ = std::fs::remove_file(&path);
-            bytes
-        };
-        [write(Durability::AtFinish), write(Durability::FlushEachBuffer)]
+        let root = work_dir();
+        let kinds: [(&str, Hdf5Options, Vec<u32>); 5] = [
+            ("default", Hdf5Options::default(), vec![2, 1]),
+            (
+                "gzip-shuffle",
+                Hdf5Options::default().compress(Compression::deflate(4).with_shuffle()),
+                vec![2, 1],
+            ),
+            (
+                "flush-each-buffer",
+                Hdf5Options::default().durability(Durability::FlushEachBuffer),
+                vec![2, 1],
+            ),
+            (
+                "swmr",
+                Hdf5Options::default().durability(Durability::Swmr),
+                vec![2, 1],
+            ),
+            ("20-snapshots", Hdf5Options::default(), (40..60).collect()),
+        ];
+        let mut bases = Vec::new();
+        for (name, options, snapshots) in kinds {
+            let dir = root.join(name);
+            std::fs::create_dir_all(&dir).expect("a directory");
+            let path = dir.join("base.hdf5");
+            write(&path, &snapshots, options);
+            bases.push(Base {
+                bytes: std::fs::read(&path).expect("read back"),
+                dir,
+            });
+        }
+        let dir = root.join("master");
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let outputs: Vec<PathBuf> = (0..2)
+            .map(|task| {
+                let path = dir.join(format!("model_{task}.hdf5"));
+                write(&path, &[2, 1], Hdf5Options::default());
+                path
+            })
+            .collect();
+        let master = dir.join("base.hdf5");
+        write_master(&master, &outputs, &MasterOptions::default().replace(true)).expect("master");
+        bases.push(Base {
+            bytes: std::fs::read(&master).expect("read back"),
+            dir,
+        });
+        bases
     })
 }
 
-fn damaged_path() -> std::path::PathBuf {
-    let dir = std::path::Path::new("/dev/shm");
-    let dir = if dir.is_dir() { dir.to_owned() } else { std::env::temp_dir() };
-    dir.join(format!("galaxy-io-fuzz-{}.hdf5", std::process::id()))
-}
-
-/// Everything `inspect` asks of a file.
+/// Everything `inspect` and `check --read-all` ask of a file.
 fn read_everything(catalogue: &Catalogue) {
     if let Ok(header) = catalogue.header() {
         let _: Vec<String> = header.attrs().map(|(_, _, v)| v.to_string()).collect();
@@ -66,7 +139,7 @@ fn read_everything(catalogue: &Catalogue) {
     let Ok(snapshots) = catalogue.snapshots() else {
         return;
     };
-    for snapshot in snapshots.into_iter().take(8) {
+    for snapshot in snapshots.into_iter().take(24) {
         let _ = catalogue.redshift(snapshot);
         let Ok(rows) = catalogue.num_galaxies(snapshot) else {
             continue;
@@ -78,11 +151,7 @@ fn read_everything(catalogue: &Catalogue) {
         if let Ok(fields) = catalogue.field_attributes(snapshot) {
             for field in &fields {
                 let _ = (field.text("Units"), field.text("Description"));
-                let _: Vec<String> = field
-                    .attributes
-                    .iter()
-                    .filter_map(|(_, v)| v.as_ref().ok().map(AttrValue::kind))
-                    .collect();
+                let _ = catalogue.field_unit(snapshot, &field.field);
             }
         }
         for field in schema.fields().iter().take(16) {
@@ -93,26 +162,54 @@ fn read_everything(catalogue: &Catalogue) {
         let _ = catalogue.read_rows(snapshot, &schema);
         let _ = catalogue.read_records::<Galaxy>(snapshot);
     }
+    let _ = catalogue.check_counts();
+    let _ = catalogue.verify();
+}
+
+/// Applies one 4-byte damage: what (the first byte), where (the next two, scaled to the file or
+/// to its first 64 KiB) and with what (the last).
+fn damage(bytes: &mut [u8], op: &[u8]) {
+    let len = bytes.len();
+    let at = usize::from(u16::from_le_bytes([op[1], op[2]]));
+    match op[0] % 4 {
+        0 => bytes[at * len / 65536] = op[3],
+        1 => bytes[at * len / 65536] ^= 1 << (op[3] % 8),
+        2 => bytes[at.min(len - 1)] = op[3],
+        _ => {
+            let start = at * len / 65536;
+            let end = (start + 16 * usize::from(op[3]).max(1)).min(len);
+            bytes[start..end].fill(0);
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
-    // Byte 0 picks the format and whether to cut the end; the rest are 3-byte patches: a
-    // position (16 bits, scaled to the file) and the byte to put there.
-    let Some((&mode, patches)) = data.split_first() else {
+    // Byte 0: the kind of file (low 3 bits) and whether its end is cut, and where (the rest);
+    // then 4-byte damages.
+    let Some((&mode, ops)) = data.split_first() else {
         return;
     };
-    let mut bytes = bases()[usize::from(mode & 1)].clone();
-    for patch in patches.chunks_exact(3) {
-        let at = usize::from(u16::from_le_bytes([patch[0], patch[1]])) * bytes.len() / 65536;
-        bytes[at] = patch[2];
+    let bases = bases();
+    let base = &bases[usize::from(mode & 7) % bases.len()];
+    let mut bytes = base.bytes.clone();
+    for op in ops.chunks_exact(4) {
+        damage(&mut bytes, op);
     }
-    if mode & 2 != 0 {
-        let keep = bytes.len() * usize::from(mode >> 2) / 64;
+    if mode & 8 != 0 {
+        let keep = bytes.len() * usize::from(mode >> 4).max(1) / 16;
         bytes.truncate(keep);
     }
-    let path = damaged_path();
+    let path = base.dir.join("damaged.hdf5");
     std::fs::write(&path, &bytes).expect("the damaged copy is written");
+    let _ = galaxy_io::survey(&path);
     if let Ok(catalogue) = Catalogue::open(&path) {
         read_everything(&catalogue);
+    }
+    let copy = base.dir.join("recovered.hdf5");
+    std::fs::write(&copy, &bytes).expect("the copy to recover is written");
+    if recover(&copy).is_ok() {
+        if let Ok(catalogue) = Catalogue::open(&copy) {
+            read_everything(&catalogue);
+        }
     }
 });

@@ -77,11 +77,24 @@ pub fn read_error(error: Error, path: &Path, what: String) -> Error {
     error.reading(path, what)
 }
 
+/// What is wrong with the metadata of a file whose HDF5 error message (on one line) says it is
+/// damaged; `None` for anything else, damaged rows included (HDF5 decodes those with a filter,
+/// not by walking structures).
+pub fn metadata_damage(message: &str) -> Option<&'static str> {
+    let rows = ["Fletcher32", "inflate() failed", "filter returned failure"];
+    if rows.iter().any(|word| message.contains(word)) {
+        return None;
+    }
+    damage(message)
+}
+
 /// What is wrong with a file whose HDF5 error message (on one line) says it is damaged, in
 /// words for a person; `None` for every other failure (a missing file, a type galaxy-io does
 /// not read, ...).
 pub fn damage(message: &str) -> Option<&'static str> {
     let says = |words: &[&str]| words.iter().any(|word| message.contains(word));
+    // Not damage: an external link or a source to a file that is not HDF5.
+    let foreign_file = message.contains("file signature not found");
     if says(&["Fletcher32"]) {
         Some(
             "the checksum of its rows does not match (their bytes changed after they were written)",
@@ -94,14 +107,19 @@ pub fn damage(message: &str) -> Option<&'static str> {
     } else if says(&["inflate() failed", "filter returned failure"]) {
         Some("its compressed rows do not decompress")
     } else if says(&[
-        "signature",
+        "decode",
+        "deserialize",
+        "unserialize",
         "version number",
+        "bad version",
+        "bad flag",
+        "bad object header",
         "addr overflow",
         "address overflow",
         "unable to load",
-        "bad object header",
         "corrupt",
-    ]) {
+    ]) || (says(&["signature"]) && !foreign_file)
+    {
         Some("HDF5 cannot decode its metadata")
     } else {
         None

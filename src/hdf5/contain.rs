@@ -6,12 +6,20 @@
 //! and what HDF5 was reading ([`stage`]); if the walk ends, the process itself then reads the
 //! same structures, which HDF5 decodes the same way.
 //!
+//! HDF5's crashes on damaged metadata happen mostly on its error paths (a structure freed twice
+//! after a decoding error), and whether a heap error ends a process depends on the state of its
+//! heap: the same call that did not crash in the child might in the parent. So a walk on which
+//! HDF5 reports damaged metadata (a checksum, a signature, an address past the end) fails too:
+//! the process does not repeat it.
+//!
 //! The child is a `fork` of the process, not a new program, so that library users need no
 //! helper executable: it is made while holding HDF5's global lock (no other thread is inside
 //! HDF5 then, and the child owns the lock), runs only the walk, and ends with `_exit`, so that
 //! nothing of the parent (buffers, temporary files, HDF5's open files) is flushed or removed.
 
 use crate::error::{Error, Result};
+use hdf5_sys::h5::herr_t;
+use hdf5_sys::h5i::hid_t;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -27,15 +35,19 @@ static IN_CHILD: AtomicBool = AtomicBool::new(false);
 static REPORT: AtomicPtr<Report> = AtomicPtr::new(std::ptr::null_mut());
 
 /// What the child is reading, in a page shared with the parent: a sequence number, odd while
-/// the text is being rewritten, and the text (the file, a tab, what of it).
+/// the text is being rewritten, and the text (the file, a tab, what of it); and the first
+/// damage HDF5 reported, in the same form (the stage, a tab, HDF5's words), written once.
 #[repr(C)]
 struct Report {
     sequence: AtomicU64,
     len: AtomicU64,
     text: [u8; TEXT],
+    damage_len: AtomicU64,
+    damage: [u8; DAMAGE],
 }
 
-const TEXT: usize = 4000;
+const TEXT: usize = 2000;
+const DAMAGE: usize = 2000;
 
 /// Whether this process is a child running a walk: the walk then reads files directly, without
 /// starting walks of its own.
@@ -68,11 +80,25 @@ pub(crate) fn stage(file: &Path, what: impl FnOnce() -> String) {
     }
 }
 
+/// What it means when HDF5 reports damaged metadata during a walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnDamage {
+    /// The file is damaged: the walk fails, and the process does not read it.
+    Refuse,
+    /// Nothing: a file a writer is still writing has structures that are not written yet.
+    Expect,
+}
+
 /// Runs `walk` in a child process: `Ok` when it ends (whatever it found: an error it met is met
 /// again by the reads that follow, in this process), [`Error::Damaged`] when HDF5 crashed or
-/// stopped making progress in it, naming the file and the structure from the last [`stage`]
-/// (`file` when there was none). In a child already, `walk` runs in place.
-pub(crate) fn in_child(file: &Path, walk: impl FnOnce() -> Result<()>) -> Result<()> {
+/// stopped making progress in it, or reported damaged metadata (unless `on_damage` expects
+/// it), naming the file and the structure from the last [`stage`] (`file` when there was
+/// none). In a child already, `walk` runs in place.
+pub(crate) fn in_child(
+    file: &Path,
+    on_damage: OnDamage,
+    walk: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     if in_child_process() {
         return walk().or(Ok(()));
     }
@@ -112,12 +138,25 @@ pub(crate) fn in_child(file: &Path, walk: impl FnOnce() -> Result<()>) -> Result
     let path = stage_file.unwrap_or_else(|| file.to_owned());
     let what = what.unwrap_or_else(|| "its superblock".to_owned());
     match ended {
-        Ended::Exited => Ok(()),
+        Ended::Exited => match page.damage().filter(|_| on_damage == OnDamage::Refuse) {
+            None => Ok(()),
+            Some((path, what, damage)) => Err(Error::Damaged {
+                path: path.unwrap_or_else(|| file.to_owned()),
+                problem: format!("{what}: {damage}"),
+            }),
+        },
         Ended::Signal(signal) => Err(Error::Damaged {
             path,
             problem: format!(
                 "HDF5 failed while reading {what} ({}, in a child process; nothing was changed)",
                 signal_name(signal)
+            ),
+        }),
+        Ended::Status(status) => Err(Error::Damaged {
+            path,
+            problem: format!(
+                "HDF5 failed while reading {what} (the child process reading it ended with \
+                 status {status}; nothing was changed)"
             ),
         }),
         Ended::Hung => Err(Error::Damaged {
@@ -145,18 +184,35 @@ unsafe fn child(page: *mut Report, parent: u32, pipe: i32, walk: impl FnOnce() -
     }
     let_go_of_inherited_files(pipe);
     libc::prctl(libc::PR_SET_DUMPABLE, 0);
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGPIPE] {
+    // A crash must end the child by its signal, for the parent to see it: the handlers of
+    // the parent's program (a fuzzer's, Rust's own for stack overflows) are set aside.
+    for signal in [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGPIPE,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGABRT,
+        libc::SIGFPE,
+        libc::SIGILL,
+    ] {
         libc::signal(signal, libc::SIG_DFL);
     }
     // A logger's lock may be held by a thread that does not exist here.
     log::set_max_level(log::LevelFilter::Off);
+    // Every failed HDF5 call now reports its error stack to `record_damage`.
+    hdf5_sys::h5e::H5Eset_auto2(
+        hdf5_sys::h5e::H5E_DEFAULT,
+        Some(record_damage),
+        std::ptr::null_mut(),
+    );
     IN_CHILD.store(true, Ordering::Relaxed);
     REPORT.store(page, Ordering::Relaxed);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(walk));
     libc::_exit(match outcome {
-        Ok(Ok(())) => 0,
-        Ok(Err(_)) => 1,
-        Err(_) => 2,
+        Ok(_) => EXITED,
+        // A panic is galaxy-io's own fault, and happens again in the parent, reported there.
+        Err(_) => PANICKED,
     })
 }
 
@@ -187,12 +243,65 @@ unsafe fn let_go_of_inherited_files(keep: i32) {
     }
 }
 
+/// HDF5's report of a failed call, in the child: when its error stack says the file's metadata
+/// is damaged, the first such report is kept in the shared page, with the stage.
+unsafe extern "C" fn record_damage(stack: hid_t, _: *mut std::ffi::c_void) -> herr_t {
+    let report = REPORT.load(Ordering::Relaxed);
+    if report.is_null() || (*report).damage_len.load(Ordering::Relaxed) != 0 {
+        return 0;
+    }
+    let mut words = String::new();
+    hdf5_sys::h5e::H5Ewalk2(
+        stack,
+        hdf5_sys::h5e::H5E_direction_t::H5E_WALK_DOWNWARD,
+        Some(collect_description),
+        (&mut words as *mut String).cast(),
+    );
+    let Some(damage) = super::checked::metadata_damage(&words) else {
+        return 0;
+    };
+    let report = &*report;
+    let len = report.len.load(Ordering::Relaxed) as usize;
+    let stage = &report.text[..len.min(TEXT)];
+    let text = [stage, b"\t", damage.as_bytes()].concat();
+    let text = &text[..text.len().min(DAMAGE)];
+    let damage = std::ptr::addr_of!(report.damage) as *mut u8;
+    std::ptr::copy_nonoverlapping(text.as_ptr(), damage, text.len());
+    report
+        .damage_len
+        .store(text.len() as u64, Ordering::Release);
+    0
+}
+
+/// Adds one entry of an HDF5 error stack (its description) to the `String` behind `data`.
+unsafe extern "C" fn collect_description(
+    _: std::ffi::c_uint,
+    entry: *const hdf5_sys::h5e::H5E_error2_t,
+    data: *mut std::ffi::c_void,
+) -> herr_t {
+    let words = &mut *data.cast::<String>();
+    if let Some(entry) = entry.as_ref() {
+        if !entry.desc.is_null() {
+            words.push_str(&std::ffi::CStr::from_ptr(entry.desc).to_string_lossy());
+            words.push(' ');
+        }
+    }
+    0
+}
+
+/// The child's exit status when its walk ended, whatever it found.
+const EXITED: i32 = 0;
+/// The child's exit status when its walk panicked.
+const PANICKED: i32 = 2;
+
 /// How the child ended.
 enum Ended {
     /// On its own (whatever its walk found).
     Exited,
     /// Killed by this signal.
     Signal(i32),
+    /// With another exit status than its own: something else ended it (a handler of crashes).
+    Status(i32),
     /// Stopped here after making no progress for [`IDLE_LIMIT`].
     Hung,
 }
@@ -244,10 +353,15 @@ fn wait_for(pid: libc::pid_t, read_end: i32, page: &SharedPage) -> Ended {
             return if hung { Ended::Hung } else { Ended::Exited };
         }
     }
-    match (hung, libc::WIFSIGNALED(status)) {
-        (true, _) => Ended::Hung,
-        (false, true) => Ended::Signal(libc::WTERMSIG(status)),
-        (false, false) => Ended::Exited,
+    if hung {
+        Ended::Hung
+    } else if libc::WIFSIGNALED(status) {
+        Ended::Signal(libc::WTERMSIG(status))
+    } else {
+        match libc::WEXITSTATUS(status) {
+            EXITED | PANICKED => Ended::Exited,
+            other => Ended::Status(other),
+        }
     }
 }
 
@@ -281,6 +395,20 @@ impl SharedPage {
 
     fn sequence(&self) -> u64 {
         self.report().sequence.load(Ordering::Acquire)
+    }
+
+    /// The damage the child's HDF5 reported, if any: the file, the structure and what is wrong.
+    fn damage(&self) -> Option<(Option<PathBuf>, String, String)> {
+        let report = self.report();
+        let len = (report.damage_len.load(Ordering::Acquire) as usize).min(DAMAGE);
+        if len == 0 {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&report.damage[..len]).into_owned();
+        let mut parts = text.splitn(3, '\t');
+        let (file, what, damage) = (parts.next()?, parts.next()?, parts.next()?);
+        let file = (!file.is_empty()).then(|| PathBuf::from(file));
+        Some((file, what.to_owned(), damage.to_owned()))
     }
 
     /// The file and the structure of the last stage the child reported, if any.
@@ -331,9 +459,12 @@ mod tests {
     #[test]
     fn a_crash_in_the_child_is_an_error_naming_the_last_stage() {
         let file = Path::new("damaged.hdf5");
-        assert!(in_child(file, || Ok(())).is_ok());
-        assert!(in_child(file, || Err(Error::Schema("found".into()))).is_ok());
-        let crashed = in_child(file, || {
+        assert!(in_child(file, OnDamage::Refuse, || Ok(())).is_ok());
+        assert!(in_child(file, OnDamage::Refuse, || Err(Error::Schema(
+            "found".into()
+        )))
+        .is_ok());
+        let crashed = in_child(file, OnDamage::Refuse, || {
             stage(Path::new("other.hdf5"), || {
                 "the group table of /Snap_63".into()
             });

@@ -7,7 +7,7 @@
 use super::attr_value::AttrValue;
 use super::checked;
 use super::columns::{self, write_num_gals, FoundColumn};
-use super::contain::{self, stage};
+use super::contain::{self, stage, OnDamage};
 use super::header::Header;
 use super::names;
 use super::options::Hdf5Options;
@@ -160,7 +160,9 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
                 hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
             })
         };
-        contain::in_child(path, || survey(&open()?, path, before.length).map(drop))?;
+        contain::in_child(path, OnDamage::Refuse, || {
+            survey(&open()?, path, before.length).map(drop)
+        })?;
         let file = open()?;
         let found = survey(&file, path, before.length)?;
         if durable_writer(&file).is_none() && found.iter().all(Found::consistent) {
@@ -199,7 +201,7 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
     }
     // A truncated file's missing end reads as zeros, where HDF5 may find structures it cannot
     // walk safely: only a durable writer's file is walked at all, and first in a child.
-    contain::in_child(path, || {
+    contain::in_child(path, OnDamage::Refuse, || {
         let file = open_copy(work.path(), path)?;
         only_durable_if_truncated(&file, path, truncated, superblock, before)?;
         survey(&file, path, before.length).map(drop)

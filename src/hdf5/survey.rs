@@ -6,7 +6,7 @@
 //! the last row, a master's mappings. A file that survives it is remembered (by device, inode,
 //! size and times) and not walked again.
 
-use super::contain::{self, stage};
+use super::contain::{self, stage, OnDamage};
 use super::reader::Catalogue;
 use super::{checked, names, raw, raw_vds};
 use crate::error::Result;
@@ -97,7 +97,7 @@ pub(super) fn ensure_all_sound(paths: &[PathBuf]) -> Result<()> {
     let Some(&(first, _)) = unknown.first() else {
         return Ok(());
     };
-    contain::in_child(first, || {
+    contain::in_child(first, OnDamage::Refuse, || {
         for (path, _) in &unknown {
             walk(path, false);
         }
@@ -141,7 +141,7 @@ pub(super) fn ensure_sources_sound(sources: &[SourceWalk]) -> Result<()> {
     let Some(&((first, _), _)) = unknown.first() else {
         return Ok(());
     };
-    contain::in_child(first, || {
+    contain::in_child(first, OnDamage::Refuse, || {
         for ((path, datasets), _) in &unknown {
             walk_source(path, datasets);
         }
@@ -180,7 +180,12 @@ fn walk_source(path: &Path, datasets: &[String]) {
 }
 
 fn walk_in_child(path: &Path, live: bool) -> Result<()> {
-    contain::in_child(path, || {
+    let on_damage = if live {
+        OnDamage::Expect
+    } else {
+        OnDamage::Refuse
+    };
+    contain::in_child(path, on_damage, || {
         walk(path, live);
         Ok(())
     })
