@@ -387,6 +387,55 @@ impl Error {
     }
 }
 
+/// Why a write failed for want of space: the file system is full (`ENOSPC`) or the file reached
+/// the largest size the process may write (`EFBIG`, `ulimit -f`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoSpace {
+    /// No space left on the device.
+    DeviceFull,
+    /// The file reached the process's file-size limit.
+    FileTooLarge,
+}
+
+impl Error {
+    /// Whether this error, or any of its causes, is a write that failed for want of space, as
+    /// the operating system said it (directly, or inside an HDF5 error stack): what a command
+    /// reports as a full disk rather than as the library's error.
+    ///
+    /// ```
+    /// use galaxy_io::{Error, NoSpace};
+    /// let full = std::io::Error::from_raw_os_error(28);
+    /// let error = Error::io("writing", "full.hdf5", full);
+    /// assert_eq!(error.no_space(), Some(NoSpace::DeviceFull));
+    /// assert_eq!(Error::Schema("no".into()).no_space(), None);
+    /// ```
+    pub fn no_space(&self) -> Option<NoSpace> {
+        if let Error::NoSpace { .. } = self {
+            return Some(NoSpace::DeviceFull);
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(error) = cause {
+            if let Some(io) = error.downcast_ref::<std::io::Error>() {
+                match io.raw_os_error() {
+                    Some(libc::ENOSPC) => return Some(NoSpace::DeviceFull),
+                    Some(libc::EFBIG) => return Some(NoSpace::FileTooLarge),
+                    _ => {}
+                }
+            }
+            let text = error.to_string();
+            if text.contains("errno = 28,") || text.contains("No space left on device") {
+                return Some(NoSpace::DeviceFull);
+            }
+            if text.contains("errno = 27,") || text.contains("File too large") {
+                return Some(NoSpace::FileTooLarge);
+            }
+            cause = error.source();
+        }
+        None
+    }
+}
+
 /// An HDF5 error message on one line (HDF5 spreads one over several) and without the names of
 /// the library's functions (`H5Dwrite(): `), which say nothing to a person.
 pub(crate) fn plain(message: &str) -> String {

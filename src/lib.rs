@@ -114,7 +114,7 @@ pub use crate::hdf5::survey;
 
 pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
 pub use dtype::{Dtype, FieldType};
-pub use error::{Error, Result, WriterThreadState};
+pub use error::{Error, NoSpace, Result, WriterThreadState};
 pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
 /// Units of fields: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit).

@@ -113,9 +113,54 @@ impl Drop for Staged {
     fn drop(&mut self) {
         if let Some(temporary) = self.temporary.take() {
             forget(&temporary);
+            let bytes = std::fs::metadata(&temporary).map_or(0, |m| m.len());
+            let mut abandoned = ABANDONED
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            abandoned.push(Abandoned {
+                target: self.target.clone(),
+                temporary: temporary.to_path_buf(),
+                bytes,
+            });
             // `TempPath` removes the file when it is dropped.
         }
     }
+}
+
+/// Files of this process that were given up before they were complete (their temporary file
+/// removed), most recent last.
+static ABANDONED: Mutex<Vec<Abandoned>> = Mutex::new(Vec::new());
+
+/// A file that was given up before it was complete: nothing of it was kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Abandoned {
+    /// The name it would have had.
+    pub target: PathBuf,
+    /// The temporary file it was written in (now removed), as errors name it.
+    pub temporary: PathBuf,
+    /// The bytes it had when it was given up.
+    pub bytes: u64,
+}
+
+/// The files of this process given up so far (dropped without [`Staged::commit`]), most recent
+/// last: what an error about a temporary file was about, and how much had been written.
+///
+/// ```
+/// use galaxy_io::staged::{abandoned, Staged};
+/// let dir = tempfile::tempdir()?;
+/// let staged = Staged::new(dir.path().join("model.hdf5"), false)?;
+/// std::fs::write(staged.path(), b"half")?;
+/// drop(staged);
+/// let last = abandoned().pop().unwrap();
+/// assert_eq!((last.target, last.bytes), (dir.path().join("model.hdf5"), 4));
+/// assert!(!last.temporary.exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn abandoned() -> Vec<Abandoned> {
+    ABANDONED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
 }
 
 /// Removes the temporary files of every `Staged` file of this process that was not committed:

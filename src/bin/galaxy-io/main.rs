@@ -55,7 +55,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = if cli.verbose { "debug" } else { "warn" };
     // Warnings read like errors: "warning: ...", not a log record.
+    // A buffer given up after an error logs what it could not write; the error that stopped the
+    // command says it all already, so those lines are for --verbose.
+    let buffers = if cli.verbose {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Off
+    };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
+        .filter_module("galaxy_io::buffer", buffers)
         .format(|out, record| {
             use std::io::Write;
             let level = record.level().as_str().to_lowercase();
@@ -111,12 +119,47 @@ fn report_error(error: &galaxy_io::Error, verbose: bool) {
             "error: {} already exists; pass --force to replace it",
             path.display()
         ),
-        other => eprintln!("error: {other}"),
+        galaxy_io::Error::NoSpace { .. } => eprintln!("error: {error}"),
+        other => match other.no_space() {
+            Some(why) => eprintln!("error: {}", out_of_space(other, why)),
+            None => eprintln!("error: {other}"),
+        },
     }
     let mut source = std::error::Error::source(error);
     while let (true, Some(cause)) = (verbose, source) {
         eprintln!("  caused by: {cause}");
         source = cause.source();
+    }
+}
+
+/// A write that failed for want of space, as the user sees it: "full.hdf5: no space left on
+/// device while writing Snap_63 (3.1 MiB written, nothing kept)", naming the file the command
+/// was writing (not its temporary name) and the snapshot; HDF5's report is for `--verbose`.
+fn out_of_space(error: &galaxy_io::Error, why: galaxy_io::NoSpace) -> String {
+    let text = error.to_string();
+    let what = match why {
+        galaxy_io::NoSpace::FileTooLarge => "the file reached the size limit (ulimit -f)",
+        _ => "no space left on device",
+    };
+    let snapshot = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find(|word| {
+            word.strip_prefix("Snap_")
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .map(|snapshot| format!(" while writing {snapshot}"))
+        .unwrap_or_default();
+    let given_up = galaxy_io::staged::abandoned()
+        .into_iter()
+        .rev()
+        .find(|file| text.contains(&*file.temporary.to_string_lossy()));
+    match given_up {
+        Some(file) => format!(
+            "{}: {what}{snapshot} ({} written, nothing kept)",
+            file.target.display(),
+            report::bytes(file.bytes)
+        ),
+        None => format!("{what}{snapshot} (--verbose shows HDF5's report)"),
     }
 }
 
