@@ -15,13 +15,13 @@ mod common;
 use common::limited::{clean, run_within, Run};
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::{
-    write_master, AttrValue, Compression, Durability, Hdf5Options, Hdf5Output, Header, HeaderGroup,
-    MasterOptions,
+    write_master, AttrValue, Catalogue, Compression, Durability, Hdf5Options, Hdf5Output, Header,
+    HeaderGroup, MasterOptions,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Every damaged file follows from this seed.
 const SEED: u64 = 0x6761_6c61_7879_2d69;
@@ -378,4 +378,28 @@ fn inputs_that_are_not_regular_files_are_refused_without_waiting() {
             );
         }
     }
+}
+
+/// A sound file this process already has open (an earlier `Catalogue`) is surveyed again once
+/// it has changed, and reads as sound: the survey's child reads the file, not the descriptor of
+/// it that the parent's HDF5 holds and the child let go of (HDF5 in the child finds the file
+/// among those the parent had open, and reads through that descriptor).
+#[test]
+fn a_file_this_process_has_open_surveys_as_sound_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model_0.hdf5");
+    output(&path, &[40, 63], Hdf5Options::default());
+    let first = Catalogue::open(&path).unwrap();
+    let masses = first.read_column::<f32>(63, "StellarMass").unwrap();
+    // Another modification time makes it another file to the survey, which runs again.
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1 << 30))
+        .unwrap();
+    drop(file);
+    let again = Catalogue::open(&path).unwrap();
+    assert_eq!(
+        again.read_column::<f32>(40, "StellarMass").unwrap().len(),
+        600
+    );
+    assert_eq!(again.read_column::<f32>(63, "StellarMass").unwrap(), masses);
 }

@@ -216,12 +216,13 @@ unsafe fn child(page: *mut Report, parent: u32, pipe: i32, walk: impl FnOnce() -
     })
 }
 
-/// Points every descriptor the child inherited (but standard input and output, standard error
-/// and `keep`) at `/dev/null`. Locks on a file (`flock`, which HDF5 takes) belong to its open
-/// file description, which a copy of a descriptor keeps alive: a file the parent (any of its
-/// threads) has open, or closes while the child runs, would stay locked against the parent
-/// until the child ends. The numbers stay taken, so that HDF5's record of files the parent has
-/// open can never lead to another file the child opens.
+/// Gives every descriptor the child inherited (but standard input and output, standard error
+/// and `keep`) an open file description of its own: a regular file is opened again, read-only,
+/// anything else replaced by `/dev/null`. Locks on a file (`flock`, which HDF5 takes) belong to
+/// its open file description, which a copy of a descriptor keeps alive: a file the parent (any of
+/// its threads) has open, or closes while the child runs, would stay locked against the parent
+/// until the child ends. The numbers stay, and so do the files behind them, so that a file the
+/// parent's HDF5 has open reads the same in the child.
 ///
 /// # Safety
 /// Only in a freshly forked child, which has one thread.
@@ -237,8 +238,22 @@ unsafe fn let_go_of_inherited_files(keep: i32) {
         Err(_) => (3..1024).collect(),
     };
     for fd in descriptors {
-        if fd > 2 && fd != keep && fd != null && libc::fcntl(fd, libc::F_GETFD) >= 0 {
-            libc::dup2(null, fd);
+        if fd <= 2 || fd == keep || fd == null {
+            continue;
+        }
+        let mut stat: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut stat) != 0 {
+            continue;
+        }
+        let again = if stat.st_mode & libc::S_IFMT == libc::S_IFREG {
+            let path = format!("/proc/self/fd/{fd}\0");
+            libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC)
+        } else {
+            -1
+        };
+        libc::dup2(if again >= 0 { again } else { null }, fd);
+        if again >= 0 {
+            libc::close(again);
         }
     }
 }
