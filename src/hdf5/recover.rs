@@ -179,7 +179,8 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
 fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Result<Recovery> {
     let mut repairs = Vec::new();
     let truncated = before.length < superblock.end_of_file;
-    free_space_for_copy(path, before.length.max(superblock.end_of_file))?;
+    let length = before.length.max(superblock.end_of_file);
+    free_space_for(path, length, Copying::Whole)?;
     let work = Staged::new(path, true)?;
     std::fs::copy(path, work.path()).map_err(|e| Error::io("copying", path, e))?;
     if truncated {
@@ -225,6 +226,7 @@ fn repair_copy(path: &Path, superblock: &Superblock, before: &FileState) -> Resu
         Err(error) => {
             log::debug!("{}: cutting in place failed: {error}", path.display());
             repairs.push("the rows kept were copied into a new file".into());
+            free_space_for(path, length, Copying::RowsKept)?;
             let file = open_copy(work.path(), path)?;
             let fresh = Staged::new(path, true)?;
             salvage(&file, &found, path, fresh.path())?;
@@ -273,9 +275,10 @@ fn only_durable_if_truncated(
     ))
 }
 
-/// Fails before anything is copied when the file system of `path` has less free space than a
-/// copy of `bytes` needs (where it can tell).
-fn free_space_for_copy(path: &Path, bytes: u64) -> Result<()> {
+/// Fails before anything is copied when the file system of `path` has less free space than
+/// `bytes`, what `copy` (a copy to repair, or a new file of the rows kept) needs, where it can
+/// tell: a full disk halfway through would only waste the time the copy took.
+fn free_space_for(path: &Path, bytes: u64, copy: Copying) -> Result<()> {
     let directory = crate::staged::directory_of(path);
     let Some(free) = free_space(directory) else {
         return Ok(());
@@ -283,18 +286,43 @@ fn free_space_for_copy(path: &Path, bytes: u64) -> Result<()> {
     if free >= bytes {
         return Ok(());
     }
-    let megabytes = |bytes: u64| bytes.div_ceil(1 << 20);
+    let (what, more) = match copy {
+        Copying::Whole => (
+            "for a copy to repair",
+            " (and as much again if it has to copy the rows into a new file)",
+        ),
+        Copying::RowsKept => ("for a new file of the rows kept", " beside its copy"),
+    };
     Err(Error::NoSpace {
         path: path.to_owned(),
         problem: format!(
-            "for a copy to repair: recover needs {} MB free in {} (and as much again if it has \
-             to copy the rows into a new file), and {} MB are; nothing was changed",
-            megabytes(bytes),
+            "{what}: recover needs {} free in {}{more}, and {} are; nothing was changed",
+            mebibytes(bytes, true),
             directory.display(),
-            megabytes(free)
+            mebibytes(free, false)
         ),
         source: None,
     })
+}
+
+/// What recover is about to copy, for [`free_space_for`].
+#[derive(Clone, Copy)]
+enum Copying {
+    /// The whole file, to repair the copy.
+    Whole,
+    /// The rows kept, into a new file, when the copy cannot be cut in place.
+    RowsKept,
+}
+
+/// `bytes` in MiB to a tenth, rounded `up` or down: what is needed is never understated, nor
+/// what is free overstated.
+fn mebibytes(bytes: u64, up: bool) -> String {
+    let tenths = if up {
+        bytes.saturating_mul(10).div_ceil(1 << 20)
+    } else {
+        bytes.saturating_mul(10) / (1 << 20)
+    };
+    format!("{}.{} MiB", tenths / 10, tenths % 10)
 }
 
 /// Bytes an unprivileged user may still write to the file system of `directory`.
@@ -728,4 +756,25 @@ fn validate(result: &Path, snapshots: &[RecoveredSnapshot], path: &Path) -> Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_that_cannot_fit_is_refused_before_it_starts_saying_what_it_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crashed.hdf5");
+        assert!(free_space_for(&path, 0, Copying::Whole).is_ok());
+        for copy in [Copying::Whole, Copying::RowsKept] {
+            match free_space_for(&path, u64::MAX / 16, copy) {
+                Err(Error::NoSpace { path: named, .. }) => assert_eq!(named, path),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(mebibytes(3_790_207, true), "3.7 MiB");
+        assert_eq!(mebibytes(3_790_207, false), "3.6 MiB");
+        assert_eq!(mebibytes(1 << 20, true), "1.0 MiB");
+    }
 }
