@@ -74,16 +74,30 @@ pub(super) fn finished(path: &Path) -> Result<Superblock> {
 }
 
 fn open_read_only(path: &Path) -> Result<hdf5::File> {
+    without_chunk_cache(path, |e| {
+        bad(
+            path,
+            format!(
+                "is not a readable HDF5 file ({}){RECOVER}",
+                checked::one_line(&e)
+            ),
+        )
+    })
+}
+
+/// Opens `path` read-only without HDF5's chunk cache. A reader keeps every dataset it has
+/// checked open (a 64-snapshot catalogue has 3456), and each open dataset would keep up to 1 MiB
+/// of chunks; and a column read whole passes each chunk once, so caching only costs it copies.
+/// HDF5's failure to open it becomes the error `error` makes of it.
+pub(super) fn without_chunk_cache(
+    path: &Path,
+    error: impl FnOnce(hdf5::Error) -> Error,
+) -> Result<hdf5::File> {
     raw::no_inherit(|| {
-        hdf5::File::open(path).map_err(|e| {
-            bad(
-                path,
-                format!(
-                    "is not a readable HDF5 file ({}){RECOVER}",
-                    checked::one_line(&e)
-                ),
-            )
-        })
+        hdf5::File::with_options()
+            .with_fapl(|fapl| fapl.chunk_cache(0, 0, 1.0))
+            .open(path)
+            .map_err(error)
     })
 }
 

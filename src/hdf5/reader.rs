@@ -532,7 +532,14 @@ impl Catalogue {
         if record_size == 0 || rows == 0 {
             return Ok(());
         }
-        let slab_rows = (SCATTER_SLAB_BYTES / record_size).max(1) as u64;
+        let mut slab_rows = (SCATTER_SLAB_BYTES / record_size).max(1) as u64;
+        // Slabs of whole chunks: files are read without a chunk cache, so a chunk two slabs
+        // shared would be read (and decompressed) twice.
+        if let Some(chunk) = found.chunk_rows() {
+            if chunk.saturating_mul(record_size as u64) <= 4 * SCATTER_SLAB_BYTES as u64 {
+                slab_rows = (slab_rows / chunk).max(1) * chunk;
+            }
+        }
         let mut columns = Vec::new();
         let mut ranges = Vec::with_capacity(schema.fields().len());
         let mut start = 0;

@@ -113,6 +113,14 @@ impl Snapshot {
         self.parts.iter().map(|p| p.rows).sum()
     }
 
+    /// The rows of a chunk of the first dataset, when it is chunked (galaxy-io gives every
+    /// dataset of a snapshot chunks of the same rows).
+    pub fn chunk_rows(&self) -> Option<u64> {
+        let first = self.parts.first()?.columns.first()?;
+        let rows = *first.found.dataset.chunk()?.first()?;
+        u64::try_from(rows).ok().filter(|&rows| rows > 0)
+    }
+
     /// The fields of the first part as a schema of tightly packed records.
     pub fn schema(&self, path: &Path) -> Result<Schema> {
         if let Some(schema) = self.schema.get() {

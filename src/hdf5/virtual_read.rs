@@ -121,9 +121,8 @@ impl SourceFiles {
     /// sources are read in the same order every time, so keeping the first files open is worth
     /// as much as any other choice, and never closes a file only to open it again.
     fn dataset(&mut self, block: &SourceRows, master: &Path) -> Result<hdf5::Dataset> {
-        let open = |path: &Path| {
-            raw::no_inherit(|| hdf5::File::open(path).map_err(|e| incomplete(master, block, &e)))
-        };
+        let open =
+            |path: &Path| super::open::without_chunk_cache(path, |e| incomplete(master, block, &e));
         let Some(index) = self.open.iter().position(|s| s.path == block.file) else {
             let file = open(&block.file)?;
             let dataset = file
