@@ -5,11 +5,13 @@
 //! cargo run --release --example bench_report                 # full report (about 2M galaxies)
 //! cargo run --release --example bench_report -- --galaxies 200000 --rounds 1   # quick look
 //! cargo run --release --example bench_report -- --only raw   # only the contenders named so
+//! cargo run --release --example bench_report -- --only read-back   # only reading back
 //! ```
 
 mod contenders;
 mod cpu;
 mod memory;
+mod read_back;
 
 use contenders::Workload;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
@@ -39,6 +41,9 @@ fn parse_options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--rss") {
         memory::child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--read-back") {
+        read_back::child(&args[1..]);
     }
     for pair in args.chunks(2) {
         let value = pair.get(1).cloned().unwrap_or_default();
@@ -171,6 +176,11 @@ fn main() {
         options.rounds
     );
 
+    if options.only.as_deref() == Some("read-back") {
+        read_back::report(&workload, dir, options.rounds);
+        let _ = std::fs::remove_dir_all(dir);
+        return;
+    }
     let default = BufferConfig::default();
     let batch = default.max_size / std::mem::size_of::<SageGalaxy>();
     let h5py = dir.join("h5py_input.bin");
@@ -314,6 +324,7 @@ fn main() {
     if options.only.is_some() {
         return;
     }
+    read_back::report(&workload, dir, options.rounds);
     per_galaxy(&workload, dir, ours);
     overlap(&workload, dir, ours);
     sweeps(&workload, dir);
