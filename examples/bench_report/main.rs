@@ -13,7 +13,7 @@ mod memory;
 
 use contenders::Workload;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
-use galaxy_io::{BufferConfig, Durability, DEFAULT_CHUNK_ROWS};
+use galaxy_io::{BufferConfig, Durability, Hdf5Options, DEFAULT_CHUNK_ROWS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -177,14 +177,18 @@ fn main() {
     let h5py_ok = prepare_h5py_input(&workload, &h5py);
     let galaxy_io = |durability: Durability, background: bool| {
         move |workload: &Workload, file: &Path| {
-            contenders::galaxy_io(
-                workload,
-                file,
-                default,
-                DEFAULT_CHUNK_ROWS,
-                durability,
-                background,
-            )
+            let options = Hdf5Options::default()
+                .durability(durability)
+                .background(background);
+            contenders::galaxy_io(workload, file, options)
+        }
+    };
+    let unchecked = |durability: Durability| {
+        move |workload: &Workload, file: &Path| {
+            let options = Hdf5Options::default()
+                .durability(durability)
+                .checksums(false);
+            contenders::galaxy_io(workload, file, options)
         }
     };
     type Run<'a> = Box<dyn Fn(&Workload, &Path) -> Option<Duration> + 'a>;
@@ -220,6 +224,14 @@ fn main() {
         (
             "galaxy-io, SWMR",
             Box::new(move |w, f| galaxy_io(Durability::Swmr, false)(w, f).ok()),
+        ),
+        (
+            "galaxy-io, flush each buffer, without checksums",
+            Box::new(move |w, f| unchecked(Durability::FlushEachBuffer)(w, f).ok()),
+        ),
+        (
+            "galaxy-io, SWMR, without checksums",
+            Box::new(move |w, f| unchecked(Durability::Swmr)(w, f).ok()),
         ),
         (
             "h5py appending numpy columns",
@@ -379,15 +391,9 @@ fn sweeps(workload: &Workload, dir: &Path) {
     let run = |buffer: BufferConfig, chunk_rows: usize| {
         let mut times: Vec<Duration> = (0..2)
             .map(|i| {
-                contenders::galaxy_io(
-                    workload,
-                    &dir.join(format!("sweep{i}.hdf5")),
-                    buffer,
-                    chunk_rows,
-                    Durability::AtFinish,
-                    false,
-                )
-                .unwrap()
+                let options = Hdf5Options::default().buffer(buffer).chunk_rows(chunk_rows);
+                contenders::galaxy_io(workload, &dir.join(format!("sweep{i}.hdf5")), options)
+                    .unwrap()
             })
             .collect();
         mb_per_s(workload.bytes(), median(&mut times))

@@ -11,10 +11,11 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 /// The most bytes one stored block holds.
 const STORED_BLOCK: usize = u16::MAX as usize;
 
-/// `rows` (the start of a chunk) followed by zeros up to `chunk_bytes`, as a zlib stream.
-pub fn encode(rows: &[u8], chunk_bytes: usize) -> Result<Vec<u8>> {
+/// Appends to `out` `rows` (the start of a chunk) followed by zeros up to `chunk_bytes`, as a
+/// zlib stream.
+pub fn encode(rows: &[u8], chunk_bytes: usize, out: &mut Vec<u8>) -> Result<()> {
     let zeros = vec![0u8; chunk_bytes.saturating_sub(rows.len())];
-    let mut out = Vec::with_capacity(rows.len() + rows.len() / STORED_BLOCK * 5 + 4096);
+    out.reserve(rows.len() + rows.len() / STORED_BLOCK * 5 + 4096);
     // zlib header: deflate with a 32 KiB window, no dictionary, "fastest" (the check bits make
     // the 16-bit value a multiple of 31).
     out.extend_from_slice(&[0x78, 0x01]);
@@ -32,7 +33,7 @@ pub fn encode(rows: &[u8], chunk_bytes: usize) -> Result<Vec<u8>> {
     loop {
         out.reserve(4096);
         let consumed = deflate.total_in() as usize;
-        match deflate.compress_vec(&zeros[consumed..], &mut out, FlushCompress::Finish) {
+        match deflate.compress_vec(&zeros[consumed..], out, FlushCompress::Finish) {
             Ok(Status::StreamEnd) => break,
             Ok(_) => {}
             Err(error) => {
@@ -47,7 +48,7 @@ pub fn encode(rows: &[u8], chunk_bytes: usize) -> Result<Vec<u8>> {
     checksum.write_slice(rows);
     checksum.write_slice(&zeros);
     out.extend_from_slice(&checksum.checksum().to_be_bytes());
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -69,7 +70,8 @@ mod tests {
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
             .collect();
         let chunk = 262_144;
-        let encoded = encode(&rows, chunk).unwrap();
+        let mut encoded = Vec::new();
+        encode(&rows, chunk, &mut encoded).unwrap();
         assert!(encoded.len() < rows.len() + 1024, "{} bytes", encoded.len());
         let decoded = inflate(&encoded);
         assert_eq!(decoded.len(), chunk);
@@ -79,9 +81,15 @@ mod tests {
 
     #[test]
     fn empty_and_nearly_full_chunks_encode_too() {
-        assert_eq!(inflate(&encode(&[], 4096).unwrap()), vec![0; 4096]);
+        let encoded = |rows: &[u8]| {
+            let mut out = vec![1, 2, 3];
+            encode(rows, 4096, &mut out).unwrap();
+            assert_eq!(out[..3], [1, 2, 3], "appended");
+            out.split_off(3)
+        };
+        assert_eq!(inflate(&encoded(&[])), vec![0; 4096]);
         let rows = vec![7u8; 4095];
-        let decoded = inflate(&encode(&rows, 4096).unwrap());
+        let decoded = inflate(&encoded(&rows));
         assert_eq!((&decoded[..4095], decoded[4095]), (&rows[..], 0));
     }
 }
