@@ -26,20 +26,18 @@ pub enum ChunkWrites {
         /// Rows per chunk.
         rows: u64,
     },
-    /// No pipeline: whole chunks written directly, partial ones as hyperslabs, which HDF5 stores
-    /// in a chunk of full size that later rows complete in place.
+    /// The durable modes: a chunk, once in the file, keeps its place and size. A chunk
+    /// written in parts is stored raw (its compression `filters` skipped) at its full size,
+    /// rewritten in place as it fills, and stays raw once complete. A chunk new to the file and
+    /// whole is stored as usual; so is the snapshot's last chunk when it is new at `finish`.
     InPlace {
-        /// Rows per chunk.
-        rows: u64,
-    },
-    /// A compressed dataset in a durable mode: chunks written whole at once go through the
-    /// pipeline; a chunk written in parts is stored raw (its compression `filters` skipped) at
-    /// its full size, rewritten in place as it fills, and stays raw once complete.
-    InPlaceFiltered {
         /// Rows per chunk.
         rows: u64,
         /// Compression filters, first in the dataset's pipeline (a checksum comes after them).
         filters: u32,
+        /// The one filter is the fast deflate of [`EdgeDeflate`](Self::EdgeDeflate), there for
+        /// the last chunk only: whole chunks are written as they are.
+        edge_only: bool,
     },
 }
 
@@ -120,6 +118,18 @@ impl Planner<'_, '_> {
         });
     }
 
+    /// Chunks new to the file, whole but for a compressed snapshot's last: as they are when the
+    /// pipeline is there for partial chunks only (its one filter skipped), else through it.
+    fn whole(&mut self, range: Range<u64>, edge_only: bool, chunk: u64) {
+        if edge_only {
+            for start in range.step_by(chunk as usize) {
+                self.direct(start, 1, chunk);
+            }
+        } else {
+            self.pipeline(range);
+        }
+    }
+
     /// A chunk stored otherwise than as its rows: `make` appends it to the arena.
     fn stored(
         &mut self,
@@ -184,21 +194,10 @@ pub fn plan(
                 })?;
             }
         }
-        ChunkWrites::InPlace { rows: chunk } => {
-            let (whole, tail) = whole_chunks(first, end, chunk);
-            if first < whole.start {
-                plan.pipeline(first..whole.start);
-            }
-            for start in whole.step_by(chunk as usize) {
-                plan.direct(start, 0, chunk);
-            }
-            if let Some(tail) = tail {
-                plan.pipeline(tail);
-            }
-        }
-        ChunkWrites::InPlaceFiltered {
+        ChunkWrites::InPlace {
             rows: chunk,
             filters,
+            edge_only,
         } => {
             let raw = (1u32 << filters.min(31)) - 1;
             let mut start = first / chunk * chunk;
@@ -209,7 +208,7 @@ pub fn plan(
                 let partial = stop > end;
                 if was_partial || (partial && !rows.completing) {
                     if let Some(range) = new_whole.take() {
-                        plan.pipeline(range);
+                        plan.whole(range, edge_only, chunk);
                     }
                     debug_assert!(start >= rows.from, "a partial chunk's rows are kept");
                     let kept = &rows.bytes[rows.offsets(start..stop.min(end))];
@@ -220,6 +219,16 @@ pub fn plan(
                         arena.resize(padded, 0);
                         Ok(())
                     })?;
+                } else if partial && edge_only {
+                    // The snapshot's last chunk, new: never rewritten, so stored compact.
+                    if let Some(range) = new_whole.take() {
+                        plan.whole(range, edge_only, chunk);
+                    }
+                    let tail = &rows.bytes[rows.offsets(start..end)];
+                    let chunk_bytes = chunk as usize * rows.row_bytes;
+                    plan.stored(start, 0, |arena| {
+                        edge_chunk::encode(tail, chunk_bytes, arena)
+                    })?;
                 } else {
                     // A chunk new to the file, whole (or the snapshot's last): never rewritten.
                     let stop = stop.min(end);
@@ -228,7 +237,7 @@ pub fn plan(
                 start += chunk;
             }
             if let Some(range) = new_whole {
-                plan.pipeline(range);
+                plan.whole(range, edge_only, chunk);
             }
         }
     }
@@ -296,31 +305,43 @@ mod tests {
     }
 
     #[test]
-    fn in_place_completes_a_partial_chunk_in_place_and_writes_whole_ones_directly() {
+    fn in_place_writes_whole_chunks_directly_and_partial_ones_raw_at_full_size() {
+        // Rows 5..8 were written before (a partial chunk); the kept rows come again.
         let bytes: Vec<u8> = (0..30).collect();
+        let writes = ChunkWrites::InPlace {
+            rows: 8,
+            filters: 1,
+            edge_only: true,
+        };
         assert_eq!(
-            summary(
-                ChunkWrites::InPlace { rows: 8 },
-                false,
-                &rows(5, 35, 5, &bytes)
-            ),
+            summary(writes, false, &rows(0, 30, 5, &bytes)),
             [
-                "rows 5..8",
-                "chunk 8 mask 0 from rows [3, 4, 5, 6, 7, 8, 9, 10]",
-                "chunk 16 mask 0 from rows [11, 12, 13, 14, 15, 16, 17, 18]",
-                "chunk 24 mask 0 from rows [19, 20, 21, 22, 23, 24, 25, 26]",
-                "rows 32..35"
+                "chunk 0 mask 1 from arena [0, 1, 2, 3, 4, 5, 6, 7]",
+                "chunk 8 mask 1 from rows [8, 9, 10, 11, 12, 13, 14, 15]",
+                "chunk 16 mask 1 from rows [16, 17, 18, 19, 20, 21, 22, 23]",
+                "chunk 24 mask 1 from arena [24, 25, 26, 27, 28, 29, 0, 0]"
             ]
+        );
+        let completing = ColumnRows {
+            completing: true,
+            ..rows(0, 30, 5, &bytes)
+        };
+        let summary = summary(writes, true, &completing);
+        assert_eq!(summary.len(), 4, "{summary:?}");
+        assert!(
+            summary[3].starts_with("chunk 24 mask 0 from arena [120, 1,"),
+            "a new last chunk is stored compact: {summary:?}"
         );
     }
 
     #[test]
-    fn in_place_filtered_keeps_a_chunk_written_in_parts_raw_and_full_sized() {
+    fn in_place_compressed_keeps_a_chunk_written_in_parts_raw_and_full_sized() {
         // Rows 8..13 were written before (a partial chunk); the kept rows come again.
         let bytes: Vec<u8> = (8..30).collect();
-        let writes = ChunkWrites::InPlaceFiltered {
+        let writes = ChunkWrites::InPlace {
             rows: 8,
             filters: 2,
+            edge_only: false,
         };
         assert_eq!(
             summary(writes, true, &rows(8, 30, 13, &bytes)),
@@ -365,16 +386,11 @@ mod tests {
     #[test]
     fn direct_chunks_carry_their_checksum_and_are_not_copied() {
         let bytes: Vec<u8> = (0..16).collect();
+        let writes = ChunkWrites::EdgeDeflate { rows: 8 };
+        let summary = summary(writes, true, &rows(0, 12, 0, &bytes));
         assert_eq!(
-            summary(
-                ChunkWrites::InPlace { rows: 8 },
-                true,
-                &rows(0, 12, 0, &bytes)
-            ),
-            [
-                "chunk 0 mask 0 from rows [0, 1, 2, 3, 4, 5, 6, 7]",
-                "rows 8..12"
-            ]
+            summary[0],
+            "chunk 0 mask 1 from rows [0, 1, 2, 3, 4, 5, 6, 7]"
         );
     }
 

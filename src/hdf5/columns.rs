@@ -62,8 +62,8 @@ pub struct Column {
     pub checksum: bool,
 }
 
-/// The datasets of a growing snapshot, when not compressed and not durable, carry a fast
-/// deflate filter for their partial chunks only ([`ChunkWrites::EdgeDeflate`]).
+/// The datasets of a growing snapshot, when not compressed, carry a fast deflate filter for their
+/// last, partial chunk only ([`ChunkWrites::EdgeDeflate`], [`ChunkWrites::InPlace`]).
 const EDGE_DEFLATE_LEVEL: u8 = 1;
 
 /// How many rows the chunks of a snapshot's datasets hold.
@@ -169,7 +169,7 @@ impl SnapshotColumns {
         };
         let chunk_rows = fit.rows(self.storage.chunk_rows, field.size());
         let growing = fit == ChunkFit::Configured;
-        let edge_only = growing && compression.is_none() && !self.storage.in_place;
+        let edge_only = growing && compression.is_none();
         let mut extents = vec![rows];
         extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
         let mut builder = self
@@ -191,6 +191,7 @@ impl SnapshotColumns {
                 builder = builder
                     .deflate(EDGE_DEFLATE_LEVEL)
                     .fill_time(hdf5::dataset::FillTime::Alloc);
+                filters += 1;
             }
             match compression {
                 Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
@@ -208,12 +209,14 @@ impl SnapshotColumns {
             }
         }
         let rows = chunk_rows as u64;
-        let writes = match (growing, self.storage.in_place, filters) {
-            (false, _, _) => ChunkWrites::Pipeline,
-            (true, false, 0) => ChunkWrites::EdgeDeflate { rows },
-            (true, false, _) => ChunkWrites::Pipeline,
-            (true, true, 0) => ChunkWrites::InPlace { rows },
-            (true, true, filters) => ChunkWrites::InPlaceFiltered { rows, filters },
+        let writes = match (growing, self.storage.in_place, edge_only) {
+            (false, _, _) | (true, false, false) => ChunkWrites::Pipeline,
+            (true, false, true) => ChunkWrites::EdgeDeflate { rows },
+            (true, true, edge_only) => ChunkWrites::InPlace {
+                rows,
+                filters,
+                edge_only,
+            },
         };
         let dataset = builder
             .create(field.name.as_str())

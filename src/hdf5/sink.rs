@@ -47,8 +47,8 @@ pub struct SnapshotSink {
     /// The next hand-over is the snapshot's last: its rows complete it.
     completing: bool,
     /// The records of the rows of partial chunks that are rewritten whole when they grow
-    /// ([`ChunkWrites::InPlaceFiltered`]): the last rows written, back to the earliest such
-    /// chunk's first row. Empty for every other kind of column.
+    /// ([`ChunkWrites::InPlace`]): the last rows written, back to the earliest such chunk's
+    /// first row. Empty for every other kind of column.
     kept: Vec<u8>,
     after_write: Option<AfterWrite>,
 }
@@ -114,7 +114,7 @@ impl SnapshotSink {
         columns
             .iter()
             .filter_map(|column| match column.writes {
-                ChunkWrites::InPlaceFiltered { rows: chunk, .. } => Some(rows / chunk * chunk),
+                ChunkWrites::InPlace { rows: chunk, .. } => Some(rows / chunk * chunk),
                 _ => None,
             })
             .min()
