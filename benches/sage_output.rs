@@ -7,7 +7,12 @@
 //! ```sh
 //! cargo bench --bench sage_output            # 5 runs of each
 //! cargo bench --bench sage_output -- 9       # 9 runs of each
+//! GALAXY_IO_BENCH_KEEP=1 cargo bench --bench sage_output -- 1   # keep trees and parameter files
 //! ```
+//!
+//! With `GALAXY_IO_BENCH_KEEP` set, the trees, each run's parameter file and output stay in a
+//! directory the bench prints, to run SAGE again under a profiler (from its build directory,
+//! `target/sage/<build>`, as the bench does: `perf record ./sage DIR/run_0_1/sage.par`).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -62,6 +67,7 @@ fn main() {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(5);
     let dir = tempfile::tempdir().expect("a scratch directory");
+    let keep = std::env::var_os("GALAXY_IO_BENCH_KEEP").is_some();
     let config = ForestConfig::benchmark();
     let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
     let writers = [Writer::Stock, Writer::GalaxyIo];
@@ -107,7 +113,9 @@ fn main() {
                 "run {run} {:?}: {wall:.2} s wall, {cpu:.2} s cpu, {output_wall:.2} s in output",
                 writers[index]
             );
-            std::fs::remove_dir_all(&output_dir).expect("removing a run's output");
+            if !keep {
+                std::fs::remove_dir_all(&output_dir).expect("removing a run's output");
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -145,4 +153,7 @@ fn main() {
         stock.wall / ours.wall,
         stock.output_wall / ours.output_wall
     );
+    if keep {
+        println!("kept in {}", dir.keep().display());
+    }
 }

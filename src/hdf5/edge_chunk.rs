@@ -11,10 +11,21 @@ use flate2::{Compress, Compression, FlushCompress, Status};
 /// The most bytes one stored block holds.
 const STORED_BLOCK: usize = u16::MAX as usize;
 
+/// Zeros fed to the compressor a piece at a time, so that no chunk-sized buffer of them is
+/// made for each encoding.
+static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
+
+thread_local! {
+    /// One compressor per thread, reset between chunks: making one allocates and clears some
+    /// 300 KiB of tables, which cost more than compressing the zeros.
+    static DEFLATE: std::cell::RefCell<Compress> =
+        std::cell::RefCell::new(Compress::new(Compression::fast(), false));
+}
+
 /// Appends to `out` `rows` (the start of a chunk) followed by zeros up to `chunk_bytes`, as a
 /// zlib stream.
 pub fn encode(rows: &[u8], chunk_bytes: usize, out: &mut Vec<u8>) -> Result<()> {
-    let zeros = vec![0u8; chunk_bytes.saturating_sub(rows.len())];
+    let zeros = chunk_bytes.saturating_sub(rows.len());
     out.reserve(rows.len() + rows.len() / STORED_BLOCK * 5 + 4096);
     // zlib header: deflate with a 32 KiB window, no dictionary, "fastest" (the check bits make
     // the 16-bit value a multiple of 31).
@@ -29,24 +40,33 @@ pub fn encode(rows: &[u8], chunk_bytes: usize, out: &mut Vec<u8>) -> Result<()> 
     }
     // The zeros as raw deflate blocks, the last one final; a stored block ends on a byte
     // boundary, where they begin.
-    let mut deflate = Compress::new(Compression::fast(), false);
-    loop {
-        out.reserve(4096);
-        let consumed = deflate.total_in() as usize;
-        match deflate.compress_vec(&zeros[consumed..], out, FlushCompress::Finish) {
-            Ok(Status::StreamEnd) => break,
-            Ok(_) => {}
-            Err(error) => {
-                return Err(Error::hdf5(
-                    "encoding the last chunk of a dataset",
-                    error.to_string(),
-                ))
+    let failed = |error: flate2::CompressError| {
+        Error::hdf5("encoding the last chunk of a dataset", error.to_string())
+    };
+    DEFLATE.with_borrow_mut(|deflate| {
+        deflate.reset();
+        loop {
+            out.reserve(4096);
+            let left = zeros - deflate.total_in() as usize;
+            let piece = &ZEROS[..left.min(ZEROS.len())];
+            let flush = if piece.len() == left {
+                FlushCompress::Finish
+            } else {
+                FlushCompress::None
+            };
+            if deflate.compress_vec(piece, out, flush).map_err(failed)? == Status::StreamEnd {
+                return Ok(());
             }
         }
-    }
+    })?;
     let mut checksum = adler2::Adler32::new();
     checksum.write_slice(rows);
-    checksum.write_slice(&zeros);
+    let mut left = zeros;
+    while left > 0 {
+        let piece = left.min(ZEROS.len());
+        checksum.write_slice(&ZEROS[..piece]);
+        left -= piece;
+    }
     out.extend_from_slice(&checksum.checksum().to_be_bytes());
     Ok(())
 }

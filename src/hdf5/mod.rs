@@ -23,6 +23,7 @@ pub mod names;
 mod options;
 mod output;
 mod raw;
+mod raw_create;
 mod raw_vds;
 mod reader;
 mod recover;

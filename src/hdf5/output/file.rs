@@ -5,13 +5,14 @@
 use super::{OutputSummary, Trees};
 use crate::buffer::{Buffer, BufferConfig};
 use crate::error::{Error, Result};
-use crate::hdf5::columns::{open_snapshot, write_num_gals, write_redshift, SnapshotColumns};
+use crate::hdf5::columns::{
+    open_snapshot, write_num_gals, write_redshift, Makers, SnapshotColumns,
+};
 use crate::hdf5::durability::{Durability, FilePlace};
 use crate::hdf5::file_format::FileFormat;
 use crate::hdf5::header::Header;
 use crate::hdf5::options::Hdf5Options;
 use crate::hdf5::sink::{Scratch, SnapshotSink};
-use crate::hdf5::types::Types;
 use crate::hdf5::writer_lock::WriterLock;
 use crate::hdf5::{names, raw, tree_info};
 use crate::schema::Schema;
@@ -102,13 +103,14 @@ impl OutputFile {
         FileFormat::after_create(&file)?;
         let place = FilePlace::of(&file, path)?;
         let lock = WriterLock::acquire(path);
-        let types = Arc::new(Types::new()?);
+        let makers = Arc::new(Makers::new(schema.fields().len())?);
         let scratch = Scratch::default();
         let mut ascending = order.to_vec();
         ascending.sort_unstable();
         let mut sinks = Vec::with_capacity(ascending.len());
         for snapshot in ascending {
-            let columns = SnapshotColumns::create_group(&file, snapshot, schema, &storage, &types)?;
+            let columns =
+                SnapshotColumns::create_group(&file, snapshot, schema, &storage, &makers)?;
             write_num_gals(columns.group(), 0)?;
             if let Some(&redshift) = redshifts.get(snapshot as usize) {
                 write_redshift(columns.group(), redshift)?;
