@@ -225,3 +225,45 @@ fn tasks_write_their_own_files_with_their_share_and_join_into_one_catalogue() {
     );
     assert!(!dir.path().join("x_3.hdf5").exists());
 }
+
+#[test]
+fn a_master_over_one_output_links_its_snapshot_groups_and_reads_through_them() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path(), "model_0.hdf5", 0, 1, 400);
+    stdout(&galaxy_io(
+        &["merge", "model_0.hdf5", "-o", "model.hdf5"],
+        dir.path(),
+    ));
+    let master = dir.path().join("model.hdf5");
+    // A link per snapshot, not a virtual dataset per field.
+    assert!(std::fs::metadata(&master).unwrap().len() < 64 << 10);
+    let catalogue = Catalogue::open(&master).unwrap();
+    let output = Catalogue::open(dir.path().join("model_0.hdf5")).unwrap();
+    for snapshot in output.snapshots().unwrap() {
+        assert_eq!(
+            catalogue.read_records::<SageGalaxy>(snapshot).unwrap(),
+            output.read_records::<SageGalaxy>(snapshot).unwrap()
+        );
+    }
+    assert_eq!(catalogue.verify().unwrap(), 400);
+    let script = "import h5py, sys\n\
+        f = h5py.File(sys.argv[1], 'r')\n\
+        link = f.get('Snap_63', getlink=True)\n\
+        assert (link.filename, link.path) == ('./model_0.hdf5', '/Snap_63'), link\n\
+        g = h5py.File(sys.argv[2], 'r')\n\
+        assert (f['Snap_63/StellarMass'][:] == g['Snap_63/StellarMass'][:]).all()\n\
+        print(int(f['Snap_63'].attrs['num_gals']))\n";
+    let python = common::output(
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(&master)
+            .arg(dir.path().join("model_0.hdf5")),
+    )
+    .expect("python3 with h5py");
+    let seen = stdout(&python);
+    assert_eq!(seen.trim(), output.num_galaxies(63).unwrap().to_string());
+    // Without its output, the master is refused, naming the output.
+    std::fs::remove_file(dir.path().join("model_0.hdf5")).unwrap();
+    let stderr = failure(&galaxy_io(&["check", "model.hdf5"], dir.path()));
+    assert!(stderr.contains("model_0.hdf5"), "{stderr}");
+}
