@@ -73,8 +73,11 @@ int32_t initialize_hdf5_galaxy_files(const int filenr, struct save_info *save_in
     /* SAGE truncates an earlier run's file; so does this, replacing it once complete. */
     options.replace = 1;
     /* The model's next forests are computed while this output writes, a buffer of about 4500
-     * galaxies at a time per snapshot (SAGE's own writer holds 8192). */
-    options.background = 1;
+     * galaxies at a time per snapshot (SAGE's own writer holds 8192). GALAXY_IO_BACKGROUND=0
+     * writes on SAGE's own thread instead, for runs with no core to spare (an MPI rank on every
+     * core). */
+    const char *background = getenv("GALAXY_IO_BACKGROUND");
+    options.background = !(background != NULL && strcmp(background, "0") == 0);
     options.buffer_initial_bytes = 1 << 20;
     options.buffer_max_bytes = 1 << 20;
 
