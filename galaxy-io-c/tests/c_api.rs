@@ -8,7 +8,7 @@ use galaxy_io::{AttrValue, Catalogue, HeaderGroup};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "../../tests/common/c_library.rs"]
+#[path = "common/c_library.rs"]
 mod c_library;
 
 const STRICT: [&str; 5] = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
