@@ -522,3 +522,24 @@ fn outputs_and_catalogues_debug_print_what_they_are_not_their_bytes() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_snapshot_list_that_no_file_can_have_is_refused_before_a_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.hdf5");
+    let create = |snapshots: &[u32]| {
+        Hdf5Output::<SageGalaxy>::create(&path, snapshots, Hdf5Options::default()).unwrap_err()
+    };
+    let empty = create(&[]);
+    assert!(
+        matches!(&empty, Error::InvalidSnapshots { path: p, .. } if p == &path),
+        "{empty}"
+    );
+    let twice = create(&[63, 3, 3]);
+    assert!(matches!(twice, Error::InvalidSnapshots { .. }), "{twice}");
+    assert!(
+        twice.to_string().contains("snapshot 3 is listed twice"),
+        "{twice}"
+    );
+    assert!(!path.exists(), "no file is left behind");
+}

@@ -526,8 +526,9 @@ struct gio_options gio_options_default(void);
 
 /**
  * Creates the file at `path` (or its task's file, see `gio_options.task_count`) with one
- * `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`.
- * `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
+ * `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`. The output
+ * snapshots are each listed once (an empty list, or one listed twice, is
+ * `GIO_INVALID_ARGUMENT`). `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
  * first (`Header/snapshot_redshifts`, and each group's `redshift`); NULL with
  * `n_redshifts` 0 for none. `options` NULL means `gio_options_default()`. On success
  * `*output` is the new handle; on failure it is left as it was.

@@ -114,8 +114,9 @@ impl gio_options {
 pub(crate) static OUTPUTS: Registry<SchemaOutput> = Registry::new("gio_output");
 
 /// Creates the file at `path` (or its task's file, see `gio_options.task_count`) with one
-/// `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`.
-/// `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
+/// `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`. The output
+/// snapshots are each listed once (an empty list, or one listed twice, is
+/// `GIO_INVALID_ARGUMENT`). `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
 /// first (`Header/snapshot_redshifts`, and each group's `redshift`); NULL with
 /// `n_redshifts` 0 for none. `options` NULL means `gio_options_default()`. On success
 /// `*output` is the new handle; on failure it is left as it was.
@@ -155,9 +156,6 @@ pub unsafe extern "C" fn gio_output_create(
                 text::out(output, "output")?,
             )
         };
-        if snapshots.is_empty() {
-            return Err(Failure::invalid("an output needs at least one snapshot"));
-        }
         let mut header = Header::default();
         header.snapshot_redshifts = redshifts.to_vec();
         let schema = schema::get(schema)?;

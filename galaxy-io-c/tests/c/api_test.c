@@ -289,6 +289,13 @@ static void misuse(const char *dir)
     options.buffer_initial_bytes = 0;
     FAILS(gio_output_create(path, schema, &snapshot, 1, NULL, 0, &options, &output),
           GIO_INVALID_ARGUMENT, "buffer");
+    {
+        uint32_t twice[2] = {63, 63};
+        FAILS(gio_output_create(path, schema, &snapshot, 0, NULL, 0, NULL, &output),
+              GIO_INVALID_ARGUMENT, "at least one snapshot");
+        FAILS(gio_output_create(path, schema, twice, 2, NULL, 0, NULL, &output),
+              GIO_INVALID_ARGUMENT, "snapshot 63 is listed twice");
+    }
 
     /* Rows that are not whole records, an unknown snapshot, trees out of order. */
     OK(gio_output_create(path, schema, &snapshot, 1, NULL, 0, NULL, &output));

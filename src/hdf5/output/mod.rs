@@ -97,6 +97,9 @@ impl std::fmt::Debug for SchemaOutput {
 
 impl SchemaOutput {
     /// Creates the file with one `Snap_<N>` group per snapshot and one empty dataset per field.
+    /// The snapshots are those of the output, each once, in the order `Header/output_snapshots`
+    /// lists them: an empty list, or a snapshot listed twice, is an
+    /// [`Error::InvalidSnapshots`].
     pub fn create(
         path: impl AsRef<Path>,
         schema: Schema,
@@ -115,14 +118,22 @@ impl SchemaOutput {
         snapshots: &[u32],
         options: Hdf5Options,
     ) -> Result<Self> {
-        let mut order = Vec::with_capacity(snapshots.len());
-        for &snapshot in snapshots {
-            if !order.contains(&snapshot) {
-                order.push(snapshot);
-            }
+        let invalid = |problem: String| Error::InvalidSnapshots {
+            path: path.to_owned(),
+            problem,
+        };
+        if snapshots.is_empty() {
+            return Err(invalid("an output needs at least one snapshot".into()));
         }
+        let order = snapshots.to_vec();
         let mut ascending = order.clone();
         ascending.sort_unstable();
+        if let Some(pair) = ascending.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(invalid(format!(
+                "snapshot {} is listed twice in the output's snapshots {order:?}",
+                pair[0]
+            )));
+        }
         let mut options = options;
         let path = &match options.task {
             Some(task) => {
