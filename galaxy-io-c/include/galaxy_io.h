@@ -683,8 +683,10 @@ enum gio_status gio_schema_add_field(struct gio_schema *schema,
 
 /**
  * Adds a run-time (extended) property after the record, as galaxy-io's `PropertyRegistry`
- * does: `count` elements of `dtype` at the next offset aligned to the element size, the record
- * growing to keep every row aligned. `*offset` receives where the property is in a row;
+ * does: `count` elements of `dtype` at the next offset aligned to the element size. The record
+ * grows to a multiple of the widest element of all its fields, so that in an array of rows
+ * every field of every row is aligned (a record of an `int64_t` and a `float` property has
+ * 16-byte rows, the `float` at 8). `*offset` receives where the property is in a row;
  * `gio_schema_record_size` gives the grown record's size, which rows must then have.
  *
  * ```c
