@@ -238,13 +238,47 @@ impl Header {
         let header =
             open_or_create(root, names::HEADER).map_err(|e| Error::hdf5(context("Header"), e))?;
         for group in HeaderGroup::ALL {
-            let mut attrs = self.attrs.iter().filter(|(g, _, _)| *g == group).peekable();
-            if group == HeaderGroup::TreeInfo && attrs.peek().is_none() {
+            let attrs: Vec<(&str, &AttrValue)> = self
+                .attrs
+                .iter()
+                .filter(|(g, _, _)| *g == group)
+                .map(|(_, name, value)| (name.as_str(), value))
+                .collect();
+            if group == HeaderGroup::TreeInfo && attrs.is_empty() {
                 continue;
             }
-            let location =
+            let mut location =
                 open_path(root, group.path()).map_err(|e| Error::hdf5(context(group.path()), e))?;
-            for (_, name, value) in attrs {
+            // HDF5 1.10.8 leaves the slot of an attribute it deletes flagged as shareable when
+            // the attribute's message was, which HDF5 >= 1.12 (h5py's) refuses to read ("message
+            // of unshareable class flagged as shareable"). So an attribute that holds its value
+            // already (written when the file was created) is left alone, and a group of
+            // attributes alone whose attributes change is made anew, unreadable ones aside;
+            // only attributes beside other objects (`TreeInfo`'s) are replaced one by one.
+            let existing = checked::attrs(&location);
+            let stale: Vec<(&str, &AttrValue)> = attrs
+                .iter()
+                .copied()
+                .filter(|(name, value)| {
+                    !existing
+                        .iter()
+                        .any(|(n, v)| n == name && v.as_ref().ok() == Some(*value))
+                })
+                .collect();
+            let mut writes = stale;
+            let readable = existing.iter().all(|(_, value)| value.is_ok());
+            if !writes.is_empty() && !existing.is_empty() && location.is_empty() && readable {
+                root.unlink(group.path())
+                    .and_then(|()| open_path(root, group.path()))
+                    .map(|fresh| location = fresh)
+                    .map_err(|e| Error::hdf5(context(group.path()), e))?;
+                let others = existing
+                    .iter()
+                    .filter(|(name, _)| !attrs.iter().any(|(n, _)| n == name))
+                    .filter_map(|(name, value)| Some((name.as_str(), value.as_ref().ok()?)));
+                writes = attrs.iter().copied().chain(others).collect();
+            }
+            for (name, value) in writes {
                 write_attr(&location, name, value).map_err(|e| match e {
                     Error::Hdf5 { source, .. } => {
                         Error::hdf5(context(&format!("{}/{name}", group.path())), source)
