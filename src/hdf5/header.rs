@@ -86,11 +86,15 @@ impl Cosmology {
 }
 
 /// The run's metadata, written to `Header/*` (and `TreeInfo`'s attributes). [`Header::default`]
-/// has what every reader needs for one output of a whole simulation (`sage_version`,
-/// `sage_data_version`, `num_cores` 1, `frac_volume_processed` 1); the cosmology goes in with
+/// has what every reader needs for one output of a whole simulation (`sage_data_version`,
+/// `num_cores` 1, `frac_volume_processed` 1); the cosmology goes in with
 /// [`Header::with_cosmology`], SAGE's run parameters with
 /// [`sage::Parameters::header`](crate::sage::Parameters::header), anything else with
-/// [`Header::set`].
+/// [`Header::set`]. SAGE's `sage_version` and `git_SHA_reference`, which sage-model's analysis
+/// reads, name the program that wrote the galaxies: an output of SAGE's record
+/// ([`sage::SageGalaxy`](crate::sage::SageGalaxy), also with run-time properties after it) that
+/// does not set them gets galaxy-io's version and commit; a record of your own gets them only if
+/// you set them.
 ///
 /// ```
 /// use galaxy_io::{AttrValue, Cosmology, Header, HeaderGroup};
@@ -110,19 +114,12 @@ pub struct Header {
 impl Default for Header {
     fn default() -> Self {
         let mut header = Header::empty();
-        let version = format!("galaxy-io {}", env!("CARGO_PKG_VERSION"));
-        header.set(HeaderGroup::Misc, "sage_version", AttrValue::Text(version));
         header.set(
             HeaderGroup::Misc,
             "sage_data_version",
             AttrValue::Text(SAGE_DATA_VERSION.into()),
         );
         header.set(HeaderGroup::Misc, "num_cores", AttrValue::I32(1));
-        header.set(
-            HeaderGroup::Misc,
-            "git_SHA_reference",
-            AttrValue::Text(env!("GALAXY_IO_GIT_SHA").into()),
-        );
         header.set(
             HeaderGroup::Runtime,
             "frac_volume_processed",
@@ -184,6 +181,23 @@ impl Header {
             omega_lambda: omega_lambda?,
             particle_mass: particle_mass?,
         })
+    }
+
+    /// For an output of SAGE's record: galaxy-io as the program that wrote it
+    /// (`sage_version`, `git_SHA_reference`), where the caller has not named one.
+    pub(crate) fn name_writer_of_sage_galaxies(&mut self) {
+        let writer = [
+            (
+                "sage_version",
+                format!("galaxy-io {}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("git_SHA_reference", env!("GALAXY_IO_GIT_SHA").to_owned()),
+        ];
+        for (name, value) in writer {
+            if self.get(HeaderGroup::Misc, name).is_none() {
+                self.set(HeaderGroup::Misc, name, AttrValue::Text(value));
+            }
+        }
     }
 
     /// Sets (or replaces) an attribute.

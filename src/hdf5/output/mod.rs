@@ -135,6 +135,9 @@ impl SchemaOutput {
             )));
         }
         let mut options = options;
+        if is_sage_record(&schema) {
+            options.header.name_writer_of_sage_galaxies();
+        }
         let path = &match options.task {
             Some(task) => {
                 if task.index >= task.count || task.count > i32::MAX as u32 {
@@ -274,6 +277,13 @@ impl SchemaOutput {
                 known: self.ascending.clone(),
             })
     }
+}
+
+/// Whether rows are SAGE's record (perhaps with run-time properties after it), whose files name
+/// the program that wrote them as SAGE's do.
+fn is_sage_record(schema: &Schema) -> bool {
+    Schema::of::<crate::sage::SageGalaxy>()
+        .is_ok_and(|sage| schema.fields().starts_with(sage.fields()))
 }
 
 /// Galaxies per merger tree and snapshot, as written, and the rule that keeps them honest.
