@@ -54,7 +54,13 @@ fn main() -> ExitCode {
     remove_unfinished_files_on_interrupt();
     let cli = Cli::parse();
     let level = if cli.verbose { "debug" } else { "warn" };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
+        .format(|out, record| {
+            use std::io::Write;
+            let message = galaxy_io::staged::with_final_names(&record.args().to_string());
+            writeln!(out, "[{} {}] {message}", record.level(), record.target())
+        })
+        .init();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
@@ -96,19 +102,24 @@ fn remove_unfinished_files_on_interrupt() {
     });
 }
 
-/// One line: every error's message already says what caused it. With `--verbose`, the causes
-/// follow as the libraries reported them.
+/// One line: every error's message already says what caused it, naming the files the user
+/// named (not the temporary files they are written as). With `--verbose`, the causes follow as
+/// the libraries reported them.
 fn report_error(error: &galaxy_io::Error, verbose: bool) {
-    match error {
-        galaxy_io::Error::FileExists(path) => eprintln!(
-            "error: {} already exists; pass --force to replace it",
+    let message = match error {
+        galaxy_io::Error::FileExists(path) => format!(
+            "{} already exists; pass --force to replace it",
             path.display()
         ),
-        other => eprintln!("error: {other}"),
-    }
+        other => other.to_string(),
+    };
+    eprintln!("error: {}", galaxy_io::staged::with_final_names(&message));
     let mut source = std::error::Error::source(error);
     while let (true, Some(cause)) = (verbose, source) {
-        eprintln!("  caused by: {cause}");
+        eprintln!(
+            "  caused by: {}",
+            galaxy_io::staged::with_final_names(&cause.to_string())
+        );
         source = cause.source();
     }
 }
