@@ -336,3 +336,39 @@ fn a_full_disk_is_reported_with_the_file_the_user_named() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing is left behind: {left:?}");
 }
+
+#[test]
+fn trees_writes_merger_trees_and_a_parameter_file_sage_runs_on() {
+    use galaxy_io::sage::{lhalo, Parameters};
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["trees", "cmp", "--files", "2", "--trees-per-file", "3"];
+    let out = stdout(&galaxy_io(&args, dir.path()));
+    let cmp = std::fs::canonicalize(dir.path().join("cmp")).unwrap();
+    assert!(out.contains("./sage "), "{out}");
+    // The same trees as the library writes for the same options.
+    let config = lhalo::ForestConfig {
+        files: 2,
+        trees_per_file: 3,
+        ..lhalo::ForestConfig::default()
+    };
+    let library = lhalo::write_forests(&dir.path().join("library"), &config).unwrap();
+    for (file, written) in library.files().iter().enumerate() {
+        let ours = std::fs::read(cmp.join(format!("trees_063.{file}"))).unwrap();
+        assert_eq!(ours, std::fs::read(written).unwrap(), "tree file {file}");
+    }
+    // Absolute paths, since SAGE runs from its own directory; every snapshot an output.
+    let parameters = Parameters::read(cmp.join("sage.par")).unwrap();
+    assert_eq!(parameters.simulation_dir, format!("{}/", cmp.display()));
+    assert_eq!(parameters.output_dir, format!("{}/output/", cmp.display()));
+    assert!(cmp.join("output").is_dir());
+    assert_eq!(parameters.num_simulation_tree_files, 2);
+    assert_eq!(parameters.output_snapshots.len(), 64);
+    assert_eq!(
+        parameters.file_with_snap_list,
+        cmp.join("millennium.a_list").display().to_string()
+    );
+
+    let again = common::failure(&galaxy_io(&args, dir.path()));
+    assert!(again.contains("already exists; pass --force"), "{again}");
+    stdout(&galaxy_io(&[&args[..], &["--force"]].concat(), dir.path()));
+}

@@ -3,9 +3,11 @@
 //! [`SageGalaxy`] is SAGE's `GALAXY_OUTPUT` record with the names of its HDF5 output;
 //! [`binary`] reads and writes the binary format of `save_gals_binary.c`; [`Parameters`] is a
 //! run's parameter file, from which the header SAGE writes is built; [`Synthetic`] makes
-//! plausible catalogues for demos, tests and benchmarks, at the Millennium snapshots.
+//! plausible catalogues for demos, tests and benchmarks, at the Millennium snapshots; [`lhalo`]
+//! reads, writes and generates the LHaloTree merger trees SAGE runs on.
 
 pub mod binary;
+pub mod lhalo;
 mod millennium;
 mod parameters;
 mod record;

@@ -9,8 +9,7 @@
 //! file lock, because SAGE bakes its build directory into the binary (`ROOT_DIR`, where it finds
 //! its cooling tables): a build made elsewhere and renamed would not find them.
 
-use super::lhalo::{self, Forests};
-use std::fmt::Write as _;
+use super::lhalo::Forests;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
@@ -478,42 +477,19 @@ impl Run {
         self
     }
 
-    /// The parameter file, in `input/millennium.par`'s format.
+    /// The parameter file: the trees' run ([`Forests::parameters`]) with this run's choices.
     pub fn parameter_file(&self) -> String {
-        let mut par = String::new();
-        let mut line = |key: &str, value: &dyn std::fmt::Display| {
-            writeln!(par, "{key:<28} {value}").expect("writing to a String");
-        };
-        line("FileNameGalaxies", &self.name);
-        line("OutputDir", &self.output_dir.display());
-        line("FirstFile", &self.files.0);
-        line("LastFile", &self.files.1);
-        match &self.outputs {
-            Some(snapshots) => line("NumOutputs", &snapshots.len()),
-            None => line("NumOutputs", &-1),
-        }
-        line("OutputFormat", &self.format.parameter());
-        line("TreeName", &self.trees.tree_name);
-        line("TreeType", &"lhalo_binary");
-        line("NumSimulationTreeFiles", &self.num_tree_files);
-        line("SimulationDir", &self.trees.dir.display());
-        line("FileWithSnapList", &self.trees.snap_list.display());
-        line("LastSnapshotNr", &(lhalo::SNAPSHOTS - 1));
-        line("Omega", &lhalo::OMEGA);
-        line("OmegaLambda", &lhalo::OMEGA_LAMBDA);
-        line("PartMass", &lhalo::PART_MASS);
-        line("BoxSize", &lhalo::BOX_SIZE);
-        for (key, value) in MILLENNIUM_PAR {
-            line(key, value);
-        }
-        let mut par =
-            format!("% Written by galaxy-io's test harness (tests/common/sage.rs).\n{par}");
+        let mut parameters = self.trees.parameters(&self.output_dir);
+        parameters.file_name_galaxies = self.name.clone();
+        parameters.first_file = self.files.0 as i32;
+        parameters.last_file = self.files.1 as i32;
+        parameters.num_simulation_tree_files = self.num_tree_files as i32;
+        parameters.output_format = self.format.parameter().into();
         if let Some(snapshots) = &self.outputs {
-            let list: Vec<String> = snapshots.iter().map(u32::to_string).collect();
-            writeln!(par, "\n% output snapshots\n-> {}", list.join(" "))
-                .expect("writing to a String");
+            parameters.num_outputs = snapshots.len() as i32;
+            parameters.output_snapshots = snapshots.clone();
         }
-        par
+        format!("% Written by galaxy-io's test harness (tests/common/sage.rs).\n{parameters}")
     }
 
     /// Writes `<output_dir>/sage.par` and runs SAGE on it, from its build directory. Panics
@@ -575,35 +551,3 @@ impl Run {
         SageOutput { files, master, log }
     }
 }
-
-/// The rest of `input/millennium.par`: recipes, model parameters, units, forest distribution.
-const MILLENNIUM_PAR: &[(&str, &str)] = &[
-    ("BaryonFrac", "0.17"),
-    ("Hubble_h", "0.73"),
-    ("SFprescription", "0"),
-    ("AGNrecipeOn", "2"),
-    ("SupernovaRecipeOn", "1"),
-    ("ReionizationOn", "1"),
-    ("DiskInstabilityOn", "1"),
-    ("SfrEfficiency", "0.05"),
-    ("FeedbackReheatingEpsilon", "3.0"),
-    ("FeedbackEjectionEfficiency", "0.3"),
-    ("ReIncorporationFactor", "0.15"),
-    ("RadioModeEfficiency", "0.08"),
-    ("QuasarModeEfficiency", "0.005"),
-    ("BlackHoleGrowthRate", "0.015"),
-    ("ThreshMajorMerger", "0.3"),
-    ("ThresholdSatDisruption", "1.0"),
-    ("Yield", "0.025"),
-    ("RecycleFraction", "0.43"),
-    ("FracZleaveDisk", "0.0"),
-    ("Reionization_z0", "8.0"),
-    ("Reionization_zr", "7.0"),
-    ("EnergySN", "1.0e51"),
-    ("EtaSN", "5.0e-3"),
-    ("ForestDistributionScheme", "generic_power_in_nhalos"),
-    ("ExponentForestDistributionScheme", "0.7"),
-    ("UnitLength_in_cm", "3.08568e+24"),
-    ("UnitMass_in_g", "1.989e+43"),
-    ("UnitVelocity_in_cm_per_s", "100000"),
-];

@@ -1,4 +1,5 @@
-//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout.
+//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout,
+//! and write merger trees for SAGE.
 
 mod check;
 mod convert;
@@ -10,6 +11,7 @@ mod recover;
 mod report;
 mod stats;
 mod storage;
+mod trees;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ enum Command {
     Check(check::Args),
     /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
     Recover(recover::Args),
+    /// Write LHaloTree merger trees and a SAGE parameter file for them, to run SAGE (stock or
+    /// on galaxy-io's writer) without the Millennium trees.
+    Trees(trees::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Check(args) => check::run(args),
+        Command::Trees(args) => trees::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
