@@ -372,3 +372,95 @@ fn trees_writes_merger_trees_and_a_parameter_file_sage_runs_on() {
     assert!(again.contains("already exists; pass --force"), "{again}");
     stdout(&galaxy_io(&[&args[..], &["--force"]].concat(), dir.path()));
 }
+
+/// One z = 0 galaxy file per task of a run of `tasks`, in `dir`, as SAGE's binary output names
+/// them (`model_z0.000_<task>`).
+fn write_task_files(dir: &Path, tasks: u32) {
+    let mut synthetic = Synthetic::new(3, 62.5);
+    for task in 0..tasks {
+        let galaxies = synthetic.tree(63, task as i32);
+        let name = format!("model_z0.000_{task}");
+        binary::write(dir.join(name), &[galaxies.len() as i32], &galaxies).unwrap();
+    }
+}
+
+#[test]
+fn converting_some_of_a_runs_tasks_gives_their_cores_and_the_volume_sage_gave_them() {
+    use galaxy_io::sage::lhalo;
+    use galaxy_io::{AttrValue, HeaderGroup};
+    let dir = tempfile::tempdir().unwrap();
+    let forests = lhalo::write_forests(&dir.path().join("trees"), &Default::default()).unwrap();
+    let parameters = forests.parameters(&dir.path().join("output"));
+    std::fs::create_dir(dir.path().join("output")).unwrap();
+    let par = dir.path().join("run.par");
+    std::fs::write(&par, parameters.to_string()).unwrap();
+    write_task_files(&dir.path().join("output"), 2);
+
+    for task in 0..2 {
+        let input = format!("output/model_z0.000_{task}");
+        let output = format!("model_{task}.hdf5");
+        let args = [
+            "convert", "--par", "run.par", "--tasks", "2", &input, "-o", &output,
+        ];
+        stdout(&galaxy_io(&args, dir.path()));
+        let header = Catalogue::open(dir.path().join(&output))
+            .unwrap()
+            .header()
+            .unwrap();
+        assert_eq!(
+            header.get(HeaderGroup::Misc, "num_cores"),
+            Some(&AttrValue::I32(2))
+        );
+        let expected = parameters.task_volume_fraction(&par, task, 2).unwrap();
+        assert_eq!(
+            header.get(HeaderGroup::Runtime, "frac_volume_processed"),
+            Some(&AttrValue::F64(expected)),
+            "task {task}"
+        );
+    }
+    let merged = stdout(&galaxy_io(
+        &["merge", "model_0.hdf5", "model_1.hdf5", "-o", "model.hdf5"],
+        dir.path(),
+    ));
+    assert!(merged.contains("linking 2 outputs"), "{merged}");
+    let master = Catalogue::open(dir.path().join("model.hdf5")).unwrap();
+    let whole = master.header().unwrap();
+    let fraction = whole.get(HeaderGroup::Runtime, "frac_volume_processed");
+    assert!(
+        matches!(fraction, Some(AttrValue::F64(f)) if (f - 1.0).abs() < 1e-12),
+        "{fraction:?}"
+    );
+
+    // Without the tree files, the share cannot be worked out: an error that says what to pass.
+    std::fs::remove_file(forests.files()[1].clone()).unwrap();
+    let args = [
+        "convert",
+        "--par",
+        "run.par",
+        "--tasks",
+        "2",
+        "output/model_z0.000_1",
+        "-o",
+        "again.hdf5",
+    ];
+    let error = common::failure(&galaxy_io(&args, dir.path()));
+    assert!(
+        error.contains("trees_063.1") && error.contains("pass --frac-volume-processed"),
+        "{error}"
+    );
+    let given = [&args[..], &["--frac-volume-processed", "0.5"]].concat();
+    stdout(&galaxy_io(&given, dir.path()));
+    // A task the run does not have.
+    let beyond = [
+        "convert",
+        "--par",
+        "run.par",
+        "--tasks",
+        "1",
+        "output/model_z0.000_1",
+        "-o",
+        "beyond.hdf5",
+    ];
+    let error = common::failure(&galaxy_io(&beyond, dir.path()));
+    assert!(error.contains("is task 1's file"), "{error}");
+}

@@ -12,6 +12,7 @@ mod millennium;
 mod parameters;
 mod record;
 mod synthetic;
+mod tasks;
 
 pub use millennium::{millennium_redshifts, MILLENNIUM_EXPANSION_FACTORS};
 pub use parameters::{read_snap_list, Parameters, FILE_NR_MULFAC, FOREST_NR_MULFAC, MAX_SNAPSHOTS};
