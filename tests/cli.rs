@@ -463,4 +463,54 @@ fn converting_some_of_a_runs_tasks_gives_their_cores_and_the_volume_sage_gave_th
     ];
     let error = common::failure(&galaxy_io(&beyond, dir.path()));
     assert!(error.contains("is task 1's file"), "{error}");
+    let unsaid = [
+        "convert",
+        "--par",
+        "run.par",
+        "output/model_z0.000_1",
+        "-o",
+        "u.hdf5",
+    ];
+    let error = common::failure(&galaxy_io(&unsaid, dir.path()));
+    assert!(
+        error.contains("say how many tasks the run had with --tasks"),
+        "{error}"
+    );
+}
+
+#[test]
+fn merge_says_why_a_file_converted_without_a_parameter_file_has_no_volume() {
+    let dir = tempfile::tempdir().unwrap();
+    write_task_files(dir.path(), 2);
+    for task in ["0", "1"] {
+        let input = format!("model_z0.000_{task}");
+        let output = format!("model_{task}.hdf5");
+        let run = galaxy_io(
+            &[
+                "convert",
+                &input,
+                "--tasks",
+                "2",
+                "--snapshot",
+                "63",
+                "-o",
+                &output,
+            ],
+            dir.path(),
+        );
+        stdout(&run);
+        let note = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            note.contains("pass --par, or --frac-volume-processed"),
+            "{note}"
+        );
+    }
+    let error = common::failure(&galaxy_io(
+        &["merge", "model_0.hdf5", "model_1.hdf5", "-o", "model.hdf5"],
+        dir.path(),
+    ));
+    assert!(
+        error.contains("has no frac_volume_processed") && error.contains("--par"),
+        "{error}"
+    );
 }

@@ -232,7 +232,22 @@ fn header(
     let mut tasks: Vec<u32> = inputs.iter().map(|i| i.task).collect();
     tasks.sort_unstable();
     tasks.dedup();
-    let run_tasks = args.tasks.unwrap_or(tasks.len() as u32);
+    let all = tasks.iter().copied().eq(0..tasks.len() as u32);
+    let listed = tasks
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let run_tasks = match args.tasks {
+        Some(run_tasks) => run_tasks,
+        None if all => tasks.len() as u32,
+        None => {
+            return Err(Error::Options(format!(
+                "the inputs are tasks {listed} of a run, not all of its tasks: say how many \
+                 tasks the run had with --tasks"
+            )))
+        }
+    };
     if let Some(input) = inputs.iter().find(|i| i.task >= run_tasks) {
         return Err(Error::BadFile {
             path: input.reader.path().to_owned(),
@@ -243,7 +258,7 @@ fn header(
             ),
         });
     }
-    let every_task = tasks.iter().copied().eq(0..run_tasks);
+    let every_task = all && tasks.len() as u32 == run_tasks;
     let mut header = match parameters {
         Some(parameters) => parameters.header(redshifts.unwrap_or_default(), run_tasks),
         None => {
@@ -275,7 +290,9 @@ fn header(
             );
             Some(parameters.volume_fraction())
         }
-        (None, Some(parameters)) => Some(tasks_volume(args, parameters, &tasks, run_tasks)?),
+        (None, Some(parameters)) => {
+            Some(tasks_volume(args, parameters, &tasks, &listed, run_tasks)?)
+        }
         (None, None) => None,
     };
     match fraction {
@@ -300,6 +317,7 @@ fn tasks_volume(
     args: &Args,
     parameters: &Parameters,
     tasks: &[u32],
+    listed: &str,
     run_tasks: u32,
 ) -> Result<f64> {
     let par = args.par.as_deref().unwrap_or(Path::new("."));
@@ -310,15 +328,10 @@ fn tasks_volume(
         .map_err(|error| Error::BadFile {
             path: par.to_owned(),
             problem: format!(
-                "the fraction of the simulation's volume that task{} {} of {run_tasks} processed \
-                 cannot be worked out as SAGE does ({}): pass --frac-volume-processed",
+                "the fraction of the simulation's volume that task{} {listed} of {run_tasks} \
+                 processed cannot be worked out as SAGE does ({error}): pass \
+                 --frac-volume-processed",
                 if tasks.len() == 1 { "" } else { "s" },
-                tasks
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                error
             ),
         })
 }
