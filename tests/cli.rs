@@ -221,26 +221,27 @@ fn a_truncated_input_is_reported_and_leaves_no_output() {
 #[test]
 fn merge_two_outputs_into_one_catalogue() {
     let dir = tempfile::tempdir().unwrap();
-    for (task, name, galaxies) in [("0", "a.hdf5", "1200"), ("1", "b.hdf5", "800")] {
-        stdout(&galaxy_io(
-            &[
-                "demo",
-                "--galaxies",
-                galaxies,
-                "--snapshots",
-                "2",
-                "--task",
-                task,
-                "--tasks",
-                "2",
-                "-o",
-                name,
-            ],
-            dir.path(),
-        ));
+    // Each task writes its file as Hdf5Options::task names it: run_0.hdf5, run_1.hdf5.
+    for (task, galaxies) in [("0", "1200"), ("1", "800")] {
+        let args = [
+            "demo",
+            "--galaxies",
+            galaxies,
+            "--snapshots",
+            "2",
+            "--task",
+            task,
+            "--tasks",
+            "2",
+            "-o",
+            "run.hdf5",
+        ];
+        let out = stdout(&galaxy_io(&args, dir.path()));
+        assert!(out.contains(&format!("wrote run_{task}.hdf5")), "{out}");
     }
+    assert!(!dir.path().join("run.hdf5").exists());
     let merged = stdout(&galaxy_io(
-        &["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"],
+        &["merge", "run_0.hdf5", "run_1.hdf5", "-o", "all.hdf5"],
         dir.path(),
     ));
     assert!(
@@ -265,7 +266,10 @@ fn merge_two_outputs_into_one_catalogue() {
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1000");
 
-    let again = galaxy_io(&["merge", "a.hdf5", "b.hdf5", "-o", "all.hdf5"], dir.path());
+    let again = galaxy_io(
+        &["merge", "run_0.hdf5", "run_1.hdf5", "-o", "all.hdf5"],
+        dir.path(),
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 

@@ -16,7 +16,8 @@ pub struct Args {
     /// snapshots of the Millennium simulation (z = 127, 80, 50, 30, then about 20 down to 0).
     #[arg(long, value_name = "COUNT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     snapshots: u32,
-    /// Output file.
+    /// Output file; with --tasks, task I writes `<name>_<I>.hdf5` for `<name>.hdf5`, as
+    /// `Hdf5Options::task` names a task's file, and `galaxy-io merge` writes `<name>.hdf5`.
     #[arg(short, long, value_name = "FILE", default_value = "demo.hdf5")]
     output: PathBuf,
     /// Replace the output file if it exists.
@@ -27,26 +28,29 @@ pub struct Args {
     seed: u64,
     /// Which task (core) of a run this output is, counting from 0: its galaxies are its share
     /// of the volume, 1/tasks (`frac_volume_processed`), as a SAGE core's are.
-    #[arg(long, value_name = "I", default_value_t = 0)]
+    #[arg(long, value_name = "I", default_value_t = 0, requires = "tasks")]
     task: u32,
     /// How many tasks (cores) the run has; merge their outputs with `galaxy-io merge`.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    tasks: u32,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+    tasks: Option<u32>,
     #[command(flatten)]
     storage: crate::storage::StorageArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.task >= args.tasks {
-        return Err(galaxy_io::Error::BadInput {
-            snapshot: 0,
-            problem: format!(
-                "--task {} is not one of the {} tasks (0..{})",
-                args.task, args.tasks, args.tasks
-            ),
-        });
+    let tasks = args.tasks.unwrap_or(1);
+    if args.task >= tasks {
+        return Err(galaxy_io::Error::Options(format!(
+            "--task {} is not one of the {tasks} tasks (0..{tasks})",
+            args.task
+        )));
     }
-    let staged = Staged::new(&args.output, args.force)?;
+    // One rule for a task's file, the library's.
+    let path = match args.tasks {
+        Some(_) => galaxy_io::names::task_file(&args.output, args.task),
+        None => args.output.clone(),
+    };
+    let staged = Staged::new(&path, args.force)?;
     let step = (64 / args.snapshots).max(1);
     let snapshots: Vec<u32> = (0..args.snapshots).map(|i| 63 - i * step).collect();
     let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
@@ -61,9 +65,9 @@ pub fn run(args: Args) -> Result<()> {
     header.set(
         HeaderGroup::Simulation,
         "num_simulation_tree_files",
-        AttrValue::I32(args.tasks as i32),
+        AttrValue::I32(tasks as i32),
     );
-    header.set_task_share(args.tasks);
+    header.set_task_share(tasks);
     header.set(
         HeaderGroup::Runtime,
         galaxy_io::TREE_FILES_PROCESSED,
@@ -105,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
     let elapsed = started.elapsed();
     let writing = elapsed.saturating_sub(generating);
 
-    println!("wrote {}", args.output.display());
+    println!("wrote {}", path.display());
     println!("{:>10}  {:>12}", "snapshot", "galaxies");
     for (snapshot, galaxies) in &summary.galaxies {
         println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), galaxies);
@@ -115,7 +119,7 @@ pub fn run(args: Args) -> Result<()> {
         "{} galaxies, {} of records, file {}; {:.2} s in all, {:.2} s writing: {}, {} galaxies/s",
         total,
         report::bytes(summary.record_bytes),
-        report::bytes(report::file_size(&args.output)),
+        report::bytes(report::file_size(&path)),
         elapsed.as_secs_f64(),
         writing.as_secs_f64(),
         report::rate(summary.record_bytes, writing),
