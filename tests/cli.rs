@@ -26,6 +26,18 @@ fn demo_then_inspect_with_a_plot() {
     let demo = stdout(&run);
     assert!(demo.contains("30000 galaxies"), "{demo}");
     assert!(demo.contains(" galaxies/s"), "{demo}");
+    assert!(demo.contains("a synthetic catalogue"), "{demo}");
+    // Galaxies as the mass function has them: far fewer at z = 4.9 than today.
+    let written = Catalogue::open(dir.path().join("demo.hdf5")).unwrap();
+    let counts: Vec<u64> = [21, 42, 63]
+        .iter()
+        .map(|&s| written.num_galaxies(s).unwrap())
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 30000);
+    assert!(
+        counts[0] * 5 < counts[1] && counts[1] < counts[2],
+        "{counts:?}"
+    );
     // Work this short shows no progress: the summary says it all (longer work logs a line
     // every tenth, `report.rs`).
     let log = String::from_utf8_lossy(&run.stderr);
@@ -39,9 +51,10 @@ fn demo_then_inspect_with_a_plot() {
         &["inspect", "demo.hdf5", "--plot", "smf.png"],
         dir.path(),
     ));
+    let today = counts[2].to_string();
     for expected in [
         "Snap_63",
-        "10000",
+        today.as_str(),
         "StellarMass",
         "1.0e10 Msun/h",
         "1e10*Msun*h^-1  [x 1.9884e43 to CGS]",
@@ -244,8 +257,17 @@ fn merge_two_outputs_into_one_catalogue() {
         &["merge", "run_0.hdf5", "run_1.hdf5", "-o", "all.hdf5"],
         dir.path(),
     ));
+    let today: u64 = ["run_0.hdf5", "run_1.hdf5"]
+        .iter()
+        .map(|f| {
+            Catalogue::open(dir.path().join(f))
+                .unwrap()
+                .num_galaxies(63)
+                .unwrap()
+        })
+        .sum();
     assert!(
-        merged.contains("linking 2 outputs") && merged.contains("1000"),
+        merged.contains("linking 2 outputs") && merged.contains(&today.to_string()),
         "{merged}"
     );
 
@@ -264,7 +286,10 @@ fn merge_two_outputs_into_one_catalogue() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1000");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        today.to_string()
+    );
 
     let again = galaxy_io(
         &["merge", "run_0.hdf5", "run_1.hdf5", "-o", "all.hdf5"],
@@ -300,9 +325,13 @@ fn recover_reports_every_snapshot() {
         ],
         dir.path(),
     ));
+    let today = Catalogue::open(dir.path().join("demo.hdf5"))
+        .unwrap()
+        .num_galaxies(63)
+        .unwrap();
     let out = stdout(&galaxy_io(&["recover", "demo.hdf5"], dir.path()));
     assert!(
-        out.contains("Snap_63") && out.contains("1000") && out.contains("rows cut"),
+        out.contains("Snap_63") && out.contains(&today.to_string()) && out.contains("rows cut"),
         "{out}"
     );
 }
@@ -517,4 +546,25 @@ fn merge_says_why_a_file_converted_without_a_parameter_file_has_no_volume() {
         error.contains("has no frac_volume_processed") && error.contains("--par"),
         "{error}"
     );
+}
+
+#[test]
+fn a_catalogue_without_galaxies_has_nothing_to_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    stdout(&galaxy_io(
+        &["demo", "--galaxies", "0", "-o", "empty.hdf5"],
+        dir.path(),
+    ));
+    let error = common::failure(&galaxy_io(
+        &["inspect", "empty.hdf5", "--plot", "smf.png"],
+        dir.path(),
+    ));
+    assert!(
+        error.contains("nothing to plot: it has no galaxies")
+            && error.contains("smf.png was not written"),
+        "{error}"
+    );
+    assert!(!dir.path().join("smf.png").exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "only the catalogue: {left:?}");
 }

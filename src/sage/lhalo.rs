@@ -28,7 +28,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::millennium::{millennium_redshifts, MILLENNIUM_EXPANSION_FACTORS};
+use super::millennium::{
+    millennium_redshifts, virial_radius, virial_velocity, MILLENNIUM_EXPANSION_FACTORS,
+};
 use crate::error::{Error, Result};
 use crate::hdf5::Cosmology;
 use rand::rngs::SmallRng;
@@ -58,8 +60,6 @@ pub const TREE_NAME: &str = "trees_063";
 /// The snapshot list written beside the trees (SAGE's `FileWithSnapList`).
 pub const SNAP_LIST: &str = "millennium.a_list";
 
-/// Gravitational constant in SAGE's units: Mpc/h, km/s, 10^10 Msun/h.
-const G: f64 = 43.0071;
 /// Haloes below this many particles are not resolved: branches start and end there.
 const MIN_LEN: f64 = 20.0;
 
@@ -584,13 +584,11 @@ impl Generator {
 
     /// Physical virial radius (Mpc/h) of mass `m` at snapshot `s`, as SAGE computes it.
     fn rvir(&self, m: f64, s: usize) -> f64 {
-        let zp1 = 1.0 + self.z[s];
-        let hubble2 = 100.0 * 100.0 * (OMEGA * zp1.powi(3) + OMEGA_LAMBDA);
-        (m * G / (100.0 * hubble2)).cbrt()
+        virial_radius(m, self.z[s])
     }
 
     fn vvir(&self, m: f64, s: usize) -> f64 {
-        (G * m / self.rvir(m, s)).sqrt()
+        virial_velocity(m, self.z[s])
     }
 
     fn direction(&mut self) -> [f64; 3] {

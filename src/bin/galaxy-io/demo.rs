@@ -1,4 +1,6 @@
-//! `galaxy-io demo`: a synthetic SAGE catalogue written through the library.
+//! `galaxy-io demo`: a synthetic SAGE catalogue written through the library: galaxies drawn
+//! from a published stellar mass function at each snapshot's redshift, in the mini-Millennium
+//! box, down to the stellar mass that gives as many as asked (see `galaxy_io::sage::Synthetic`).
 
 use crate::report;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
@@ -9,7 +11,9 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Galaxies in total, spread over the snapshots.
+    /// Galaxies in total (of this task), spread over the snapshots as the number densities of
+    /// galaxies at their redshifts (so few at high redshift); the more galaxies, the lighter the
+    /// lightest (about 10^6 Msun for 10^6 galaxies).
     #[arg(long, value_name = "COUNT", default_value_t = 1_000_000)]
     galaxies: u64,
     /// Output snapshots, 1 to 64, spread evenly back from snapshot 63 (z = 0) over the 64
@@ -53,7 +57,10 @@ pub fn run(args: Args) -> Result<()> {
     let staged = Staged::new(&path, args.force)?;
     let step = (64 / args.snapshots).max(1);
     let snapshots: Vec<u32> = (0..args.snapshots).map(|i| 63 - i * step).collect();
-    let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+    let cosmology = Cosmology::MINI_MILLENNIUM;
+    let layout = Synthetic::layout(&snapshots, args.galaxies, tasks, cosmology.box_size);
+    let mut header = Header::with_cosmology(&cosmology);
+    Synthetic::mark(&mut header);
     header.snapshot_redshifts = galaxy_io::sage::millennium_redshifts();
     header.set(HeaderGroup::Simulation, "SimMaxSnaps", AttrValue::I32(64));
     header.set(
@@ -79,13 +86,13 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
     let seed = args.seed.wrapping_add(u64::from(args.task));
-    let mut synthetic = Synthetic::new(seed, 62.5).with_file(i64::from(args.task));
+    let mut synthetic = Synthetic::new(seed, cosmology.box_size as f32)
+        .with_task(args.task, tasks)
+        .with_mass_floor(layout.mass_floor);
     let mut bar = report::Progress::new(args.galaxies, "writing");
     let mut generating = std::time::Duration::ZERO;
-    let per_snapshot = args.galaxies / u64::from(args.snapshots);
-    for (index, &snapshot) in snapshots.iter().enumerate() {
-        let mut remaining =
-            per_snapshot + u64::from(index == 0) * (args.galaxies % u64::from(args.snapshots));
+    for &(snapshot, galaxies) in &layout.galaxies {
+        let mut remaining = galaxies;
         let mut tree = 0;
         while remaining > 0 {
             let batch = remaining.min(50_000) as usize;
@@ -109,7 +116,11 @@ pub fn run(args: Args) -> Result<()> {
     let elapsed = started.elapsed();
     let writing = elapsed.saturating_sub(generating);
 
-    println!("wrote {}", path.display());
+    println!(
+        "wrote {}: a synthetic catalogue of galaxies above 10^{:.1} Msun (see --help)",
+        path.display(),
+        layout.mass_floor.log10()
+    );
     println!("{:>10}  {:>12}", "snapshot", "galaxies");
     for (snapshot, galaxies) in &summary.galaxies {
         println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), galaxies);
