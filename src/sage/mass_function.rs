@@ -146,6 +146,12 @@ fn stellar_mass_density(z: f64) -> f64 {
 
 /// The lightest galaxies of a synthetic catalogue unless told otherwise (Msun): about where a
 /// Millennium-class simulation stops resolving them.
+///
+/// ```
+/// let (galaxies, _) = galaxy_io::sage::Synthetic::new(3, 62.5).galaxies(63, 0, 1000);
+/// let lightest = galaxies.iter().map(|g| g.stellar_mass).fold(f32::INFINITY, f32::min);
+/// assert!(f64::from(lightest) * 1e10 / 0.73 >= 0.999 * galaxy_io::sage::MASS_FLOOR);
+/// ```
 pub const MASS_FLOOR: f64 = 1e8;
 
 /// The lightest stellar mass the tables reach (log10 Msun): far below any floor asked for.

@@ -108,6 +108,14 @@ impl Synthetic {
     /// Galaxies of task `task` of a run of `tasks`: its file number in `GalaxyIndex`, and its
     /// slab of the box (`x` within its `1 / tasks` of the side), as each task of SAGE holds its
     /// share of the volume.
+    ///
+    /// ```
+    /// use galaxy_io::sage::Synthetic;
+    /// let mut second = Synthetic::new(1, 100.0).with_task(1, 4);
+    /// let central = &second.tree(63, 0)[0];
+    /// assert!((25.0..50.0).contains(&central.pos[0]));
+    /// assert_eq!(central.galaxy_index / 1_000_000_000_000_000, 1, "file 1 in its index");
+    /// ```
     pub fn with_task(mut self, task: u32, tasks: u32) -> Self {
         let width = self.box_size / tasks.max(1) as f32;
         self.file = i64::from(task);
@@ -116,6 +124,13 @@ impl Synthetic {
     }
 
     /// Galaxies above `mass_floor` Msun (by default [`MASS_FLOOR`](super::MASS_FLOOR)).
+    ///
+    /// ```
+    /// use galaxy_io::sage::Synthetic;
+    /// let (massive, _) = Synthetic::new(2, 62.5).with_mass_floor(1e11).galaxies(63, 0, 100);
+    /// // 10^11 Msun is 0.73 x 10^1 in SAGE's 10^10 Msun/h.
+    /// assert!(massive.iter().all(|g| g.stellar_mass >= 7.29));
+    /// ```
     pub fn with_mass_floor(mut self, mass_floor: f64) -> Self {
         self.log_floor = mass_floor.log10();
         self
@@ -199,6 +214,14 @@ impl Synthetic {
     /// Marks `header` as a synthetic catalogue's, saying what made it
     /// ([`SYNTHETIC_ATTRIBUTE`] in `Header/Misc`), so that readers (and `galaxy-io inspect`'s
     /// plots) do not take it for a model's.
+    ///
+    /// ```
+    /// use galaxy_io::sage::{Synthetic, SYNTHETIC_ATTRIBUTE};
+    /// use galaxy_io::{Header, HeaderGroup};
+    /// let mut header = Header::default();
+    /// Synthetic::mark(&mut header);
+    /// assert!(header.get(HeaderGroup::Misc, SYNTHETIC_ATTRIBUTE).is_some());
+    /// ```
     pub fn mark(header: &mut Header) {
         header.set(
             HeaderGroup::Misc,
