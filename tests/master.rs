@@ -12,23 +12,24 @@ use galaxy_io::{
 use std::path::Path;
 use std::process::Command;
 
-fn demo(dir: &Path, name: &str, task: u32, tasks: u32, galaxies: u32) {
-    stdout(&galaxy_io(
-        &[
-            "demo",
-            "--galaxies",
-            &galaxies.to_string(),
-            "--snapshots",
-            "2",
-            "--task",
-            &task.to_string(),
-            "--tasks",
-            &tasks.to_string(),
-            "-o",
-            name,
-        ],
-        dir,
-    ));
+/// Task `task` of a demo run of `tasks` named `catalogue`: `<name>_<task>.h5` for `<name>.h5`,
+/// or `catalogue` itself for a run of one task.
+fn demo(dir: &Path, catalogue: &str, task: u32, tasks: u32, galaxies: u32) {
+    let galaxies = galaxies.to_string();
+    let mut args = vec![
+        "demo",
+        "--galaxies",
+        &galaxies,
+        "--snapshots",
+        "2",
+        "-o",
+        catalogue,
+    ];
+    let (task, tasks) = (task.to_string(), tasks.to_string());
+    if tasks != "1" {
+        args.extend(["--task", &task, "--tasks", &tasks]);
+    }
+    stdout(&galaxy_io(&args, dir));
 }
 
 #[test]
@@ -36,8 +37,8 @@ fn a_master_moved_with_its_outputs_reads_from_anywhere() {
     let top = tempfile::tempdir().unwrap();
     let run = top.path().join("run");
     std::fs::create_dir(&run).unwrap();
-    demo(&run, "model_0.hdf5", 0, 2, 300);
-    demo(&run, "model_1.hdf5", 1, 2, 500);
+    demo(&run, "model.hdf5", 0, 2, 300);
+    demo(&run, "model.hdf5", 1, 2, 500);
     // A bare output name: the links are relative to the master's directory all the same.
     stdout(&galaxy_io(
         &["merge", "model_0.hdf5", "model_1.hdf5", "-o", "model.hdf5"],
@@ -89,16 +90,16 @@ fn merge_refuses_outputs_whose_galaxies_would_count_twice() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path(), "whole_a.h5", 0, 1, 100);
     demo(dir.path(), "whole_b.h5", 0, 1, 100);
-    demo(dir.path(), "half_0.h5", 0, 2, 100);
-    demo(dir.path(), "half_0_again.h5", 0, 2, 100);
-    demo(dir.path(), "half_1.h5", 1, 2, 100);
+    demo(dir.path(), "half.h5", 0, 2, 100);
+    demo(dir.path(), "again.h5", 0, 2, 100);
+    demo(dir.path(), "half.h5", 1, 2, 100);
 
     let stderr = failure(&galaxy_io(
-        &["merge", "half_0.h5", "half_0_again.h5", "-o", "m.h5"],
+        &["merge", "half_0.h5", "again_0.h5", "-o", "m.h5"],
         dir.path(),
     ));
     assert!(
-        stderr.contains("half_0.h5 and half_0_again.h5 overlap: both processed tree file 0"),
+        stderr.contains("half_0.h5 and again_0.h5 overlap: both processed tree file 0"),
         "{stderr}"
     );
     let stderr = failure(&galaxy_io(

@@ -8,7 +8,7 @@ use galaxy_io::{AttrValue, Catalogue, HeaderGroup};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "../../tests/common/c_library.rs"]
+#[path = "common/c_library.rs"]
 mod c_library;
 
 const STRICT: [&str; 5] = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"];
@@ -158,6 +158,17 @@ fn check_outputs(dir: &Path) {
         custom.read_column::<f32>(7, "H2Mass").unwrap(),
         [0.0, 0.25, 0.5, 0.75]
     );
+    // Split into one dataset per component, as SAGE writes vectors.
+    assert_eq!(
+        custom.read_column::<f32>(7, "Vely").unwrap(),
+        [0.0, -2.0, -4.0, -6.0]
+    );
+    // Declared comoving from C: the scale-factor exponent is the length exponent.
+    let unit = |field: &str| custom.field_unit(7, field).unwrap().unwrap();
+    assert!(unit("Pos").is_comoving());
+    assert_eq!(unit("Pos").a_exponent().as_f64(), 1.0);
+    assert!(!unit("Velz").is_comoving());
+    assert!(!unit("Mass").is_comoving());
     // Abandoned: all three rows; crashed: the three it flushed, not the one after.
     let flushed: Vec<SageGalaxy> = (0..3).map(|row| expected_galaxy(0, 63, 0, row)).collect();
     for name in ["abandoned.hdf5", "crashed.hdf5"] {

@@ -179,7 +179,11 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
             .ok_or_else(|| {
                 refuse(
                     output,
-                    "its header has no frac_volume_processed (was it finished?)".into(),
+                    "its header has no frac_volume_processed, the fraction of the simulation's \
+                     volume its galaxies come from, which the master sums: SAGE and galaxy-io's \
+                     outputs write it, and `galaxy-io convert` does with --par or \
+                     --frac-volume-processed (convert the file again with one of them)"
+                        .into(),
                 )
             })?;
         volume += fraction;

@@ -35,6 +35,7 @@ pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
     for (attr, flag) in [
         (name::COMOVING, unit.is_comoving()),
         (name::LOG10, unit.is_log10()),
+        (name::MAGNITUDE, unit.is_magnitude()),
     ] {
         if flag {
             raw_create::new_attr(id, attr, AttrData::I64(1))?;
@@ -91,6 +92,7 @@ pub fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unread
     let h = exponent(name::H_EXPONENT)?;
     let log10 = optional(name::LOG10)?.is_some_and(|flag| flag != 0.0);
     let comoving = optional(name::COMOVING)?.is_some_and(|flag| flag != 0.0);
+    let magnitude = optional(name::MAGNITUDE)?.is_some_and(|flag| flag != 0.0);
     let bad_symbol =
         |why: String| Unreadable(format!("attribute `{}` = `{symbol}` {why}", name::UNITS));
     let plain =
@@ -99,6 +101,14 @@ pub fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unread
         return Err(bad_symbol(
             "holds h or log10, which have attributes of their own".into(),
         ));
+    }
+    if plain.is_magnitude() != magnitude {
+        return Err(Unreadable(format!(
+            "attribute `{}` is {}, but `{}` = `{symbol}`",
+            name::MAGNITUDE,
+            u8::from(magnitude),
+            name::UNITS
+        )));
     }
     let mut text = symbol.clone();
     if !h.is_zero() {

@@ -1,4 +1,5 @@
-//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout.
+//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout,
+//! and write merger trees for SAGE.
 
 mod check;
 mod convert;
@@ -10,6 +11,7 @@ mod recover;
 mod report;
 mod stats;
 mod storage;
+mod trees;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ enum Command {
     Check(check::Args),
     /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
     Recover(recover::Args),
+    /// Write LHaloTree merger trees and a SAGE parameter file for them, to run SAGE (stock or
+    /// on galaxy-io's writer) without the Millennium trees.
+    Trees(trees::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,7 +59,13 @@ fn main() -> ExitCode {
     remove_unfinished_files_on_interrupt();
     let cli = Cli::parse();
     let level = if cli.verbose { "debug" } else { "warn" };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level))
+        .format(|out, record| {
+            use std::io::Write;
+            let message = galaxy_io::staged::with_final_names(&record.args().to_string());
+            writeln!(out, "[{} {}] {message}", record.level(), record.target())
+        })
+        .init();
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Convert(args) => convert::run(args),
@@ -62,6 +73,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Check(args) => check::run(args),
+        Command::Trees(args) => trees::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,19 +108,24 @@ fn remove_unfinished_files_on_interrupt() {
     });
 }
 
-/// One line: every error's message already says what caused it. With `--verbose`, the causes
-/// follow as the libraries reported them.
+/// One line: every error's message already says what caused it, naming the files the user
+/// named (not the temporary files they are written as). With `--verbose`, the causes follow as
+/// the libraries reported them.
 fn report_error(error: &galaxy_io::Error, verbose: bool) {
-    match error {
-        galaxy_io::Error::FileExists(path) => eprintln!(
-            "error: {} already exists; pass --force to replace it",
+    let message = match error {
+        galaxy_io::Error::FileExists(path) => format!(
+            "{} already exists; pass --force to replace it",
             path.display()
         ),
-        other => eprintln!("error: {other}"),
-    }
+        other => other.to_string(),
+    };
+    eprintln!("error: {}", galaxy_io::staged::with_final_names(&message));
     let mut source = std::error::Error::source(error);
     while let (true, Some(cause)) = (verbose, source) {
-        eprintln!("  caused by: {cause}");
+        eprintln!(
+            "  caused by: {}",
+            galaxy_io::staged::with_final_names(&cause.to_string())
+        );
         source = cause.source();
     }
 }
