@@ -31,6 +31,10 @@ struct Cost {
     cpu: f64,
     output_wall: f64,
     output_cpu: f64,
+    /// Wall seconds in SAGE's saving of galaxies, the finishing of its files and the master.
+    save: f64,
+    finalize: f64,
+    master: f64,
 }
 
 /// User plus system time of the waited-for children so far.
@@ -56,6 +60,20 @@ fn output_time(log: &str) -> (f64, f64) {
         .filter_map(|word| word.parse().ok())
         .collect();
     (numbers[0], numbers[1])
+}
+
+/// The wall seconds of each output function, from `output_timer_parts: initialize W C save W C
+/// finalize W C master W C`.
+fn output_parts(log: &str) -> [f64; 4] {
+    let line = log
+        .lines()
+        .find_map(|line| line.strip_prefix("output_timer_parts: "))
+        .unwrap_or_else(|| panic!("no output_timer_parts line in SAGE's log:\n{log}"));
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    [numbers[0], numbers[2], numbers[4], numbers[6]]
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -156,6 +174,7 @@ fn measure(
             let wall = start.elapsed().as_secs_f64();
             let cpu = children_cpu() - cpu;
             let (output_wall, output_cpu) = output_time(&output.log);
+            let [_, save, finalize, master] = output_parts(&output.log);
             if galaxies == 0 {
                 let catalogue = Catalogue::open(&output.files[0]).expect("SAGE's output");
                 galaxies = catalogue
@@ -171,9 +190,12 @@ fn measure(
                 cpu,
                 output_wall,
                 output_cpu,
+                save,
+                finalize,
+                master,
             });
             eprintln!(
-                "{phase} run {run}, {}: {wall:.2} s wall, {cpu:.2} s cpu, {output_wall:.2} s in output",
+                "{phase} run {run}, {}: {wall:.2} s wall, {cpu:.2} s cpu, {output_wall:.2} s in output (saving {save:.2}, finishing {finalize:.2}, master {master:.2})",
                 contender.name
             );
             if !keep {
@@ -190,6 +212,9 @@ fn measure(
             cpu: median(runs.iter().map(|c| c.cpu).collect()),
             output_wall: median(runs.iter().map(|c| c.output_wall).collect()),
             output_cpu: median(runs.iter().map(|c| c.output_cpu).collect()),
+            save: median(runs.iter().map(|c| c.save).collect()),
+            finalize: median(runs.iter().map(|c| c.finalize).collect()),
+            master: median(runs.iter().map(|c| c.master).collect()),
         })
         .collect();
     (medians, galaxies)
@@ -197,17 +222,20 @@ fn measure(
 
 fn table(title: &str, medians: &[Cost]) {
     println!("\n{title}\n");
-    println!("| SAGE's HDF5 writer | wall (s) | CPU (s) | in output, wall (s) | in output, SAGE's thread CPU (s) | wall ÷ stock | output ÷ stock |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| SAGE's HDF5 writer | wall (s) | CPU (s) | in output, wall (s) | in output, SAGE's thread CPU (s) | saving / finishing / master, wall (s) | wall ÷ stock | output ÷ stock |");
+    println!("|---|---|---|---|---|---|---|---|");
     let stock = medians[0];
     for (contender, cost) in CONTENDERS.iter().zip(medians) {
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}x | {:.2}x |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} / {:.2} / {:.2} | {:.2}x | {:.2}x |",
             contender.name,
             cost.wall,
             cost.cpu,
             cost.output_wall,
             cost.output_cpu,
+            cost.save,
+            cost.finalize,
+            cost.master,
             cost.wall / stock.wall,
             cost.output_wall / stock.output_wall
         );

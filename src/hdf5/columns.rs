@@ -7,7 +7,7 @@ use super::chunk_writes::ChunkWrites;
 use super::file_format::FileFormat;
 use super::names;
 use super::raw;
-use super::raw_create::{self, AttrData, DatasetMaker, Filters, Layout};
+use super::raw_create::{self, AttrData, DatasetMaker, Filters, Layout, TemplateFile};
 use super::types::Types;
 use super::unit_attrs;
 use crate::error::{Error, Result};
@@ -96,19 +96,24 @@ impl ChunkFit {
 /// each field the maker of its growing datasets (property lists and dataspace made once).
 pub struct Makers {
     types: Types,
+    /// The templates of the growing datasets, in memory.
+    templates: Arc<TemplateFile>,
     growing: Mutex<Vec<Option<Arc<DatasetMaker>>>>,
 }
 
 impl Makers {
-    pub fn new(fields: usize) -> Result<Self> {
+    /// The makers of the datasets of `file`, whose records have `fields` fields.
+    pub fn new(file: &hdf5::File, fields: usize) -> Result<Self> {
         Ok(Makers {
             types: Types::new()?,
+            templates: TemplateFile::new(file.id())?,
             growing: Mutex::new(vec![None; fields]),
         })
     }
 
-    /// The maker of field `index`'s growing datasets, made at the first call.
-    fn growing(&self, index: usize, layout: &Layout) -> Result<Arc<DatasetMaker>> {
+    /// The maker of field `index`'s growing datasets (every snapshot's alike, so copied from a
+    /// template with the field's attributes), made at the first call.
+    fn growing(&self, index: usize, field: &Field, layout: &Layout) -> Result<Arc<DatasetMaker>> {
         let mut growing = self
             .growing
             .lock()
@@ -116,7 +121,15 @@ impl Makers {
         match &growing[index] {
             Some(maker) => Ok(Arc::clone(maker)),
             None => {
-                let maker = Arc::new(DatasetMaker::new(layout)?);
+                let name = format!("field_{index}");
+                let datatype = self.types.get(field.dtype).id();
+                let maker = Arc::new(DatasetMaker::with_template(
+                    layout,
+                    &self.templates,
+                    &name,
+                    datatype,
+                    |template| write_field_attributes(template, field),
+                )?);
                 growing[index] = Some(Arc::clone(&maker));
                 Ok(maker)
             }
@@ -235,12 +248,14 @@ impl SnapshotColumns {
             },
         };
         let maker = match fit {
-            ChunkFit::Configured => self.makers.growing(index, &layout)?,
+            ChunkFit::Configured => self.makers.growing(index, field, &layout)?,
             ChunkFit::Complete(_) => Arc::new(DatasetMaker::new(&layout)?),
         };
         let what = names::dataset(self.snapshot, &field.name);
         let dataset = maker.create(self.group.id(), &field.name, datatype.id(), &what)?;
-        write_field_attributes(&dataset, field)?;
+        if !maker.decorates() {
+            write_field_attributes(&dataset, field)?;
+        }
         Ok(Column {
             field: field.clone(),
             datatype: datatype.clone(),

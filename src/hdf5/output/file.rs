@@ -103,7 +103,7 @@ impl OutputFile {
         FileFormat::after_create(&file)?;
         let place = FilePlace::of(&file, path)?;
         let lock = WriterLock::acquire(path);
-        let makers = Arc::new(Makers::new(schema.fields().len())?);
+        let makers = Arc::new(Makers::new(&file, schema.fields().len())?);
         let scratch = Scratch::default();
         let mut ascending = order.to_vec();
         ascending.sort_unstable();
