@@ -465,11 +465,11 @@ fn swmr_background_keeps_every_reported_row_at_every_kill_point() {
     assert_clean(&small("swmr", "background"));
 }
 
-/// SAGE's record, killed at every write, in every mode and engine: a quarter of an hour on two
+/// SAGE's record, killed at every write, in every mode and engine: about 40 minutes on two
 /// cores. `cargo test --release --test crash_sweep -- --ignored sage --nocapture`
 /// (RELIABILITY.md has its last result).
 #[test]
-#[ignore = "long: a quarter of an hour"]
+#[ignore = "long: about 40 minutes"]
 fn sage_record_keeps_every_reported_row_at_every_kill_point() {
     let sweeps: Vec<Sweep> = [
         ("flush", "foreground"),

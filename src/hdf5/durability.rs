@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// Upper bound of HDF5's metadata cache per file (chunk indexes, object headers), which grows
 /// to it only as needed: SAGE's 64 snapshots of 54 datasets need more than 4 MiB, below which
-/// every flush reloaded the headers that the last had evicted (HDF5's own default bound).
+/// every flush reloaded the headers that the last had evicted.
 const METADATA_CACHE_BYTES: usize = 32 << 20;
 
 /// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md). In both durable
