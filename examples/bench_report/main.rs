@@ -9,6 +9,7 @@
 
 mod contenders;
 mod cpu;
+mod expert;
 mod memory;
 
 use contenders::Workload;
@@ -24,7 +25,8 @@ struct Options {
     snapshots: usize,
     rounds: usize,
     dir: PathBuf,
-    /// Run only the contenders whose names contain this, and nothing after the table.
+    /// Run only the contenders whose names contain one of these (separated by commas), and
+    /// nothing after the table.
     only: Option<String>,
 }
 
@@ -174,7 +176,9 @@ fn main() {
     let default = BufferConfig::default();
     let batch = default.max_size / std::mem::size_of::<SageGalaxy>();
     let h5py = dir.join("h5py_input.bin");
-    let h5py_ok = prepare_h5py_input(&workload, &h5py);
+    write_records(&workload, &h5py);
+    let h5py_ok = h5py_available();
+    let expert = expert::build(dir);
     let galaxy_io = |durability: Durability, background: bool| {
         move |workload: &Workload, file: &Path| {
             let options = Hdf5Options::default()
@@ -234,6 +238,13 @@ fn main() {
             Box::new(move |w, f| unchecked(Durability::Swmr)(w, f).ok()),
         ),
         (
+            "expert C writer (transpose, one H5Dwrite per field per chunk)",
+            Box::new(|w, f| {
+                let binary = expert.as_deref()?;
+                expert::run(binary, &h5py, f, DEFAULT_CHUNK_ROWS, &w.snapshots)
+            }),
+        ),
+        (
             "h5py appending numpy columns",
             Box::new(|w, f| {
                 if h5py_ok {
@@ -250,7 +261,7 @@ fn main() {
             options
                 .only
                 .as_ref()
-                .is_none_or(|only| name.contains(only.as_str()))
+                .is_none_or(|only| only.split(',').any(|part| name.contains(part)))
         })
         .collect();
     // One untimed round first: the page cache, the allocator and HDF5's free lists start warm
@@ -300,7 +311,7 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, _) in &contenders {
         let Some(sample) = medians.get(name) else {
-            println!("| {name} | not run (python3 with h5py missing) | | | | | |");
+            println!("| {name} | not run (h5py, or a C compiler, missing) | | | | | |");
             continue;
         };
         println!(
@@ -417,14 +428,16 @@ fn sweeps(workload: &Workload, dir: &Path) {
 
 /// The workload's records in one binary file per snapshot for the h5py script to read; false
 /// when python3 with h5py is not available.
-fn prepare_h5py_input(workload: &Workload, path: &Path) -> bool {
-    let available = Command::new("python3")
+fn h5py_available() -> bool {
+    Command::new("python3")
         .args(["-c", "import h5py, numpy"])
         .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        return false;
-    }
+        .is_ok_and(|s| s.success())
+}
+
+/// Each snapshot's records, in the order written, in a file of its own (`path` with the
+/// snapshot as its extension), for the contenders that run as other programs.
+fn write_records(workload: &Workload, path: &Path) {
     for &snapshot in &workload.snapshots {
         let records: Vec<u8> = workload
             .groups
@@ -434,7 +447,6 @@ fn prepare_h5py_input(workload: &Workload, path: &Path) -> bool {
             .collect();
         std::fs::write(path.with_extension(format!("{snapshot}")), records).expect("writable");
     }
-    true
 }
 
 fn run_h5py(input: &Path, output: &Path, snapshots: &[u32]) -> Option<Duration> {
