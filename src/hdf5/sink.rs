@@ -102,6 +102,11 @@ impl SnapshotSink {
         self.rows
     }
 
+    /// Bytes of records written so far.
+    pub fn bytes(&self) -> u64 {
+        self.rows * self.record_size as u64
+    }
+
     pub fn snapshot(&self) -> u32 {
         self.snapshot
     }

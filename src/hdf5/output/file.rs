@@ -19,6 +19,19 @@ use crate::schema::Schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Once an output has handed this many bytes of galaxies to HDF5, the snapshots that have no
+/// datasets yet get them at once, growing, copied from their templates (while the model
+/// computes, for a pipelined output) rather than one by one at `finish` with exactly their
+/// rows. A catalogue this large hardly notices the few hundred bytes a growing dataset costs
+/// more; a small one keeps datasets of exactly its rows.
+const ALL_DATASETS_AFTER: u64 = 64 << 20;
+
+/// Whether an output that has written `bytes` should have every snapshot's datasets (see
+/// [`ALL_DATASETS_AFTER`]); `done` says it has them already.
+pub(crate) fn wants_all_datasets(done: bool, bytes: u64) -> bool {
+    !done && bytes >= ALL_DATASETS_AFTER
+}
+
 /// How a snapshot's buffer must be set up in front of its callback, wherever that buffer is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BufferLayout {
@@ -155,6 +168,15 @@ impl OutputFile {
             _lock: lock,
         };
         Ok((output, sinks, layout))
+    }
+
+    /// Writes what HDF5 holds of the file (without finishing it), for an output with time on its
+    /// hands; the durable modes do it at every flush anyway.
+    pub fn flush_when_idle(&self) -> Result<()> {
+        match &self.file {
+            Some(file) if self.durability == Durability::AtFinish => raw::flush_file(file.id()),
+            _ => Ok(()),
+        }
     }
 
     /// Completes the snapshots (every buffer already handed over), writes `num_gals`, the trees
