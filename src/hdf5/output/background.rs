@@ -9,7 +9,7 @@
 //! after it, in order; the caller's next call returns the error without taking its own rows,
 //! and the call after that has the thread retry the kept hand-overs first.
 
-use super::file::{wants_all_datasets, BufferLayout, OutputFile};
+use super::file::{BufferLayout, OutputFile};
 use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::{Buffer, WriteCallback};
 use crate::error::{Error, Result, WriterThreadState};
@@ -388,7 +388,7 @@ impl Thread {
                         continue;
                     }
                     let bytes = sinks.iter().map(SnapshotSink::bytes).sum();
-                    if wants_all_datasets(all_datasets, bytes) {
+                    if file.wants_all_datasets(all_datasets, bytes) {
                         all_datasets = true;
                         // Ahead of need: should it fail, the datasets are made when their rows
                         // come.

@@ -1,7 +1,7 @@
 //! The engine that writes on the caller's thread: one buffer per snapshot in front of its write
 //! callback, so that a full buffer is transposed and written by the call that filled it.
 
-use super::file::{wants_all_datasets, OutputFile};
+use super::file::OutputFile;
 use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::Buffer;
 use crate::error::Result;
@@ -17,7 +17,7 @@ pub(crate) struct FileWriter {
     file: Option<OutputFile>,
     /// Ascending by snapshot.
     buffers: Vec<Buffer<SnapshotSink>>,
-    /// Every snapshot has its datasets (see `wants_all_datasets`).
+    /// Every snapshot has its datasets (see `OutputFile::wants_all_datasets`).
     all_datasets: bool,
 }
 
@@ -46,7 +46,8 @@ impl FileWriter {
     pub fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
         self.buffers[index].write(rows)?;
         let bytes = self.buffers.iter().map(|b| b.callback().bytes()).sum();
-        if wants_all_datasets(self.all_datasets, bytes) {
+        let wanted = self.file.as_ref();
+        if wanted.is_some_and(|file| file.wants_all_datasets(self.all_datasets, bytes)) {
             self.all_datasets = true;
             // Ahead of need: should it fail, the datasets are made when their rows come, and
             // the rows just written stay written (a write's error must mean none of them were).

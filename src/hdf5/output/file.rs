@@ -26,12 +26,6 @@ use std::sync::Arc;
 /// more; a small one keeps datasets of exactly its rows.
 const ALL_DATASETS_AFTER: u64 = 64 << 20;
 
-/// Whether an output that has written `bytes` should have every snapshot's datasets (see
-/// [`ALL_DATASETS_AFTER`]); `done` says it has them already.
-pub(crate) fn wants_all_datasets(done: bool, bytes: u64) -> bool {
-    !done && bytes >= ALL_DATASETS_AFTER
-}
-
 /// How a snapshot's buffer must be set up in front of its callback, wherever that buffer is.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct BufferLayout {
@@ -168,6 +162,14 @@ impl OutputFile {
             _lock: lock,
         };
         Ok((output, sinks, layout))
+    }
+
+    /// Whether an output that has written `bytes` should have every snapshot's datasets (see
+    /// [`ALL_DATASETS_AFTER`]); `done` says it has them already. Only for
+    /// [`Durability::AtFinish`]: a durable file's on-disk sequence stays the one the crash
+    /// sweep kills at every write.
+    pub fn wants_all_datasets(&self, done: bool, bytes: u64) -> bool {
+        !done && bytes >= ALL_DATASETS_AFTER && self.durability == Durability::AtFinish
     }
 
     /// Writes what HDF5 holds of the file (without finishing it), for an output with time on its
