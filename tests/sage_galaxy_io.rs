@@ -138,3 +138,36 @@ fn sages_own_sagediff_passes_between_stock_sage_and_sage_with_galaxy_io() {
         );
     }
 }
+
+/// Linked with galaxy-io, SAGE still calls the C library's math: none of libm's functions is
+/// defined in its binary (Rust's runtime carries its own `cbrt`, `floor`, `fma`, ..., which the
+/// make fragment keeps local to the library).
+#[test]
+fn sage_with_galaxy_io_calls_the_c_librarys_math() {
+    if !common::sage::available() {
+        return;
+    }
+    let sage = common::sage::build_with(Writer::GalaxyIo).join("sage");
+    let names = |args: &[&str], file: &std::path::Path| -> Vec<String> {
+        let output = Command::new("nm").args(args).arg(file).output().unwrap();
+        assert!(output.status.success(), "nm {file:?}");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(2))
+            .map(|name| name.split('@').next().unwrap_or(name).to_owned())
+            .collect()
+    };
+    let libm = Command::new("cc")
+        .arg("-print-file-name=libm.so.6")
+        .output()
+        .unwrap();
+    let libm = std::path::PathBuf::from(String::from_utf8_lossy(&libm.stdout).trim());
+    let libm: std::collections::HashSet<String> =
+        names(&["-D", "--defined-only"], &libm).into_iter().collect();
+    assert!(libm.contains("cbrt"), "{} lists no cbrt", libm.len());
+    let defined: Vec<String> = names(&["--defined-only"], &sage)
+        .into_iter()
+        .filter(|name| libm.contains(name))
+        .collect();
+    assert!(defined.is_empty(), "SAGE defines libm's {defined:?}");
+}
