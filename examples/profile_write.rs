@@ -1,5 +1,7 @@
 //! Writes a synthetic SAGE catalogue with the default configuration, for profilers:
-//! `perf record -g target/release/examples/profile_write [GALAXIES] [CHUNK_ROWS]`.
+//! `perf record -g target/release/examples/profile_write [GALAXIES] [CHUNK_ROWS] [BUFFER_MIB]
+//! [DURABILITY]`, DURABILITY one of `finish` (the default), `flush`, `swmr`, or either durable
+//! mode followed by `-unchecked` (without checksums).
 
 use galaxy_io::sage::{SageGalaxy, Synthetic};
 use galaxy_io::{Hdf5Options, Hdf5Output};
@@ -33,6 +35,21 @@ fn main() -> Result<(), galaxy_io::Error> {
         .and_then(|n| n.parse::<usize>().ok())
     {
         options = options.buffer(galaxy_io::BufferConfig::fixed(mib << 20));
+    }
+    if let Some(mode) = std::env::args().nth(4) {
+        let (mode, checked) = match mode.strip_suffix("-unchecked") {
+            Some(mode) => (mode.to_owned(), false),
+            None => (mode, true),
+        };
+        let durability = match mode.as_str() {
+            "flush" => galaxy_io::Durability::FlushEachBuffer,
+            "swmr" => galaxy_io::Durability::Swmr,
+            _ => galaxy_io::Durability::AtFinish,
+        };
+        options = options.durability(durability);
+        if !checked {
+            options = options.checksums(false);
+        }
     }
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(&path, &snapshots, options)?;

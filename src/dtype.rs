@@ -142,9 +142,14 @@ impl Dtype {
     ];
 }
 
+/// The type's name (`f32`), padded to the formatter's width, so that tables line up.
+///
+/// ```
+/// assert_eq!(format!("[{:<5}]", galaxy_io::Dtype::F32), "[f32  ]");
+/// ```
 impl std::fmt::Display for Dtype {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -117,6 +117,16 @@ pub enum Error {
         problem: String,
     },
 
+    /// An output's list of snapshots that no file can have: empty, or a snapshot listed twice
+    /// (its galaxies would go to one group however they were meant to be split).
+    #[error("{path}: {problem}")]
+    InvalidSnapshots {
+        /// The file that was to be created.
+        path: PathBuf,
+        /// What is wrong with the list.
+        problem: String,
+    },
+
     /// A snapshot that the file (or the output) does not have.
     #[error("{path}: there is no snapshot {snapshot} (known: {known:?})")]
     UnknownSnapshot {

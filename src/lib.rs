@@ -78,7 +78,8 @@
 //!   [`recover`] mends a file whose writer died.
 //! - [`write_master`]: a master file linking several outputs into one catalogue.
 //! - [`extended`]: properties registered at run time, in the same rows.
-//! - [`sage`]: SAGE's record, its binary format and synthetic catalogues.
+//! - [`sage`]: SAGE's record, its binary format and parameter file, synthetic catalogues, and
+//!   LHaloTree merger trees to run SAGE on.
 //! - [`units`]: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit), written as
 //!   machine-readable attributes and read back by [`Catalogue::field_unit`].
 #![warn(missing_docs, missing_debug_implementations)]

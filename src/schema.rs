@@ -229,12 +229,28 @@ impl Schema {
     }
 
     /// This schema with `extra` fields appended after the record, each aligned to its element
-    /// size; the record grows to a multiple of the largest alignment. Used for run-time
-    /// properties that ride in the same rows as a static record.
+    /// size; the record grows to a multiple of the widest element of all its fields, old and
+    /// new, so that in an array of rows every field of every row stays aligned (an `i64` record
+    /// with an `f32` property has 16-byte rows, not 12). Used for run-time properties that ride
+    /// in the same rows as a static record.
+    ///
+    /// ```
+    /// use galaxy_io::{Dtype, Field, Schema};
+    /// let record = Schema::new(vec![Field::scalar("GalaxyIndex", 0, Dtype::I64)], 8)?;
+    /// let grown = record.extended([Field::scalar("H2Mass", 0, Dtype::F32)])?;
+    /// assert_eq!(grown.field("H2Mass").unwrap().offset, 8);
+    /// assert_eq!(grown.record_size(), 16);
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
     pub fn extended(&self, extra: impl IntoIterator<Item = Field>) -> Result<Schema> {
         let mut fields = self.fields.clone();
         let mut end = self.record_size;
-        let mut align = 1;
+        let mut align = self
+            .fields
+            .iter()
+            .map(|field| field.dtype.size())
+            .max()
+            .unwrap_or(1);
         for mut field in extra {
             let size = field.dtype.size();
             align = align.max(size);

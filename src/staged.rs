@@ -15,6 +15,14 @@ use std::sync::Mutex;
 /// Temporary files of live `Staged` values, for [`remove_unfinished`].
 static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
+/// The temporary file names of the latest files staged, each with its target's name, for
+/// [`with_final_names`]: kept after the file is gone, since an error naming it is reported
+/// afterwards.
+static NAMES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// How many names [`NAMES`] keeps: a process reports errors about its latest files.
+const NAMES_KEPT: usize = 64;
+
 /// A file being written under a temporary name, until [`commit`](Self::commit) renames it to
 /// its target.
 ///
@@ -62,6 +70,16 @@ impl Staged {
             .map_err(|e| Error::io("creating a file in", directory, e))?
             .into_temp_path();
         lock_unfinished().push(temporary.to_path_buf());
+        if let Some(temporary_name) = temporary.file_name() {
+            let mut names = lock(&NAMES);
+            if names.len() == NAMES_KEPT {
+                names.remove(0);
+            }
+            names.push((
+                temporary_name.to_string_lossy().into_owned(),
+                name.into_owned(),
+            ));
+        }
         Ok(Staged {
             target,
             temporary: Some(temporary),
@@ -114,10 +132,7 @@ impl Drop for Staged {
         if let Some(temporary) = self.temporary.take() {
             forget(&temporary);
             let bytes = std::fs::metadata(&temporary).map_or(0, |m| m.len());
-            let mut abandoned = ABANDONED
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            abandoned.push(Abandoned {
+            lock(&ABANDONED).push(Abandoned {
                 target: self.target.clone(),
                 temporary: temporary.to_path_buf(),
                 bytes,
@@ -157,10 +172,34 @@ pub struct Abandoned {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn abandoned() -> Vec<Abandoned> {
-    ABANDONED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
+    lock(&ABANDONED).clone()
+}
+
+/// `text` (an error message, a log line) with the temporary file of every file this process
+/// staged lately named as the file the user asked for: errors from writing a file come from
+/// the temporary file, but `.model.hdf5.Xy3kQz.partial` means nothing to whoever wrote
+/// `model.hdf5`.
+///
+/// ```
+/// use galaxy_io::staged::{with_final_names, Staged};
+/// let dir = tempfile::tempdir()?;
+/// let staged = Staged::new(dir.path().join("model.hdf5"), false)?;
+/// let message = format!("HDF5 error while writing {}: disk full", staged.path().display());
+/// let shown = with_final_names(&message);
+/// assert_eq!(shown, format!("HDF5 error while writing {}: disk full", dir.path().join("model.hdf5").display()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn with_final_names(text: &str) -> String {
+    let mut text = text.to_owned();
+    for (temporary, target) in lock(&NAMES).iter() {
+        if text.contains(temporary.as_str()) {
+            // The temporary file of `x.hdf5` is `./.x.hdf5.XXXX.partial` in the current directory.
+            text = text
+                .replace(&format!("/./{temporary}"), &format!("/{target}"))
+                .replace(temporary.as_str(), target);
+        }
+    }
+    text
 }
 
 /// Removes the temporary files of every `Staged` file of this process that was not committed:
@@ -235,10 +274,13 @@ fn forget(temporary: &Path) {
 }
 
 fn lock_unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    // The list is valid after any panic: every change is a single push, retain or drain.
-    UNFINISHED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock(&UNFINISHED)
+}
+
+fn lock<T>(list: &'static Mutex<Vec<T>>) -> std::sync::MutexGuard<'static, Vec<T>> {
+    // The lists are valid after any panic: every change is a single push, remove, retain or
+    // drain.
+    list.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Renames `from` to `to` unless `to` exists, atomically where the file system allows it.

@@ -522,3 +522,85 @@ fn outputs_and_catalogues_debug_print_what_they_are_not_their_bytes() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_snapshot_list_that_no_file_can_have_is_refused_before_a_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.hdf5");
+    let create = |snapshots: &[u32]| {
+        Hdf5Output::<SageGalaxy>::create(&path, snapshots, Hdf5Options::default()).unwrap_err()
+    };
+    let empty = create(&[]);
+    assert!(
+        matches!(&empty, Error::InvalidSnapshots { path: p, .. } if p == &path),
+        "{empty}"
+    );
+    let twice = create(&[63, 3, 3]);
+    assert!(matches!(twice, Error::InvalidSnapshots { .. }), "{twice}");
+    assert!(
+        twice.to_string().contains("snapshot 3 is listed twice"),
+        "{twice}"
+    );
+    assert!(!path.exists(), "no file is left behind");
+}
+
+#[test]
+fn only_sage_records_are_said_to_be_written_by_a_sage_version_unless_the_user_says_so() {
+    use galaxy_io::{AttrValue, Header, HeaderGroup};
+    #[derive(Clone, Copy, GalaxyRecord)]
+    #[repr(C)]
+    struct Mine {
+        #[galaxy(name = "Mass", units = "Msun")]
+        mass: f64,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let misc = |path: &Path, name: &str| {
+        let header = Catalogue::open(path).unwrap().header().unwrap();
+        header.get(HeaderGroup::Misc, name).cloned()
+    };
+    let mine = dir.path().join("mine.hdf5");
+    let mut output = Hdf5Output::<Mine>::create(&mine, &[1], Hdf5Options::default()).unwrap();
+    output.write(1, &[Mine { mass: 1.0 }]).unwrap();
+    output.finish().unwrap();
+    assert_eq!(misc(&mine, "sage_version"), None);
+    assert_eq!(misc(&mine, "git_SHA_reference"), None);
+    assert!(misc(&mine, "sage_data_version").is_some());
+
+    let named = dir.path().join("named.hdf5");
+    let mut header = Header::default();
+    header.set(
+        HeaderGroup::Misc,
+        "sage_version",
+        AttrValue::Text("my-model 2.1".into()),
+    );
+    let options = Hdf5Options::default().header(header.clone());
+    Hdf5Output::<Mine>::create(&named, &[1], options)
+        .unwrap()
+        .finish()
+        .unwrap();
+    let version = Some(AttrValue::Text("my-model 2.1".into()));
+    assert_eq!(misc(&named, "sage_version"), version);
+
+    let sage = dir.path().join("sage.hdf5");
+    Hdf5Output::<SageGalaxy>::create(&sage, &[1], Hdf5Options::default())
+        .unwrap()
+        .finish()
+        .unwrap();
+    let written = misc(&sage, "sage_version").unwrap();
+    assert!(
+        matches!(&written, AttrValue::Text(text) if text.starts_with("galaxy-io ")),
+        "{written:?}"
+    );
+    assert!(misc(&sage, "git_SHA_reference").is_some());
+    let sage_named = dir.path().join("sage_named.hdf5");
+    let options = Hdf5Options::default().header(header);
+    Hdf5Output::<SageGalaxy>::create(&sage_named, &[1], options)
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(
+        misc(&sage_named, "sage_version"),
+        version,
+        "the user's, kept"
+    );
+}

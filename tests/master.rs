@@ -12,23 +12,24 @@ use galaxy_io::{
 use std::path::Path;
 use std::process::Command;
 
-fn demo(dir: &Path, name: &str, task: u32, tasks: u32, galaxies: u32) {
-    stdout(&galaxy_io(
-        &[
-            "demo",
-            "--galaxies",
-            &galaxies.to_string(),
-            "--snapshots",
-            "2",
-            "--task",
-            &task.to_string(),
-            "--tasks",
-            &tasks.to_string(),
-            "-o",
-            name,
-        ],
-        dir,
-    ));
+/// Task `task` of a demo run of `tasks` named `catalogue`: `<name>_<task>.h5` for `<name>.h5`,
+/// or `catalogue` itself for a run of one task.
+fn demo(dir: &Path, catalogue: &str, task: u32, tasks: u32, galaxies: u32) {
+    let galaxies = galaxies.to_string();
+    let mut args = vec![
+        "demo",
+        "--galaxies",
+        &galaxies,
+        "--snapshots",
+        "2",
+        "-o",
+        catalogue,
+    ];
+    let (task, tasks) = (task.to_string(), tasks.to_string());
+    if tasks != "1" {
+        args.extend(["--task", &task, "--tasks", &tasks]);
+    }
+    stdout(&galaxy_io(&args, dir));
 }
 
 #[test]
@@ -36,8 +37,8 @@ fn a_master_moved_with_its_outputs_reads_from_anywhere() {
     let top = tempfile::tempdir().unwrap();
     let run = top.path().join("run");
     std::fs::create_dir(&run).unwrap();
-    demo(&run, "model_0.hdf5", 0, 2, 300);
-    demo(&run, "model_1.hdf5", 1, 2, 500);
+    demo(&run, "model.hdf5", 0, 2, 300);
+    demo(&run, "model.hdf5", 1, 2, 500);
     // A bare output name: the links are relative to the master's directory all the same.
     stdout(&galaxy_io(
         &["merge", "model_0.hdf5", "model_1.hdf5", "-o", "model.hdf5"],
@@ -89,16 +90,16 @@ fn merge_refuses_outputs_whose_galaxies_would_count_twice() {
     let dir = tempfile::tempdir().unwrap();
     demo(dir.path(), "whole_a.h5", 0, 1, 100);
     demo(dir.path(), "whole_b.h5", 0, 1, 100);
-    demo(dir.path(), "half_0.h5", 0, 2, 100);
-    demo(dir.path(), "half_0_again.h5", 0, 2, 100);
-    demo(dir.path(), "half_1.h5", 1, 2, 100);
+    demo(dir.path(), "half.h5", 0, 2, 100);
+    demo(dir.path(), "again.h5", 0, 2, 100);
+    demo(dir.path(), "half.h5", 1, 2, 100);
 
     let stderr = failure(&galaxy_io(
-        &["merge", "half_0.h5", "half_0_again.h5", "-o", "m.h5"],
+        &["merge", "half_0.h5", "again_0.h5", "-o", "m.h5"],
         dir.path(),
     ));
     assert!(
-        stderr.contains("half_0.h5 and half_0_again.h5 overlap: both processed tree file 0"),
+        stderr.contains("half_0.h5 and again_0.h5 overlap: both processed tree file 0"),
         "{stderr}"
     );
     let stderr = failure(&galaxy_io(
@@ -224,4 +225,46 @@ fn tasks_write_their_own_files_with_their_share_and_join_into_one_catalogue() {
         "{error}"
     );
     assert!(!dir.path().join("x_3.hdf5").exists());
+}
+
+#[test]
+fn a_master_over_one_output_links_its_snapshot_groups_and_reads_through_them() {
+    let dir = tempfile::tempdir().unwrap();
+    demo(dir.path(), "model_0.hdf5", 0, 1, 400);
+    stdout(&galaxy_io(
+        &["merge", "model_0.hdf5", "-o", "model.hdf5"],
+        dir.path(),
+    ));
+    let master = dir.path().join("model.hdf5");
+    // A link per snapshot, not a virtual dataset per field.
+    assert!(std::fs::metadata(&master).unwrap().len() < 64 << 10);
+    let catalogue = Catalogue::open(&master).unwrap();
+    let output = Catalogue::open(dir.path().join("model_0.hdf5")).unwrap();
+    for snapshot in output.snapshots().unwrap() {
+        assert_eq!(
+            catalogue.read_records::<SageGalaxy>(snapshot).unwrap(),
+            output.read_records::<SageGalaxy>(snapshot).unwrap()
+        );
+    }
+    assert_eq!(catalogue.verify().unwrap(), 400);
+    let script = "import h5py, sys\n\
+        f = h5py.File(sys.argv[1], 'r')\n\
+        link = f.get('Snap_63', getlink=True)\n\
+        assert (link.filename, link.path) == ('./model_0.hdf5', '/Snap_63'), link\n\
+        g = h5py.File(sys.argv[2], 'r')\n\
+        assert (f['Snap_63/StellarMass'][:] == g['Snap_63/StellarMass'][:]).all()\n\
+        print(int(f['Snap_63'].attrs['num_gals']))\n";
+    let python = common::output(
+        Command::new("python3")
+            .args(["-c", script])
+            .arg(&master)
+            .arg(dir.path().join("model_0.hdf5")),
+    )
+    .expect("python3 with h5py");
+    let seen = stdout(&python);
+    assert_eq!(seen.trim(), output.num_galaxies(63).unwrap().to_string());
+    // Without its output, the master is refused, naming the output.
+    std::fs::remove_file(dir.path().join("model_0.hdf5")).unwrap();
+    let stderr = failure(&galaxy_io(&["check", "model.hdf5"], dir.path()));
+    assert!(stderr.contains("model_0.hdf5"), "{stderr}");
 }

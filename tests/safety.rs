@@ -23,41 +23,41 @@ fn contents(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-fn demo(dir: &Path, name: &str, task: u32, tasks: u32) {
-    stdout(&galaxy_io(
-        &[
-            "demo",
-            "--galaxies",
-            "2000",
-            "--snapshots",
-            "2",
-            "--task",
-            &task.to_string(),
-            "--tasks",
-            &tasks.to_string(),
-            "-o",
-            name,
-        ],
-        dir,
-    ));
+/// Task `task` of a demo run of `tasks` named `catalogue`: `<name>_<task>.h5` for `<name>.h5`,
+/// or `catalogue` itself for a run of one task.
+fn demo(dir: &Path, catalogue: &str, task: u32, tasks: u32) {
+    let mut args = vec![
+        "demo",
+        "--galaxies",
+        "2000",
+        "--snapshots",
+        "2",
+        "-o",
+        catalogue,
+    ];
+    let (task, tasks) = (task.to_string(), tasks.to_string());
+    if tasks != "1" {
+        args.extend(["--task", &task, "--tasks", &tasks]);
+    }
+    stdout(&galaxy_io(&args, dir));
 }
 
 #[test]
 fn merge_refuses_to_write_over_an_input() {
     let dir = tempfile::tempdir().unwrap();
-    demo(dir.path(), "a.h5", 0, 2);
-    demo(dir.path(), "b.h5", 1, 2);
-    std::os::unix::fs::symlink("a.h5", dir.path().join("link.h5")).unwrap();
+    demo(dir.path(), "run.h5", 0, 2);
+    demo(dir.path(), "run.h5", 1, 2);
+    std::os::unix::fs::symlink("run_0.h5", dir.path().join("link.h5")).unwrap();
     let before = contents(dir.path());
-    for output in ["a.h5", "./a.h5", "link.h5", "b.h5"] {
+    for output in ["run_0.h5", "./run_0.h5", "link.h5", "run_1.h5"] {
         let stderr = failure(&galaxy_io(
-            &["merge", "a.h5", "b.h5", "-o", output, "--force"],
+            &["merge", "run_0.h5", "run_1.h5", "-o", output, "--force"],
             dir.path(),
         ));
         assert!(stderr.contains("is the input"), "{output}: {stderr}");
     }
     let stderr = failure(&galaxy_io(
-        &["merge", "a.h5", "./a.h5", "-o", "m.h5"],
+        &["merge", "run_0.h5", "./run_0.h5", "-o", "m.h5"],
         dir.path(),
     ));
     assert!(stderr.contains("are the same file"), "{stderr}");

@@ -24,7 +24,7 @@ fn sage_analysis_reads_a_two_core_run_through_its_master() {
                 "--tasks",
                 "2",
                 "-o",
-                &format!("model_{task}.hdf5"),
+                "model.hdf5",
             ],
             dir.path(),
         ));

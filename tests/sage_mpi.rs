@@ -25,16 +25,22 @@ const OUTPUTS: [u32; 4] = [37, 32, 27, 20];
 /// Trees in each of the two tree files: SAGE shares all of them out over the ranks.
 const TREES_PER_FILE: u32 = 12;
 
-/// The same trees through stock SAGE and SAGE with galaxy-io's writer, both over MPI.
+/// The same trees through stock SAGE and SAGE with galaxy-io's writer, both over MPI, and
+/// through stock SAGE's binary output.
 struct Runs {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     stock: SageOutput,
     ours: SageOutput,
+    binary: SageOutput,
 }
 
-fn runs() -> &'static Runs {
+/// The runs, or `None` (the test is skipped) without SAGE's source.
+fn runs() -> Option<&'static Runs> {
     static RUNS: OnceLock<Runs> = OnceLock::new();
-    RUNS.get_or_init(|| {
+    if !common::sage::available() {
+        return None;
+    }
+    Some(RUNS.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let config = ForestConfig {
             files: 2,
@@ -43,25 +49,28 @@ fn runs() -> &'static Runs {
             seed: 11,
         };
         let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
-        let run = |writer, name: &str| {
-            Run::new(&trees, OutputFormat::Hdf5, dir.path().join(name))
+        let run = |format, writer, name: &str| {
+            Run::new(&trees, format, dir.path().join(name))
                 .outputs(&OUTPUTS)
                 .writer(writer)
                 .mpi(RANKS)
                 .execute()
         };
         // One after the other: each run already keeps both cores busy.
-        let (stock, ours) = (run(Writer::Stock, "stock"), run(Writer::GalaxyIo, "ours"));
+        let stock = run(OutputFormat::Hdf5, Writer::Stock, "stock");
+        let ours = run(OutputFormat::Hdf5, Writer::GalaxyIo, "ours");
+        let binary = run(OutputFormat::Binary, Writer::Stock, "binary");
         for output in [&stock, &ours] {
             assert_eq!(output.files.len(), RANKS as usize, "{}", output.log);
             assert!(output.master.is_some(), "no master file:\n{}", output.log);
         }
         Runs {
-            _dir: dir,
+            dir,
             stock,
             ours,
+            binary,
         }
-    })
+    }))
 }
 
 fn master(output: &SageOutput) -> &Path {
@@ -92,7 +101,9 @@ fn snapshots() -> Vec<u32> {
 
 #[test]
 fn every_ranks_file_has_every_dataset_of_stock_sage_bit_for_bit() {
-    let Runs { stock, ours, .. } = runs();
+    let Some(Runs { stock, ours, .. }) = runs() else {
+        return;
+    };
     let mut trees = Vec::new();
     for (theirs, mine) in stock.files.iter().zip(&ours.files) {
         let tally = sage_compare::same_galaxies(theirs, mine, &snapshots());
@@ -109,7 +120,9 @@ fn every_ranks_file_has_every_dataset_of_stock_sage_bit_for_bit() {
 
 #[test]
 fn every_ranks_file_and_the_master_have_the_attributes_of_stock_sage() {
-    let Runs { stock, ours, .. } = runs();
+    let Some(Runs { stock, ours, .. }) = runs() else {
+        return;
+    };
     for (theirs, mine) in stock.files.iter().zip(&ours.files) {
         sage_compare::same_attributes(theirs, mine, false, 300);
     }
@@ -124,7 +137,9 @@ fn every_ranks_file_and_the_master_have_the_attributes_of_stock_sage() {
 
 #[test]
 fn the_master_reads_as_the_ranks_rows_one_after_the_other() {
-    let Runs { ours, .. } = runs();
+    let Some(Runs { ours, .. }) = runs() else {
+        return;
+    };
     let catalogue = Catalogue::open(master(ours)).unwrap();
     assert_eq!(catalogue.parts(), RANKS as usize);
     let ranks: Vec<Catalogue> = ours
@@ -150,7 +165,9 @@ fn the_master_reads_as_the_ranks_rows_one_after_the_other() {
 
 #[test]
 fn sage_analysis_reads_the_master_as_it_reads_stock_sages() {
-    let Runs { stock, ours, .. } = runs();
+    let Some(Runs { stock, ours, .. }) = runs() else {
+        return;
+    };
     let fraction = ours.files.iter().map(|f| volume_fraction(f)).sum();
     common::check_sage_analysis(master(ours), &ours.files, BOX_SIZE, fraction);
     let (theirs, mine) = (
@@ -165,4 +182,62 @@ fn sage_analysis_reads_the_master_as_it_reads_stock_sages() {
     ] {
         assert_eq!(theirs[key], mine[key], "sage-analysis's {key}");
     }
+}
+
+/// What a user does to mirror SAGE's per-core HDF5 files from its binary output: convert each
+/// rank's files with the run's parameter file and `--tasks`, then merge. Each file has the
+/// cores and the volume stock SAGE's own HDF5 file of that rank has, and the galaxies.
+#[test]
+fn each_ranks_binary_files_convert_to_the_cores_volume_and_galaxies_of_stock_sages_file() {
+    let Some(Runs {
+        dir, stock, binary, ..
+    }) = runs()
+    else {
+        return;
+    };
+    let par = binary.files[0].parent().unwrap().join("sage.par");
+    let mut converted = Vec::new();
+    for (rank, sage) in stock.files.iter().enumerate() {
+        let suffix = format!("_{rank}");
+        let inputs = binary
+            .files
+            .iter()
+            .filter(|f| f.to_string_lossy().ends_with(&suffix));
+        let output = dir.path().join(format!("converted_{rank}.hdf5"));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_galaxy-io"));
+        command
+            .arg("convert")
+            .arg("--par")
+            .arg(&par)
+            .args(["--tasks", &RANKS.to_string()])
+            .args(inputs)
+            .arg("-o")
+            .arg(&output);
+        common::stdout(&common::output(&mut command).unwrap());
+        assert_eq!(
+            volume_fraction(&output).to_bits(),
+            volume_fraction(sage).to_bits(),
+            "rank {rank}: the volume SAGE worked out, to the bit"
+        );
+        let (ours, theirs) = (
+            Catalogue::open(&output).unwrap(),
+            Catalogue::open(sage).unwrap(),
+        );
+        for snapshot in snapshots() {
+            assert_eq!(
+                ours.read_records::<SageGalaxy>(snapshot).unwrap(),
+                theirs.read_records::<SageGalaxy>(snapshot).unwrap(),
+                "rank {rank}, Snap_{snapshot}"
+            );
+        }
+        converted.push(output);
+    }
+    let master = dir.path().join("converted.hdf5");
+    galaxy_io::write_master(&master, &converted, &Default::default()).unwrap();
+    let whole = Catalogue::open(&master).unwrap().header().unwrap();
+    let fraction = whole.get(HeaderGroup::Runtime, "frac_volume_processed");
+    assert!(
+        matches!(fraction, Some(AttrValue::F64(f)) if (f - 1.0).abs() < 1e-12),
+        "{fraction:?}"
+    );
 }

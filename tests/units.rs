@@ -88,6 +88,77 @@ fn extended_properties_carry_their_units_to_the_file() {
     assert!(unit.is_comoving());
 }
 
+#[test]
+fn luminosities_angles_metallicities_and_magnitudes_read_as_the_attributes_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("photometry.hdf5");
+    let registry = PropertyRegistry::for_record::<SageGalaxy>().unwrap();
+    let properties = [
+        ("LuminosityV", "1e10 Lsun/h^2", 2.5f32),
+        ("Inclination", "deg", 60.0),
+        ("Metallicity", "Zsun", 0.5),
+        ("MagV", "mag", -20.5),
+    ];
+    let handles: Vec<_> = properties
+        .iter()
+        .map(|(name, units, _)| {
+            registry
+                .register::<f32>(PropertySpec::new(name, units, ""), 0.0)
+                .unwrap()
+        })
+        .collect();
+    let mut header = galaxy_io::Header::with_cosmology(&galaxy_io::Cosmology::MINI_MILLENNIUM);
+    header.snapshot_redshifts = galaxy_io::sage::millennium_redshifts();
+    let options = Hdf5Options::default().header(header);
+    let mut output =
+        ExtendedOutput::<SageGalaxy>::create(&path, &[32], options, &registry).unwrap();
+    let galaxies = galaxy_io::sage::Synthetic::new(5, 62.5)
+        .galaxies(32, 0, 10)
+        .0;
+    output
+        .write(32, &galaxies, |_, row| {
+            for (&handle, (_, _, value)) in handles.iter().zip(&properties) {
+                row.set(handle, *value)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    output.finish().unwrap();
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/check_units.py");
+    let run = common::output(Command::new("python3").arg(script).arg(&path)).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|_| {
+        panic!(
+            "one JSON object, got:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    assert_eq!(report["problems"], serde_json::json!([]), "{report}");
+    assert_eq!(report["checked"], 54 + properties.len(), "{report}");
+
+    // A derived record declares them the same way, at compile time.
+    #[derive(Clone, Copy, galaxy_io::GalaxyRecord)]
+    #[repr(C)]
+    struct Photometry {
+        #[galaxy(name = "MagV", units = "mag")]
+        mag_v: f32,
+    }
+    let derived = galaxy_io::Schema::of::<Photometry>().unwrap();
+    let declared = derived.field("MagV").unwrap().unit.clone().unwrap();
+    assert!(declared.is_magnitude());
+
+    let catalogue = Catalogue::open(&path).unwrap();
+    let magnitude = catalogue.field_unit(32, "MagV").unwrap().unwrap();
+    assert_eq!(magnitude, declared);
+    assert!(magnitude.is_magnitude() && magnitude.symbol() == "mag");
+    let metallicity = catalogue.field_unit(32, "Metallicity").unwrap().unwrap();
+    assert_eq!(
+        metallicity.symbol(),
+        "1.34e-2",
+        "Zsun is written as its value"
+    );
+}
+
 /// Rewrites one attribute of `Snap_<snapshot>/Mvir` with `write`, then reads the unit back.
 fn tampered(
     path: &Path,

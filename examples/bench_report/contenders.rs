@@ -1,9 +1,7 @@
 //! The ways to write the same galaxies that the report compares.
 
 use galaxy_io::sage::SageGalaxy;
-use galaxy_io::{
-    BinaryFile, Buffer, BufferConfig, Durability, Hdf5Options, Hdf5Output, Result, Schema,
-};
+use galaxy_io::{BinaryFile, Buffer, BufferConfig, Hdf5Options, Hdf5Output, Result, Schema};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -29,22 +27,9 @@ impl Workload {
     }
 }
 
-/// galaxy-io with the given buffer, rows per chunk and durability, in the caller's thread or
-/// pipelined to a background I/O thread.
-pub fn galaxy_io(
-    workload: &Workload,
-    path: &Path,
-    buffer: BufferConfig,
-    chunk_rows: usize,
-    durability: Durability,
-    background: bool,
-) -> Result<Duration> {
-    let options = Hdf5Options::default()
-        .buffer(buffer)
-        .chunk_rows(chunk_rows)
-        .durability(durability)
-        .background(background)
-        .replace(true);
+/// galaxy-io with `options` (an existing file is replaced).
+pub fn galaxy_io(workload: &Workload, path: &Path, options: Hdf5Options) -> Result<Duration> {
+    let options = options.replace(true);
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(path, &workload.snapshots, options)?;
     for (snapshot, galaxies) in &workload.groups {

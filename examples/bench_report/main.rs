@@ -6,16 +6,18 @@
 //! cargo run --release --example bench_report -- --galaxies 200000 --rounds 1   # quick look
 //! cargo run --release --example bench_report -- --only raw   # only the contenders named so
 //! cargo run --release --example bench_report -- --only read-back   # only reading back
+//! cargo run --release --example bench_report -- --only raw,read-back   # names combine
 //! ```
 
 mod contenders;
 mod cpu;
+mod expert;
 mod memory;
 mod read_back;
 
 use contenders::Workload;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
-use galaxy_io::{BufferConfig, Durability, DEFAULT_CHUNK_ROWS};
+use galaxy_io::{BufferConfig, Durability, Hdf5Options, DEFAULT_CHUNK_ROWS};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,7 +28,8 @@ struct Options {
     snapshots: usize,
     rounds: usize,
     dir: PathBuf,
-    /// Run only the contenders whose names contain this, and nothing after the table.
+    /// Run only the contenders whose names contain one of these (separated by commas), and
+    /// nothing after the table but reading back, when `read-back` is one of them.
     only: Option<String>,
 }
 
@@ -176,7 +179,12 @@ fn main() {
         options.rounds
     );
 
-    if options.only.as_deref() == Some("read-back") {
+    let only: Vec<&str> = options
+        .only
+        .as_deref()
+        .map_or(Vec::new(), |only| only.split(',').collect());
+    let read_back = only.contains(&"read-back");
+    if read_back && only.len() == 1 {
         read_back::report(&workload, dir, options.rounds);
         let _ = std::fs::remove_dir_all(dir);
         return;
@@ -184,17 +192,23 @@ fn main() {
     let default = BufferConfig::default();
     let batch = default.max_size / std::mem::size_of::<SageGalaxy>();
     let h5py = dir.join("h5py_input.bin");
-    let h5py_ok = prepare_h5py_input(&workload, &h5py);
+    write_records(&workload, &h5py);
+    let h5py_ok = h5py_available();
+    let expert = expert::build(dir);
     let galaxy_io = |durability: Durability, background: bool| {
         move |workload: &Workload, file: &Path| {
-            contenders::galaxy_io(
-                workload,
-                file,
-                default,
-                DEFAULT_CHUNK_ROWS,
-                durability,
-                background,
-            )
+            let options = Hdf5Options::default()
+                .durability(durability)
+                .background(background);
+            contenders::galaxy_io(workload, file, options)
+        }
+    };
+    let unchecked = |durability: Durability| {
+        move |workload: &Workload, file: &Path| {
+            let options = Hdf5Options::default()
+                .durability(durability)
+                .checksums(false);
+            contenders::galaxy_io(workload, file, options)
         }
     };
     type Run<'a> = Box<dyn Fn(&Workload, &Path) -> Option<Duration> + 'a>;
@@ -232,6 +246,21 @@ fn main() {
             Box::new(move |w, f| galaxy_io(Durability::Swmr, false)(w, f).ok()),
         ),
         (
+            "galaxy-io, flush each buffer, without checksums",
+            Box::new(move |w, f| unchecked(Durability::FlushEachBuffer)(w, f).ok()),
+        ),
+        (
+            "galaxy-io, SWMR, without checksums",
+            Box::new(move |w, f| unchecked(Durability::Swmr)(w, f).ok()),
+        ),
+        (
+            "expert C writer (transpose, one H5Dwrite per field per chunk)",
+            Box::new(|w, f| {
+                let binary = expert.as_deref()?;
+                expert::run(binary, &h5py, f, DEFAULT_CHUNK_ROWS, &w.snapshots)
+            }),
+        ),
+        (
             "h5py appending numpy columns",
             Box::new(|w, f| {
                 if h5py_ok {
@@ -248,7 +277,7 @@ fn main() {
             options
                 .only
                 .as_ref()
-                .is_none_or(|only| name.contains(only.as_str()))
+                .is_none_or(|only| only.split(',').any(|part| name.contains(part)))
         })
         .collect();
     // One untimed round first: the page cache, the allocator and HDF5's free lists start warm
@@ -298,7 +327,7 @@ fn main() {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, _) in &contenders {
         let Some(sample) = medians.get(name) else {
-            println!("| {name} | not run (python3 with h5py missing) | | | | | |");
+            println!("| {name} | not run (h5py, or a C compiler, missing) | | | | | |");
             continue;
         };
         println!(
@@ -322,6 +351,9 @@ fn main() {
     }
 
     if options.only.is_some() {
+        if read_back {
+            read_back::report(&workload, dir, options.rounds);
+        }
         return;
     }
     read_back::report(&workload, dir, options.rounds);
@@ -390,15 +422,9 @@ fn sweeps(workload: &Workload, dir: &Path) {
     let run = |buffer: BufferConfig, chunk_rows: usize| {
         let mut times: Vec<Duration> = (0..2)
             .map(|i| {
-                contenders::galaxy_io(
-                    workload,
-                    &dir.join(format!("sweep{i}.hdf5")),
-                    buffer,
-                    chunk_rows,
-                    Durability::AtFinish,
-                    false,
-                )
-                .unwrap()
+                let options = Hdf5Options::default().buffer(buffer).chunk_rows(chunk_rows);
+                contenders::galaxy_io(workload, &dir.join(format!("sweep{i}.hdf5")), options)
+                    .unwrap()
             })
             .collect();
         mb_per_s(workload.bytes(), median(&mut times))
@@ -422,14 +448,16 @@ fn sweeps(workload: &Workload, dir: &Path) {
 
 /// The workload's records in one binary file per snapshot for the h5py script to read; false
 /// when python3 with h5py is not available.
-fn prepare_h5py_input(workload: &Workload, path: &Path) -> bool {
-    let available = Command::new("python3")
+fn h5py_available() -> bool {
+    Command::new("python3")
         .args(["-c", "import h5py, numpy"])
         .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        return false;
-    }
+        .is_ok_and(|s| s.success())
+}
+
+/// Each snapshot's records, in the order written, in a file of its own (`path` with the
+/// snapshot as its extension), for the contenders that run as other programs.
+fn write_records(workload: &Workload, path: &Path) {
     for &snapshot in &workload.snapshots {
         let records: Vec<u8> = workload
             .groups
@@ -439,7 +467,6 @@ fn prepare_h5py_input(workload: &Workload, path: &Path) -> bool {
             .collect();
         std::fs::write(path.with_extension(format!("{snapshot}")), records).expect("writable");
     }
-    true
 }
 
 fn run_h5py(input: &Path, output: &Path, snapshots: &[u32]) -> Option<Duration> {

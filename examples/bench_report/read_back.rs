@@ -10,7 +10,7 @@
 
 use crate::contenders::{self, Workload};
 use galaxy_io::sage::SageGalaxy;
-use galaxy_io::{BufferConfig, Catalogue, Dtype, Durability, Schema, DEFAULT_CHUNK_ROWS};
+use galaxy_io::{Catalogue, Dtype, Hdf5Options, Schema};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -64,15 +64,8 @@ fn read(way: &str, file: &Path) -> u64 {
 /// Writes the workload once, then times every reader over `rounds` rounds (at least five).
 pub fn report(workload: &Workload, dir: &Path, rounds: usize) {
     let file = dir.join("read_back.hdf5");
-    contenders::galaxy_io(
-        workload,
-        &file,
-        BufferConfig::default(),
-        DEFAULT_CHUNK_ROWS,
-        Durability::AtFinish,
-        false,
-    )
-    .expect("the file to read back is written");
+    contenders::galaxy_io(workload, &file, Hdf5Options::default())
+        .expect("the file to read back is written");
     let fields = Schema::of::<SageGalaxy>()
         .expect("SAGE's schema")
         .fields()

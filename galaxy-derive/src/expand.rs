@@ -166,7 +166,11 @@ fn unit(unit: &galaxy_units::Unit, krate: &TokenStream) -> TokenStream {
     );
     let (h, a) = (exponent(unit.h_exponent()), exponent(unit.a_exponent()));
     let cgs = unit.cgs_factor();
-    let log10 = unit.is_log10();
+    let scale = match unit.scale() {
+        galaxy_units::Scale::Linear => quote!(Linear),
+        galaxy_units::Scale::Log10 => quote!(Log10),
+        galaxy_units::Scale::Magnitude => quote!(Magnitude),
+    };
     let symbol = unit.symbol();
     quote! {
         #units::Unit::__from_parts(
@@ -174,7 +178,7 @@ fn unit(unit: &galaxy_units::Unit, krate: &TokenStream) -> TokenStream {
             #units::Dimensions { mass: #mass, length: #length, time: #time, temperature: #temperature },
             #h,
             #a,
-            #log10,
+            #units::Scale::#scale,
             #symbol,
         )
     }

@@ -310,6 +310,17 @@ typedef enum gio_durability {
 } gio_durability;
 
 /**
+ * What a field's flags say, OR-ed together (`gio_schema_add_field_flags`, ...); 0 for none.
+ */
+typedef enum gio_field_flag {
+    /**
+     * The values are comoving: the dataset's `a-scale exponent` is the units' length exponent
+     * (1 for `Mpc/h`), as `#[galaxy(comoving)]` declares it in Rust. The units need a length.
+     */
+    GIO_FIELD_COMOVING = 1,
+} gio_field_flag;
+
+/**
  * Where a header attribute goes.
  */
 typedef enum gio_header_group {
@@ -526,8 +537,9 @@ struct gio_options gio_options_default(void);
 
 /**
  * Creates the file at `path` (or its task's file, see `gio_options.task_count`) with one
- * `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`.
- * `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
+ * `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`. The output
+ * snapshots are each listed once (an empty list, or one listed twice, is
+ * `GIO_INVALID_ARGUMENT`). `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
  * first (`Header/snapshot_redshifts`, and each group's `redshift`); NULL with
  * `n_redshifts` 0 for none. `options` NULL means `gio_options_default()`. On success
  * `*output` is the new handle; on failure it is left as it was.
@@ -661,11 +673,12 @@ enum gio_status gio_schema_new(size_t record_size, struct gio_schema **out);
  * used twice, a field that does not fit in the record, two fields that overlap, units that the
  * derive's grammar does not understand (`"1e10 Msun/h"`, `"km/s"`, `"Unitless"` ...) are errors
  * (`GIO_SCHEMA_ERROR`), and the schema stays as it was. Parsed units give the dataset the
- * machine-readable unit attributes too (as not comoving).
+ * machine-readable unit attributes too, as not comoving (`gio_schema_add_field_flags` with
+ * `GIO_FIELD_COMOVING` declares comoving values).
  *
  * ```c
  * gio_schema_add_field(schema, "Mass", GIO_DOUBLE, offsetof(struct row, mass), 1, "1e10 Msun/h", "Mass.");
- * gio_schema_add_field(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h", NULL);
+ * gio_schema_add_field(schema, "Vel", GIO_FLOAT, offsetof(struct row, vel), 3, "km/s", NULL);
  * ```
  *
  * # Safety
@@ -681,9 +694,59 @@ enum gio_status gio_schema_add_field(struct gio_schema *schema,
                                      const char *description);
 
 /**
+ * As `gio_schema_add_field`, with `flags`: `gio_field_flag`s OR-ed together, 0 for none.
+ * `GIO_FIELD_COMOVING` declares the values comoving (`#[galaxy(comoving)]` in Rust): the
+ * dataset's `a-scale exponent` is the units' length exponent, and units without a length are
+ * a `GIO_SCHEMA_ERROR`. Bits that are no flag are `GIO_INVALID_ARGUMENT`.
+ *
+ * ```c
+ * gio_schema_add_field_flags(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h",
+ *                            "Position.", GIO_FIELD_COMOVING);
+ * ```
+ *
+ * # Safety
+ * As `gio_schema_add_field`.
+ */
+enum gio_status gio_schema_add_field_flags(struct gio_schema *schema,
+                                           const char *name,
+                                           uint32_t dtype,
+                                           size_t offset,
+                                           size_t count,
+                                           const char *units,
+                                           const char *description,
+                                           uint32_t flags);
+
+/**
+ * Adds an array of `count` elements of `dtype` at byte `offset` as `count` 1-D datasets, one
+ * per element, named `names[0]`, `names[1]`, ... (`#[galaxy(split = [...])]` in Rust, SAGE's
+ * way of writing vectors); each gets the `units`, `description` and `flags` given. The
+ * components are added all together or, on any error, none of them.
+ *
+ * ```c
+ * const char *names[3] = {"Posx", "Posy", "Posz"};
+ * gio_schema_add_split_field(schema, names, 3, GIO_FLOAT, offsetof(struct row, pos), "Mpc/h",
+ *                            "Position.", GIO_FIELD_COMOVING);
+ * ```
+ *
+ * # Safety
+ * `names` is NULL (an error) or holds `count` pointers, each NULL (an error) or
+ * NUL-terminated; `units` and `description` are NULL or NUL-terminated.
+ */
+enum gio_status gio_schema_add_split_field(struct gio_schema *schema,
+                                           const char *const *names,
+                                           size_t count,
+                                           uint32_t dtype,
+                                           size_t offset,
+                                           const char *units,
+                                           const char *description,
+                                           uint32_t flags);
+
+/**
  * Adds a run-time (extended) property after the record, as galaxy-io's `PropertyRegistry`
- * does: `count` elements of `dtype` at the next offset aligned to the element size, the record
- * growing to keep every row aligned. `*offset` receives where the property is in a row;
+ * does: `count` elements of `dtype` at the next offset aligned to the element size. The record
+ * grows to a multiple of the widest element of all its fields, so that in an array of rows
+ * every field of every row is aligned (a record of an `int64_t` and a `float` property has
+ * 16-byte rows, the `float` at 8). `*offset` receives where the property is in a row;
  * `gio_schema_record_size` gives the grown record's size, which rows must then have.
  *
  * ```c
@@ -702,6 +765,26 @@ enum gio_status gio_schema_add_property(struct gio_schema *schema,
                                         const char *units,
                                         const char *description,
                                         size_t *offset);
+
+/**
+ * As `gio_schema_add_property`, with `flags` as in `gio_schema_add_field_flags`.
+ *
+ * ```c
+ * gio_schema_add_property_flags(schema, "DiskCentre", GIO_FLOAT, 3, "Mpc/h", NULL,
+ *                               GIO_FIELD_COMOVING, &at);
+ * ```
+ *
+ * # Safety
+ * As `gio_schema_add_property`.
+ */
+enum gio_status gio_schema_add_property_flags(struct gio_schema *schema,
+                                              const char *name,
+                                              uint32_t dtype,
+                                              size_t count,
+                                              const char *units,
+                                              const char *description,
+                                              uint32_t flags,
+                                              size_t *offset);
 
 /**
  * The size in bytes of one record of `schema`: rows passed to `gio_output_write` are a whole

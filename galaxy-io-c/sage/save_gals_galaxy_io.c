@@ -32,6 +32,9 @@
 #include "model_misc.h"
 #include "sage.h"
 
+/* Rows per chunk of every dataset, and galaxies held per snapshot (SAGE's NUM_GALS_PER_BUFFER). */
+#define ROWS_PER_CHUNK 8192
+
 /* One output per process (SAGE's save_info has no room for a handle of ours). */
 static struct {
     gio_output *output;
@@ -72,11 +75,18 @@ int32_t initialize_hdf5_galaxy_files(const int filenr, struct save_info *save_in
     options.task_count = (uint32_t)run_params->NTasks;
     /* SAGE truncates an earlier run's file; so does this, replacing it once complete. */
     options.replace = 1;
-    /* The model's next forests are computed while this output writes, a buffer of about 4500
-     * galaxies at a time per snapshot (SAGE's own writer holds 8192). */
-    options.background = 1;
-    options.buffer_initial_bytes = 1 << 20;
-    options.buffer_max_bytes = 1 << 20;
+    /* The model's next forests are computed while this output writes. GALAXY_IO_BACKGROUND=0
+     * writes on SAGE's own thread instead, for runs with no core to spare (an MPI rank on every
+     * core). */
+    const char *background = getenv("GALAXY_IO_BACKGROUND");
+    options.background = !(background != NULL && strcmp(background, "0") == 0);
+    /* As SAGE's own writer: 8192 galaxies held per snapshot, written as one chunk of each
+     * dataset. The same memory, and each buffer handed over is whole chunks, written once; a
+     * larger chunk than the buffer would be held back until it fills, most of a snapshot's
+     * galaxies written only when the file is finished. */
+    options.chunk_rows = ROWS_PER_CHUNK;
+    options.buffer_initial_bytes = ROWS_PER_CHUNK * sizeof(gio_sage_galaxy);
+    options.buffer_max_bytes = options.buffer_initial_bytes;
 
     if (gio_schema_sage(&schema) != GIO_OK) {
         return failed("make SAGE's schema");

@@ -45,20 +45,21 @@ impl<T> Registry<T> {
         f(&mut value)
     }
 
-    /// Takes handle `id` out of the registry: it is not live any more.
+    /// Takes handle `id` out of the registry: it is not live any more. Calls other threads are
+    /// in the middle of on the handle end first (a finish waits for a write that started before
+    /// it); calls that start afterwards find no live handle.
     pub fn remove(&self, id: usize) -> Result<T, Failure> {
-        let value = self.map()?.remove(&id).ok_or_else(|| self.not_live(id))?;
-        // Another thread may be in a call on the handle: it holds the value until it returns.
-        let value = match Arc::try_unwrap(value) {
-            Ok(value) => value,
-            Err(shared) => {
-                drop(shared.lock().map_err(|_| self.poisoned())?);
-                Arc::try_unwrap(shared).map_err(|_| {
-                    Failure::new(
-                        gio_status::GIO_INVALID_HANDLE,
-                        format!("the {} is in use by another thread", self.kind),
-                    )
-                })?
+        let mut value = self.map()?.remove(&id).ok_or_else(|| self.not_live(id))?;
+        // Out of the map, no new call can reach the value: the other references belong to calls
+        // in progress, each until it returns, so waiting for them ends.
+        let value = loop {
+            match Arc::try_unwrap(value) {
+                Ok(value) => break value,
+                Err(shared) => {
+                    drop(shared.lock());
+                    std::thread::yield_now();
+                    value = shared;
+                }
             }
         };
         value.into_inner().map_err(|_| self.poisoned())
@@ -99,4 +100,31 @@ pub(crate) fn id<T>(handle: *const T, argument: &str) -> Result<usize, Failure> 
         return Err(Failure::null(argument));
     }
     Ok(handle as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn removing_a_handle_waits_for_the_calls_in_progress_on_it() {
+        static VALUES: Registry<Vec<u32>> = Registry::new("test value");
+        let id = VALUES.insert(Vec::new()).unwrap();
+        let (started, wait) = std::sync::mpsc::channel();
+        let call = std::thread::spawn(move || {
+            VALUES.with(id, |values| {
+                started.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+                values.push(1);
+                Ok(())
+            })
+        });
+        wait.recv().unwrap();
+        let removed = VALUES.remove(id).unwrap();
+        assert_eq!(removed, [1], "the call in progress ended first");
+        call.join().unwrap().unwrap();
+        let after = VALUES.with(id, |_| Ok(())).unwrap_err();
+        assert_eq!(after.status, gio_status::GIO_INVALID_HANDLE);
+    }
 }

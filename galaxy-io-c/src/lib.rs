@@ -46,7 +46,8 @@ pub use output::{
     gio_output_write_tree,
 };
 pub use schema::{
-    gio_dtype, gio_schema, gio_schema_add_field, gio_schema_add_property, gio_schema_free,
-    gio_schema_new, gio_schema_record_size, gio_schema_sage,
+    gio_dtype, gio_field_flag, gio_schema, gio_schema_add_field, gio_schema_add_field_flags,
+    gio_schema_add_property, gio_schema_add_property_flags, gio_schema_add_split_field,
+    gio_schema_free, gio_schema_new, gio_schema_record_size, gio_schema_sage,
 };
 pub use status::{gio_last_error, gio_status};

@@ -114,8 +114,9 @@ impl gio_options {
 pub(crate) static OUTPUTS: Registry<SchemaOutput> = Registry::new("gio_output");
 
 /// Creates the file at `path` (or its task's file, see `gio_options.task_count`) with one
-/// `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`.
-/// `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
+/// `Snap_<N>` group per output snapshot and one empty dataset per field of `schema`. The output
+/// snapshots are each listed once (an empty list, or one listed twice, is
+/// `GIO_INVALID_ARGUMENT`). `snapshot_redshifts` holds the redshift of every snapshot of the simulation, snapshot 0
 /// first (`Header/snapshot_redshifts`, and each group's `redshift`); NULL with
 /// `n_redshifts` 0 for none. `options` NULL means `gio_options_default()`. On success
 /// `*output` is the new handle; on failure it is left as it was.
@@ -155,9 +156,6 @@ pub unsafe extern "C" fn gio_output_create(
                 text::out(output, "output")?,
             )
         };
-        if snapshots.is_empty() {
-            return Err(Failure::invalid("an output needs at least one snapshot"));
-        }
         let mut header = Header::default();
         header.snapshot_redshifts = redshifts.to_vec();
         let schema = schema::get(schema)?;
@@ -271,11 +269,24 @@ pub unsafe extern "C" fn gio_output_finish(output: *mut *mut gio_output) -> gio_
     guard(|| {
         // SAFETY: the caller's contract.
         let slot = unsafe { text::out(output, "output") }?;
-        let live = OUTPUTS.remove(handle::id(*slot, "*output")?)?;
-        *slot = std::ptr::null_mut();
+        let live = end(slot)?;
         live.finish()?;
         Ok(())
     })
+}
+
+/// Takes the live output `*slot` names out of the registry (once the calls other threads are in
+/// the middle of on it have returned) and sets `*slot` to NULL: from here on the handle is
+/// ended, whatever finishing it gives. A handle that is not live is left as it is.
+fn end(slot: &mut *mut gio_output) -> Result<SchemaOutput, Failure> {
+    let removed = OUTPUTS.remove(handle::id(*slot, "*output")?);
+    if !removed
+        .as_ref()
+        .is_err_and(|failure| failure.status == gio_status::GIO_INVALID_HANDLE)
+    {
+        *slot = std::ptr::null_mut();
+    }
+    removed
 }
 
 /// Abandons an output without finishing it and sets `*output` to NULL: buffered galaxies are
@@ -289,8 +300,88 @@ pub unsafe extern "C" fn gio_output_free(output: *mut *mut gio_output) -> gio_st
     guard(|| {
         // SAFETY: the caller's contract.
         let slot = unsafe { text::out(output, "output") }?;
-        drop(OUTPUTS.remove(handle::id(*slot, "*output")?)?);
-        *slot = std::ptr::null_mut();
+        drop(end(slot)?);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{gio_schema_add_field, gio_schema_free, gio_schema_new};
+    use std::ffi::CString;
+
+    /// A finish that comes while another thread writes waits for the write in progress, ends
+    /// the handle (NULL, as the header promises) and writes every row that was accepted.
+    #[test]
+    fn finishing_while_another_thread_writes_ends_the_handle_and_keeps_every_accepted_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("race.hdf5");
+        let c_path = CString::new(path.to_str().unwrap()).unwrap();
+        let name = CString::new("Mass").unwrap();
+        let mut schema: *mut gio_schema = std::ptr::null_mut();
+        let mut output: *mut gio_output = std::ptr::null_mut();
+        let snapshot = 63u32;
+        // SAFETY: valid strings, arrays and out-pointers, as the C API asks.
+        unsafe {
+            assert_eq!(gio_schema_new(8, &mut schema), gio_status::GIO_OK);
+            let double = crate::schema::gio_dtype::GIO_DOUBLE as u32;
+            let added = gio_schema_add_field(
+                schema,
+                name.as_ptr(),
+                double,
+                0,
+                1,
+                std::ptr::null(),
+                std::ptr::null(),
+            );
+            assert_eq!(added, gio_status::GIO_OK);
+            let created = gio_output_create(
+                c_path.as_ptr(),
+                schema,
+                &snapshot,
+                1,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                &mut output,
+            );
+            assert_eq!(created, gio_status::GIO_OK);
+        }
+        let handle = output as usize;
+        let writer = std::thread::spawn(move || {
+            let rows = vec![1.5f64; 1000];
+            let mut accepted = 0u64;
+            loop {
+                // SAFETY: `rows` holds the bytes given; the handle may end meanwhile, which the
+                // registry reports.
+                let status = unsafe {
+                    gio_output_write(
+                        handle as *mut gio_output,
+                        63,
+                        rows.as_ptr().cast(),
+                        rows.len() * 8,
+                    )
+                };
+                match status {
+                    gio_status::GIO_OK => accepted += rows.len() as u64,
+                    other => return (accepted, other),
+                }
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // SAFETY: `output` is a live handle's slot.
+        assert_eq!(
+            unsafe { gio_output_finish(&mut output) },
+            gio_status::GIO_OK
+        );
+        assert!(output.is_null(), "*output is NULL after finish");
+        let (accepted, ended) = writer.join().unwrap();
+        assert_eq!(ended, gio_status::GIO_INVALID_HANDLE);
+        assert!(accepted > 0);
+        let catalogue = galaxy_io::Catalogue::open(&path).unwrap();
+        assert_eq!(catalogue.num_galaxies(63).unwrap(), accepted);
+        // SAFETY: `schema` is a live handle's slot.
+        assert_eq!(unsafe { gio_schema_free(&mut schema) }, gio_status::GIO_OK);
+    }
 }

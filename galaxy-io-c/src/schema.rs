@@ -41,6 +41,20 @@ pub enum gio_dtype {
     GIO_DOUBLE = 9,
 }
 
+/// What a field's flags say, OR-ed together (`gio_schema_add_field_flags`, ...); 0 for none.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum gio_field_flag {
+    /// The values are comoving: the dataset's `a-scale exponent` is the units' length exponent
+    /// (1 for `Mpc/h`), as `#[galaxy(comoving)]` declares it in Rust. The units need a length.
+    GIO_FIELD_COMOVING = 1,
+}
+
+impl gio_field_flag {
+    /// Every flag: what a `flags` argument may hold.
+    const ALL: u32 = gio_field_flag::GIO_FIELD_COMOVING as u32;
+}
+
 /// A `gio_dtype` passed as a plain number: C may pass any value, so it is checked. The
 /// `gio_dtype` numbers follow the order of [`Dtype::ALL`].
 fn dtype(value: u32) -> Result<Dtype, Failure> {
@@ -71,6 +85,8 @@ struct FieldArgs {
     count: usize,
     units: *const c_char,
     description: *const c_char,
+    /// `gio_field_flag`s.
+    flags: u32,
 }
 
 impl FieldArgs {
@@ -85,25 +101,55 @@ impl FieldArgs {
             ));
         }
         // SAFETY: passed on from the caller.
-        let (name, units, description) = unsafe {
+        let name = unsafe { text::string(self.name, "name")? };
+        // SAFETY: passed on from the caller.
+        let mut field = unsafe { self.component(name, offset)? };
+        if self.count > 1 {
+            field.shape = vec![self.count];
+        }
+        Ok(field)
+    }
+
+    /// One scalar field `name` at `offset`, with the arguments' type, units, description and
+    /// flags.
+    ///
+    /// # Safety
+    /// As [`field`](Self::field).
+    unsafe fn component(&self, name: &str, offset: usize) -> Result<Field, Failure> {
+        if self.flags & !gio_field_flag::ALL != 0 {
+            return Err(Failure::invalid(format!(
+                "{:#x} holds bits that are no gio_field_flag",
+                self.flags
+            )));
+        }
+        // SAFETY: passed on from the caller.
+        let (units, description) = unsafe {
             (
-                text::string(self.name, "name")?,
                 text::optional_string(self.units, "units")?,
                 text::optional_string(self.description, "description")?,
             )
         };
+        let comoving = self.flags & gio_field_flag::GIO_FIELD_COMOVING as u32 != 0;
         let mut field = Field::scalar(name, offset, dtype(self.dtype)?);
-        if self.count > 1 {
-            field.shape = vec![self.count];
-        }
         // Units go through the derive's grammar, so that a C schema's datasets carry the same
-        // machine-readable unit attributes as a derived one's.
-        if !units.is_empty() {
-            field = field.with_units(units, false)?;
+        // machine-readable unit attributes as a derived one's; comoving without units is the
+        // grammar's error too (a pure number has no length).
+        if !units.is_empty() || comoving {
+            field = field.with_units(units, comoving)?;
         }
         field.description = description.to_owned();
         Ok(field)
     }
+}
+
+/// Adds `fields` to the schema, all or none.
+fn add(schema: *mut gio_schema, fields: Vec<Field>) -> Result<(), Failure> {
+    SCHEMAS.with(handle::id(schema, "schema")?, |schema| {
+        let mut all = schema.fields().to_vec();
+        all.extend(fields);
+        *schema = Schema::new(all, schema.record_size())?;
+        Ok(())
+    })
 }
 
 /// Makes the schema of SAGE's own record, `gio_sage_galaxy` (232 bytes, its 54 datasets with
@@ -148,11 +194,12 @@ pub unsafe extern "C" fn gio_schema_new(
 /// used twice, a field that does not fit in the record, two fields that overlap, units that the
 /// derive's grammar does not understand (`"1e10 Msun/h"`, `"km/s"`, `"Unitless"` ...) are errors
 /// (`GIO_SCHEMA_ERROR`), and the schema stays as it was. Parsed units give the dataset the
-/// machine-readable unit attributes too (as not comoving).
+/// machine-readable unit attributes too, as not comoving (`gio_schema_add_field_flags` with
+/// `GIO_FIELD_COMOVING` declares comoving values).
 ///
 /// ```c
 /// gio_schema_add_field(schema, "Mass", GIO_DOUBLE, offsetof(struct row, mass), 1, "1e10 Msun/h", "Mass.");
-/// gio_schema_add_field(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h", NULL);
+/// gio_schema_add_field(schema, "Vel", GIO_FLOAT, offsetof(struct row, vel), 3, "km/s", NULL);
 /// ```
 ///
 /// # Safety
@@ -168,28 +215,112 @@ pub unsafe extern "C" fn gio_schema_add_field(
     units: *const c_char,
     description: *const c_char,
 ) -> gio_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { gio_schema_add_field_flags(schema, name, dtype, offset, count, units, description, 0) }
+}
+
+/// As `gio_schema_add_field`, with `flags`: `gio_field_flag`s OR-ed together, 0 for none.
+/// `GIO_FIELD_COMOVING` declares the values comoving (`#[galaxy(comoving)]` in Rust): the
+/// dataset's `a-scale exponent` is the units' length exponent, and units without a length are
+/// a `GIO_SCHEMA_ERROR`. Bits that are no flag are `GIO_INVALID_ARGUMENT`.
+///
+/// ```c
+/// gio_schema_add_field_flags(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h",
+///                            "Position.", GIO_FIELD_COMOVING);
+/// ```
+///
+/// # Safety
+/// As `gio_schema_add_field`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // one per piece of a field, as in gio_schema_add_field
+pub unsafe extern "C" fn gio_schema_add_field_flags(
+    schema: *mut gio_schema,
+    name: *const c_char,
+    dtype: u32,
+    offset: usize,
+    count: usize,
+    units: *const c_char,
+    description: *const c_char,
+    flags: u32,
+) -> gio_status {
     let args = FieldArgs {
         name,
         dtype,
         count,
         units,
         description,
+        flags,
     };
     guard(|| {
         // SAFETY: the caller's contract, passed on.
         let field = unsafe { args.field(offset) }?;
-        SCHEMAS.with(handle::id(schema, "schema")?, |schema| {
-            let mut fields = schema.fields().to_vec();
-            fields.push(field);
-            *schema = Schema::new(fields, schema.record_size())?;
-            Ok(())
-        })
+        add(schema, vec![field])
+    })
+}
+
+/// Adds an array of `count` elements of `dtype` at byte `offset` as `count` 1-D datasets, one
+/// per element, named `names[0]`, `names[1]`, ... (`#[galaxy(split = [...])]` in Rust, SAGE's
+/// way of writing vectors); each gets the `units`, `description` and `flags` given. The
+/// components are added all together or, on any error, none of them.
+///
+/// ```c
+/// const char *names[3] = {"Posx", "Posy", "Posz"};
+/// gio_schema_add_split_field(schema, names, 3, GIO_FLOAT, offsetof(struct row, pos), "Mpc/h",
+///                            "Position.", GIO_FIELD_COMOVING);
+/// ```
+///
+/// # Safety
+/// `names` is NULL (an error) or holds `count` pointers, each NULL (an error) or
+/// NUL-terminated; `units` and `description` are NULL or NUL-terminated.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // one per piece of a field, as in gio_schema_add_field
+pub unsafe extern "C" fn gio_schema_add_split_field(
+    schema: *mut gio_schema,
+    names: *const *const c_char,
+    count: usize,
+    dtype: u32,
+    offset: usize,
+    units: *const c_char,
+    description: *const c_char,
+    flags: u32,
+) -> gio_status {
+    guard(|| {
+        if count == 0 {
+            return Err(Failure::invalid(
+                "a split field needs at least one component (count 0)",
+            ));
+        }
+        // SAFETY: the caller's contract: `count` pointers.
+        let names = unsafe { text::slice(names, count, "names") }?;
+        let size = self::dtype(dtype)?.size();
+        let mut fields = Vec::with_capacity(count);
+        for (index, &name) in names.iter().enumerate() {
+            let args = FieldArgs {
+                name,
+                dtype,
+                count: 1,
+                units,
+                description,
+                flags,
+            };
+            let at = index
+                .checked_mul(size)
+                .and_then(|bytes| offset.checked_add(bytes))
+                .ok_or_else(|| Failure::invalid("the field's components run past usize::MAX"))?;
+            // SAFETY: the caller's contract: each name NULL or NUL-terminated.
+            let name = unsafe { text::string(name, &format!("names[{index}]")) }?;
+            // SAFETY: passed on from the caller.
+            fields.push(unsafe { args.component(name, at) }?);
+        }
+        add(schema, fields)
     })
 }
 
 /// Adds a run-time (extended) property after the record, as galaxy-io's `PropertyRegistry`
-/// does: `count` elements of `dtype` at the next offset aligned to the element size, the record
-/// growing to keep every row aligned. `*offset` receives where the property is in a row;
+/// does: `count` elements of `dtype` at the next offset aligned to the element size. The record
+/// grows to a multiple of the widest element of all its fields, so that in an array of rows
+/// every field of every row is aligned (a record of an `int64_t` and a `float` property has
+/// 16-byte rows, the `float` at 8). `*offset` receives where the property is in a row;
 /// `gio_schema_record_size` gives the grown record's size, which rows must then have.
 ///
 /// ```c
@@ -210,12 +341,40 @@ pub unsafe extern "C" fn gio_schema_add_property(
     description: *const c_char,
     offset: *mut usize,
 ) -> gio_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        gio_schema_add_property_flags(schema, name, dtype, count, units, description, 0, offset)
+    }
+}
+
+/// As `gio_schema_add_property`, with `flags` as in `gio_schema_add_field_flags`.
+///
+/// ```c
+/// gio_schema_add_property_flags(schema, "DiskCentre", GIO_FLOAT, 3, "Mpc/h", NULL,
+///                               GIO_FIELD_COMOVING, &at);
+/// ```
+///
+/// # Safety
+/// As `gio_schema_add_property`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // one per piece of a property, as in gio_schema_add_property
+pub unsafe extern "C" fn gio_schema_add_property_flags(
+    schema: *mut gio_schema,
+    name: *const c_char,
+    dtype: u32,
+    count: usize,
+    units: *const c_char,
+    description: *const c_char,
+    flags: u32,
+    offset: *mut usize,
+) -> gio_status {
     let args = FieldArgs {
         name,
         dtype,
         count,
         units,
         description,
+        flags,
     };
     guard(|| {
         // SAFETY: the caller's contract, passed on.

@@ -68,7 +68,9 @@ impl From<galaxy_io::Error> for Failure {
                 gio_status::GIO_BAD_INPUT
             }
             E::FileExists(_) => gio_status::GIO_FILE_EXISTS,
-            E::BufferConfig(_) | E::Options(_) => gio_status::GIO_INVALID_ARGUMENT,
+            E::BufferConfig(_) | E::Options(_) | E::InvalidSnapshots { .. } => {
+                gio_status::GIO_INVALID_ARGUMENT
+            }
             _ => gio_status::GIO_ERROR,
         };
         Failure::new(status, error.to_string())

@@ -26,7 +26,8 @@
 //!
 //! - Numbers scale: `1e10`, `1.0e10`, `10^10`.
 //! - Units: `g`, `kg`, `Msun`; `cm`, `m`, `km`, `pc`, `kpc`, `Mpc`; `s`, `yr`, `Myr`, `Gyr`;
-//!   `K`; `erg`.
+//!   `K`; `erg`, `Lsun`; `deg`; `Zsun` (the solar metallicity, 0.0134: a pure number, written as
+//!   that number in [`symbol`](Unit::symbol), since astropy has no such unit).
 //! - Products by a space or `*`, quotients by `/` (left to right: `erg/s/cm^2`), powers by `^` or
 //!   `**` with a signed integer (`s^-1`) or a parenthesised fraction (`Mpc^(1/2)`), groups in
 //!   parentheses.
@@ -34,9 +35,13 @@
 //!   nothing else. A dimensionless quantity cannot scale with `h`.
 //! - `Unitless`, `dimensionless` or nothing at all: a pure number.
 //! - `log10(...)` around a unit: the values are the base-10 logarithm of a quantity in it.
+//! - `mag`, alone: the values are magnitudes, -2.5 log10 of a flux ratio to the band's zero
+//!   point. A magnitude is logarithmic already, so `log10(mag)` is refused, and it has no CGS
+//!   factor to scale or combine.
 //!
 //! A value in physical CGS is `value * cgs_factor * h^h_exponent * a^a_exponent`, or
-//! `10^value * ...` when the unit [`is_log10`](Unit::is_log10).
+//! `10^value * ...` when the unit [`is_log10`](Unit::is_log10); a magnitude `m` is the ratio
+//! `10^(-0.4 m)` ([`Scale`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
@@ -103,6 +108,26 @@ impl Dimensions {
     }
 }
 
+/// How stored values stand for the quantity in a unit.
+///
+/// ```
+/// use galaxy_units::{parse, Scale};
+/// assert_eq!(parse("erg/s")?.scale(), Scale::Linear);
+/// assert_eq!(parse("log10(erg/s)")?.scale(), Scale::Log10);
+/// assert_eq!(parse("mag")?.scale(), Scale::Magnitude);
+/// # Ok::<(), galaxy_units::UnitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Scale {
+    /// The values are the quantity: `value * cgs_factor`.
+    #[default]
+    Linear,
+    /// The values are its base-10 logarithm (`log10(...)`): `10^value * cgs_factor`.
+    Log10,
+    /// The values are magnitudes (`mag`): -2.5 log10 of a flux ratio, which is `10^(-0.4 value)`.
+    Magnitude,
+}
+
 /// A parsed unit: everything needed to turn a stored value into physical CGS.
 ///
 /// ```
@@ -118,7 +143,7 @@ pub struct Unit {
     dimensions: Dimensions,
     h_exponent: Exponent,
     a_exponent: Exponent,
-    log10: bool,
+    scale: Scale,
     symbol: Cow<'static, str>,
 }
 
@@ -133,7 +158,7 @@ impl Unit {
         dimensions: Dimensions::NONE,
         h_exponent: Exponent::ZERO,
         a_exponent: Exponent::ZERO,
-        log10: false,
+        scale: Scale::Linear,
         symbol: Cow::Borrowed(""),
     };
 
@@ -144,7 +169,7 @@ impl Unit {
         dimensions: Dimensions,
         h_exponent: Exponent,
         a_exponent: Exponent,
-        log10: bool,
+        scale: Scale,
         symbol: &'static str,
     ) -> Unit {
         Unit {
@@ -152,7 +177,7 @@ impl Unit {
             dimensions,
             h_exponent,
             a_exponent,
-            log10,
+            scale,
             symbol: Cow::Borrowed(symbol),
         }
     }
@@ -184,9 +209,19 @@ impl Unit {
         !self.a_exponent.is_zero()
     }
 
+    /// How the values stand for the quantity: as it is, as its logarithm, as magnitudes.
+    pub const fn scale(&self) -> Scale {
+        self.scale
+    }
+
     /// Whether the values are the base-10 logarithm of a quantity in this unit.
     pub const fn is_log10(&self) -> bool {
-        self.log10
+        matches!(self.scale, Scale::Log10)
+    }
+
+    /// Whether the values are magnitudes.
+    pub const fn is_magnitude(&self) -> bool {
+        matches!(self.scale, Scale::Magnitude)
     }
 
     /// The unit without `h` and `a`, as astropy (`astropy.units.Unit`) and unyt (`unyt.Unit`)
@@ -213,16 +248,22 @@ impl Unit {
         Ok(self)
     }
 
-    /// Converts one stored value to physical CGS, given `h` and the scale factor `a`.
+    /// Converts one stored value to physical CGS, given `h` and the scale factor `a`; a
+    /// magnitude becomes its flux ratio to the zero point.
     ///
     /// ```
     /// let position = galaxy_units::parse("Mpc/h")?.comoving()?;
     /// let cm = position.to_physical_cgs(62.5, 0.73, 0.5);
     /// assert!((cm / (62.5 / 0.73 * 0.5 * 3.0856775814913673e24) - 1.0).abs() < 1e-12);
+    /// assert!((galaxy_units::parse("mag")?.to_physical_cgs(-5.0, 0.73, 1.0) - 100.0).abs() < 1e-9);
     /// # Ok::<(), galaxy_units::UnitError>(())
     /// ```
     pub fn to_physical_cgs(&self, value: f64, h: f64, a: f64) -> f64 {
-        let linear = if self.log10 { 10f64.powf(value) } else { value };
+        let linear = match self.scale {
+            Scale::Linear => value,
+            Scale::Log10 => 10f64.powf(value),
+            Scale::Magnitude => 10f64.powf(-0.4 * value),
+        };
         linear
             * self.cgs_factor
             * h.powf(self.h_exponent.as_f64())
@@ -241,7 +282,7 @@ impl std::fmt::Display for Unit {
             }
             text.push_str(&format!("h^{}", self.h_exponent));
         }
-        if self.log10 {
+        if self.is_log10() {
             text = format!("log10({text})");
         }
         if text.is_empty() {

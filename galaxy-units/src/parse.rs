@@ -1,15 +1,15 @@
 //! The grammar (see the crate documentation), read by recursive descent:
 //!
 //! ```text
-//! unit    := "" | "Unitless" | "dimensionless" | "log10(" product ")" | product
+//! unit    := "" | "Unitless" | "dimensionless" | "mag" | "log10(" product ")" | product
 //! product := power (("*" | "/" | " ") power)*        left to right
 //! power   := atom (("^" | "**") exponent)?
 //! atom    := number | name | "(" product ")"
 //! exponent:= ["+" | "-"] digits | "(" ["-"] digits "/" digits ")"
 //! ```
 
-use crate::table::{self, Known, DIMENSIONLESS};
-use crate::{symbol, Dimensions, Exponent, Unit, UnitError};
+use crate::table::{self, Known, DIMENSIONLESS, MAGNITUDE};
+use crate::{symbol, Dimensions, Exponent, Scale, Unit, UnitError};
 use std::borrow::Cow;
 
 /// Parses a unit text.
@@ -26,21 +26,57 @@ pub fn parse(text: &str) -> Result<Unit, UnitError> {
     if trimmed.is_empty() || DIMENSIONLESS.contains(&trimmed) {
         return Ok(Unit::DIMENSIONLESS);
     }
-    let mut parser = Parser { text, at: 0 };
-    let log10 = parser.log10_open();
+    if trimmed == MAGNITUDE {
+        return Ok(Unit {
+            scale: Scale::Magnitude,
+            symbol: Cow::Borrowed(MAGNITUDE),
+            ..Unit::DIMENSIONLESS
+        });
+    }
+    let mut parser = Parser {
+        text,
+        at: 0,
+        in_log10: false,
+    };
+    parser.in_log10 = parser.log10_open();
     let value = parser.product()?;
-    if log10 {
+    if parser.in_log10 {
         parser.skip_space();
         parser.expect(b')', "`)` closing `log10(`")?;
     }
     parser.skip_space();
     if parser.at < text.len() {
-        return Err(parser.error(
-            format!("unexpected `{}`", parser.rest_char()),
-            parser.at..parser.at + parser.rest_char().len(),
-        ));
+        let at = parser.at..parser.at + parser.rest_char().len();
+        let mut error = parser.error(format!("unexpected `{}`", parser.rest_char()), at.clone());
+        if let Some(power) = power_without_caret(text, parser.at) {
+            error = UnitError::new(
+                format!("{error}: powers are written with `^`, as in `{power}`"),
+                at,
+            );
+        }
+        return Err(error);
     }
-    value.finish(text, log10)
+    let scale = if parser.in_log10 {
+        Scale::Log10
+    } else {
+        Scale::Linear
+    };
+    value.finish(text, scale)
+}
+
+/// `s^-1` when the text at `at` is a power written without its `^` after a unit's name, as in
+/// `km s-1` or `cm-3`.
+fn power_without_caret(text: &str, at: usize) -> Option<String> {
+    let (before, rest) = text.split_at(at);
+    let name_start = before
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map_or(0, |i| i + 1);
+    let name = &before[name_start..];
+    let sign = usize::from(rest.starts_with(['-', '+']));
+    let digits = rest[sign..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len() - sign);
+    (!name.is_empty() && digits > 0).then(|| format!("{name}^{}", &rest[..sign + digits]))
 }
 
 /// Parses a unit text and, when `comoving`, declares it comoving ([`Unit::comoving`]): the
@@ -101,7 +137,7 @@ impl Value {
         Some(self)
     }
 
-    fn finish(self, text: &str, log10: bool) -> Result<Unit, UnitError> {
+    fn finish(self, text: &str, scale: Scale) -> Result<Unit, UnitError> {
         if !self.factor.is_finite() || self.factor <= 0.0 {
             return Err(UnitError::new(
                 format!(
@@ -121,12 +157,21 @@ impl Value {
                 0..text.len(),
             ));
         }
-        let cgs = self.units.iter().fold(self.factor, |cgs, (known, power)| {
-            cgs * known.cgs.powf(power.as_f64())
-        });
+        let scaled = |factor: f64, units: &mut dyn Iterator<Item = &(&Known, Exponent)>| {
+            units.fold(factor, |cgs, (known, power)| {
+                cgs * known.cgs.powf(power.as_f64())
+            })
+        };
+        let cgs = scaled(self.factor, &mut self.units.iter());
+        // Units the symbol cannot name are written as their value.
+        let written = scaled(
+            self.factor,
+            &mut self.units.iter().filter(|(known, _)| !known.named),
+        );
         let named: Vec<(&str, Exponent)> = self
             .units
             .iter()
+            .filter(|(known, _)| known.named)
             .map(|(known, power)| (known.name, *power))
             .collect();
         Ok(Unit {
@@ -134,8 +179,8 @@ impl Value {
             dimensions: self.dimensions,
             h_exponent: self.h,
             a_exponent: Exponent::ZERO,
-            log10,
-            symbol: Cow::Owned(symbol::format(self.factor, &named)),
+            scale,
+            symbol: Cow::Owned(symbol::format(written, &named)),
         })
     }
 }
@@ -143,6 +188,8 @@ impl Value {
 struct Parser<'a> {
     text: &'a str,
     at: usize,
+    /// Inside `log10(...)`.
+    in_log10: bool,
 }
 
 impl Parser<'_> {
@@ -317,18 +364,27 @@ impl Parser<'_> {
                 units: vec![(known, Exponent::integer(1))],
             });
         }
-        let why = if DIMENSIONLESS.contains(&name) {
+        let why = if name == MAGNITUDE && self.in_log10 {
+            "a magnitude is a logarithm already (-2.5 log10 of a flux ratio): write `mag`, not \
+             `log10(mag)`"
+                .into()
+        } else if DIMENSIONLESS.contains(&name) || name == MAGNITUDE {
             format!("`{name}` stands alone: it cannot be combined with other units")
         } else if name == "a" {
             "the scale factor `a` is not written in the units: declare the field comoving".into()
         } else if name == "log10" {
             "`log10(...)` can only enclose the whole unit".into()
         } else {
-            let hint = table::suggest(name)
-                .map(|known| format!(" (did you mean `{known}`?)"))
+            let power = name
+                .find(|c: char| c.is_ascii_digit())
+                .filter(|&digits| table::find(&name[..digits]).is_some())
+                .and_then(|digits| power_without_caret(name, digits));
+            let hint = power
+                .map(|power| format!(" (powers are written with `^`, as in `{power}`)"))
+                .or_else(|| table::suggest(name).map(|known| format!(" (did you mean `{known}`?)")))
                 .unwrap_or_else(|| {
                     format!(
-                        " (known: {}, h)",
+                        " (known: {}, {MAGNITUDE}, h)",
                         table::UNITS
                             .iter()
                             .map(|k| k.name)

@@ -1,7 +1,10 @@
 //! The units the grammar knows, with their CGS factors. The constants are astropy's (IAU 2015
-//! nominal solar mass, the Julian year, the parsec from the astronomical unit), so that a
-//! stored factor and astropy's conversion of the stored symbol agree to rounding; unyt's differ
-//! by less than 1e-5. Every name here is also a unit name in astropy and in unyt.
+//! nominal solar mass and luminosity, the Julian year, the parsec from the astronomical unit),
+//! so that a stored factor and astropy's conversion of the stored symbol agree to rounding;
+//! unyt's differ by less than 1e-5, but for its solar luminosity (3.827e33 erg/s, 2.6e-4 less).
+//! Every name written into a symbol is a unit name in astropy and in unyt; the solar
+//! metallicity, which astropy does not know and unyt gives another value, is written as its
+//! number.
 
 use crate::{Dimensions, Exponent};
 
@@ -11,6 +14,9 @@ pub struct Known {
     pub name: &'static str,
     pub cgs: f64,
     pub dimensions: Dimensions,
+    /// Whether the symbol names it (astropy and unyt both know the name, with this value), or
+    /// else holds its value as a number.
+    pub named: bool,
 }
 
 const fn dims(mass: i16, length: i16, time: i16, temperature: i16) -> Dimensions {
@@ -34,78 +40,118 @@ pub const UNITS: &[Known] = &[
         name: "g",
         cgs: 1.0,
         dimensions: MASS,
+        named: true,
     },
     Known {
         name: "kg",
         cgs: 1e3,
         dimensions: MASS,
+        named: true,
     },
     Known {
         name: "Msun",
         cgs: 1.988_409_870_698_051e33,
         dimensions: MASS,
+        named: true,
     },
     Known {
         name: "cm",
         cgs: 1.0,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "m",
         cgs: 1e2,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "km",
         cgs: 1e5,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "pc",
         cgs: PARSEC_CM,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "kpc",
         cgs: PARSEC_CM * 1e3,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "Mpc",
         cgs: PARSEC_CM * 1e6,
         dimensions: LENGTH,
+        named: true,
     },
     Known {
         name: "s",
         cgs: 1.0,
         dimensions: TIME,
+        named: true,
     },
     Known {
         name: "yr",
         cgs: YEAR_S,
         dimensions: TIME,
+        named: true,
     },
     Known {
         name: "Myr",
         cgs: YEAR_S * 1e6,
         dimensions: TIME,
+        named: true,
     },
     Known {
         name: "Gyr",
         cgs: YEAR_S * 1e9,
         dimensions: TIME,
+        named: true,
     },
     Known {
         name: "K",
         cgs: 1.0,
         dimensions: dims(0, 0, 0, 1),
+        named: true,
     },
     Known {
         name: "erg",
         cgs: 1.0,
         dimensions: dims(1, 2, -2, 0),
+        named: true,
+    },
+    // IAU 2015 Resolution B3's nominal solar luminosity, astropy's `L_sun`.
+    Known {
+        name: "Lsun",
+        cgs: 3.828e33,
+        dimensions: dims(1, 2, -3, 0),
+        named: true,
+    },
+    // An angle: a pure number in CGS, whose unit is the radian.
+    Known {
+        name: "deg",
+        cgs: std::f64::consts::PI / 180.0,
+        dimensions: Dimensions::NONE,
+        named: true,
+    },
+    // The solar metallicity (the mass fraction of metals) of Asplund, Grevesse, Sauval & Scott
+    // (2009, ARA&A 47, 481, table 4).
+    Known {
+        name: "Zsun",
+        cgs: 0.0134,
+        dimensions: Dimensions::NONE,
+        named: false,
     },
 ];
+
+/// The magnitude: a logarithmic scale of its own, which stands alone.
+pub const MAGNITUDE: &str = "mag";
 
 /// Names that stand for a pure number, alone.
 pub const DIMENSIONLESS: &[&str] = &["Unitless", "dimensionless"];
@@ -121,6 +167,7 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         .iter()
         .map(|known| known.name)
         .chain(DIMENSIONLESS.iter().copied())
+        .chain([MAGNITUDE])
         .map(|candidate| (distance(&lower, &candidate.to_ascii_lowercase()), candidate))
         .filter(|(d, candidate)| *d <= 1 + candidate.len() / 4)
         .min_by_key(|(d, _)| *d)

@@ -8,6 +8,9 @@ use proptest::prelude::*;
 const MSUN: f64 = 1.988_409_870_698_051e33;
 const MPC: f64 = 3.085_677_581_491_367e24;
 const YR: f64 = 3.155_76e7;
+const LSUN: f64 = 3.828e33;
+const DEG: f64 = std::f64::consts::PI / 180.0;
+const ZSUN: f64 = 0.0134;
 
 fn close(a: f64, b: f64) -> bool {
     (a / b - 1.0).abs() < 1e-12
@@ -92,6 +95,32 @@ fn fractional_powers_log10_and_comoving() {
 }
 
 #[test]
+fn luminosities_angles_metallicities_and_magnitudes() {
+    let luminosity = parse("1e10 Lsun/h^2").unwrap();
+    assert!(close(luminosity.cgs_factor(), 1e10 * LSUN));
+    assert_eq!(luminosity.dimensions(), dims(1, 2, -3));
+    assert_eq!(luminosity.symbol(), "1e10*Lsun");
+    let angle = parse("deg").unwrap();
+    assert!(close(angle.cgs_factor(), DEG));
+    assert!(angle.dimensions().is_dimensionless());
+    assert_eq!(angle.symbol(), "deg");
+    // Written as its value: astropy has no Zsun, and unyt's is another.
+    let metallicity = parse("Zsun").unwrap();
+    assert!(close(metallicity.cgs_factor(), ZSUN));
+    assert_eq!(metallicity.symbol(), "1.34e-2");
+    assert!(close(parse("0.1 Zsun").unwrap().cgs_factor(), 0.1 * ZSUN));
+
+    let magnitude = parse("mag").unwrap();
+    assert!(magnitude.is_magnitude() && !magnitude.is_log10());
+    assert_eq!(magnitude.scale(), galaxy_units::Scale::Magnitude);
+    assert_eq!(magnitude.symbol(), "mag");
+    assert_eq!(magnitude.to_string(), "mag");
+    assert_eq!(parse(&magnitude.to_string()).unwrap(), magnitude);
+    assert!(close(magnitude.to_physical_cgs(-2.5, 0.7, 1.0), 10.0));
+    assert!(magnitude.comoving().is_err(), "a magnitude has no length");
+}
+
+#[test]
 fn mistakes_say_what_and_where() {
     let cases: &[(&str, &str, std::ops::Range<usize>)] = &[
         (
@@ -118,6 +147,21 @@ fn mistakes_say_what_and_where() {
         ("0 Msun", "not a positive finite number", 0..6),
         ("log10(erg/s", "`)` closing `log10(`", 11..11),
         ("Mpc/h µm", "unexpected `µ`", 6..8),
+        (
+            "km s-1",
+            "unexpected `-` at byte 4 of `km s-1`: powers are written with `^`, as in `s^-1`",
+            4..5,
+        ),
+        ("Msun Mpc-3", "as in `Mpc^-3`", 8..9),
+        (
+            "erg/s2",
+            "unknown unit `s2` at byte 4 of `erg/s2` (powers are written with `^`, as in `s^2`)",
+            4..6,
+        ),
+        ("log10(mag)", "a magnitude is a logarithm already", 6..9),
+        ("mag/h", "`mag` stands alone", 0..3),
+        ("2 mag", "`mag` stands alone", 2..5),
+        ("Zsun/h", "a unitless quantity does not scale with h", 0..6),
     ];
     for (text, message, at) in cases {
         let error = parse(text).expect_err(text);
@@ -142,6 +186,9 @@ const UNITS: &[(&str, f64, [i16; 4])] = &[
     ("Gyr", YR * 1e9, [0, 0, 1, 0]),
     ("K", 1.0, [0, 0, 0, 1]),
     ("erg", 1.0, [1, 2, -2, 0]),
+    ("Lsun", LSUN, [1, 2, -3, 0]),
+    ("deg", DEG, [0, 0, 0, 0]),
+    ("Zsun", ZSUN, [0, 0, 0, 0]),
 ];
 
 /// One random declaration: a scale, units with powers, an h power, written in one of the

@@ -7,16 +7,16 @@ use super::chunk_writes::ChunkWrites;
 use super::file_format::FileFormat;
 use super::names;
 use super::raw;
+use super::raw_create::{self, AttrData, DatasetMaker, Filters, Layout, TemplateFile};
 use super::types::Types;
 use super::unit_attrs;
 use crate::error::{Error, Result};
 use crate::schema::{Field, Schema};
 use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::plist::group_create::GroupCreate;
-use hdf5::{Extent, Extents, SimpleExtents};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The largest chunk: HDF5's default chunk cache holds 1 MiB per dataset, and a chunk that does
 /// not fit is read back and rewritten on every partial write.
@@ -62,8 +62,8 @@ pub struct Column {
     pub checksum: bool,
 }
 
-/// The datasets of a growing snapshot, when not compressed and not durable, carry a fast
-/// deflate filter for their partial chunks only ([`ChunkWrites::EdgeDeflate`]).
+/// The datasets of a growing snapshot, when not compressed, carry a fast deflate filter for their
+/// last, partial chunk only ([`ChunkWrites::EdgeDeflate`], [`ChunkWrites::InPlace`]).
 const EDGE_DEFLATE_LEVEL: u8 = 1;
 
 /// How many rows the chunks of a snapshot's datasets hold.
@@ -92,6 +92,51 @@ impl ChunkFit {
     }
 }
 
+/// What the snapshots of one output share to make their datasets: the native types, and for
+/// each field the maker of its growing datasets (property lists and dataspace made once).
+pub struct Makers {
+    types: Types,
+    /// The templates of the growing datasets, in memory.
+    templates: Arc<TemplateFile>,
+    growing: Mutex<Vec<Option<Arc<DatasetMaker>>>>,
+}
+
+impl Makers {
+    /// The makers of the datasets of `file`, whose records have `fields` fields.
+    pub fn new(file: &hdf5::File, fields: usize) -> Result<Self> {
+        Ok(Makers {
+            types: Types::new()?,
+            templates: TemplateFile::new(file.id())?,
+            growing: Mutex::new(vec![None; fields]),
+        })
+    }
+
+    /// The maker of field `index`'s growing datasets (every snapshot's alike, so copied from a
+    /// template with the field's attributes), made at the first call.
+    fn growing(&self, index: usize, field: &Field, layout: &Layout) -> Result<Arc<DatasetMaker>> {
+        let mut growing = self
+            .growing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &growing[index] {
+            Some(maker) => Ok(Arc::clone(maker)),
+            None => {
+                let name = format!("field_{index}");
+                let datatype = self.types.get(field.dtype).id();
+                let maker = Arc::new(DatasetMaker::with_template(
+                    layout,
+                    &self.templates,
+                    &name,
+                    datatype,
+                    |template| write_field_attributes(template, field),
+                )?);
+                growing[index] = Some(Arc::clone(&maker));
+                Ok(maker)
+            }
+        }
+    }
+}
+
 /// The datasets of one snapshot being written, created at once or when the first rows arrive
 /// (whichever the output chose), with everything needed to create them until then.
 pub struct SnapshotColumns {
@@ -99,7 +144,7 @@ pub struct SnapshotColumns {
     snapshot: u32,
     schema: Schema,
     storage: DatasetStorage,
-    types: Arc<Types>,
+    makers: Arc<Makers>,
     /// Empty until created (a schema has at least one field).
     columns: Vec<Column>,
 }
@@ -111,7 +156,7 @@ impl SnapshotColumns {
         snapshot: u32,
         schema: &Schema,
         storage: &DatasetStorage,
-        types: &Arc<Types>,
+        makers: &Arc<Makers>,
     ) -> Result<Self> {
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name.as_str()).collect();
         Ok(SnapshotColumns {
@@ -119,7 +164,7 @@ impl SnapshotColumns {
             snapshot,
             schema: schema.clone(),
             storage: storage.clone(),
-            types: Arc::clone(types),
+            makers: Arc::clone(makers),
             columns: Vec::new(),
         })
     }
@@ -141,91 +186,83 @@ impl SnapshotColumns {
                 .schema
                 .fields()
                 .iter()
-                .map(|field| self.create_column(field, fit))
+                .enumerate()
+                .map(|(index, field)| self.create_column(index, field, fit))
                 .collect::<Result<_>>()?;
             self.columns = columns;
         }
         Ok(&self.columns)
     }
 
-    fn create_column(&self, field: &Field, fit: ChunkFit) -> Result<Column> {
-        let context = || {
-            format!(
-                "creating dataset {}",
-                names::dataset(self.snapshot, &field.name)
-            )
-        };
-        let datatype = self.types.get(field.dtype);
+    fn create_column(&self, index: usize, field: &Field, fit: ChunkFit) -> Result<Column> {
+        let datatype = self.makers.types.get(field.dtype);
         let compression = self.storage.compression_of(&field.name);
         // A snapshot still growing gets extendable, chunked datasets; a complete one datasets
-        // of exactly its rows, stored in one piece unless compressed (which needs chunks), so
-        // that they need no chunk index at all.
+        // of exactly its rows, stored in one piece unless compressed or checksummed (which
+        // need chunks), so that they need no chunk index at all.
+        let growing = fit == ChunkFit::Configured;
         let (rows, chunked) = match fit {
-            ChunkFit::Configured => (Extent::resizable(0), true),
+            ChunkFit::Configured => (0, true),
             ChunkFit::Complete(rows) => (
-                Extent::fixed(rows as usize),
+                rows,
                 (compression.is_some() || self.storage.checksum) && rows > 0,
             ),
         };
         let chunk_rows = fit.rows(self.storage.chunk_rows, field.size());
-        let growing = fit == ChunkFit::Configured;
-        let edge_only = growing && compression.is_none() && !self.storage.in_place;
-        let mut extents = vec![rows];
-        extents.extend(field.shape.iter().map(|&dim| Extent::fixed(dim)));
-        let mut builder = self
-            .group
-            .new_dataset_builder()
-            .empty_as(datatype)
-            .shape(Extents::Simple(SimpleExtents::from_vec(extents)))
-            // Every row up to the extent is written, so fill values would only cost a memset
-            // of each new chunk.
-            .fill_time(hdf5::dataset::FillTime::Never);
-        let mut filters = 0;
+        // The fast deflate of partial chunks, where nothing else compresses them.
+        let edge_only = growing && compression.is_none();
+        let mut filters = Filters {
+            fletcher32: chunked && self.storage.checksum,
+            ..Filters::default()
+        };
+        let mut compressing = 0;
         if chunked {
-            let mut chunk = vec![chunk_rows];
-            chunk.extend(&field.shape);
-            builder = builder.chunk(chunk).chunk_cache(0, 0, 1.0);
             if edge_only {
-                // Zeros in the unwritten part of a partial chunk, which then compress to
-                // almost nothing (whole chunks, written directly, are not filled).
-                builder = builder
-                    .deflate(EDGE_DEFLATE_LEVEL)
-                    .fill_time(hdf5::dataset::FillTime::Alloc);
+                filters.deflate = Some(EDGE_DEFLATE_LEVEL);
+                compressing = 1;
             }
-            match compression {
-                Some(crate::hdf5::Compression::Deflate { level, shuffle }) => {
-                    if shuffle {
-                        builder = builder.shuffle();
-                        filters += 1;
-                    }
-                    builder = builder.deflate(level);
-                    filters += 1;
-                }
-                None => {}
-            }
-            if self.storage.checksum {
-                builder = builder.fletcher32();
+            if let Some(crate::hdf5::Compression::Deflate { level, shuffle }) = compression {
+                filters.shuffle = shuffle;
+                filters.deflate = Some(level);
+                compressing = 1 + u32::from(shuffle);
             }
         }
-        let rows = chunk_rows as u64;
-        let writes = match (growing, self.storage.in_place, filters) {
-            (false, _, _) => ChunkWrites::Pipeline,
-            (true, false, 0) => ChunkWrites::EdgeDeflate { rows },
-            (true, false, _) => ChunkWrites::Pipeline,
-            (true, true, 0) => ChunkWrites::InPlace { rows },
-            (true, true, filters) => ChunkWrites::InPlaceFiltered { rows, filters },
+        let layout = Layout {
+            rows,
+            extendable: growing,
+            inner: field.shape.clone(),
+            chunk_rows: chunked.then_some(chunk_rows),
+            filters,
+            // Zeros in the unwritten part of a partial chunk, which then compress to almost
+            // nothing (whole chunks, written directly, are not filled).
+            fill_zeros: chunked && filters.deflate.is_some(),
         };
-        let dataset = builder
-            .create(field.name.as_str())
-            .map_err(|e| Error::hdf5(context(), e))?;
-        write_field_attributes(&dataset, field)?;
+        let rows = chunk_rows as u64;
+        let writes = match (growing, self.storage.in_place, edge_only) {
+            (false, _, _) | (true, false, false) => ChunkWrites::Pipeline,
+            (true, false, true) => ChunkWrites::EdgeDeflate { rows },
+            (true, true, edge_only) => ChunkWrites::InPlace {
+                rows,
+                filters: compressing,
+                edge_only,
+            },
+        };
+        let maker = match fit {
+            ChunkFit::Configured => self.makers.growing(index, field, &layout)?,
+            ChunkFit::Complete(_) => Arc::new(DatasetMaker::new(&layout)?),
+        };
+        let what = names::dataset(self.snapshot, &field.name);
+        let dataset = maker.create(self.group.id(), &field.name, datatype.id(), &what)?;
+        if !maker.decorates() {
+            write_field_attributes(&dataset, field)?;
+        }
         Ok(Column {
             field: field.clone(),
             datatype: datatype.clone(),
             dataset,
             extendable: growing,
             writes,
-            checksum: chunked && self.storage.checksum,
+            checksum: filters.fletcher32,
         })
     }
 }
@@ -254,11 +291,15 @@ pub fn create_snapshot_group(
         .map_err(|e| Error::hdf5(context(), e))
 }
 
-/// A field's dataset attributes: SAGE's `Description` and `Units` texts, and the unit's
+/// A new dataset's attributes: SAGE's `Description` and `Units` texts, and the unit's
 /// machine-readable attributes when it has a parsed unit.
 pub fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<()> {
-    raw::write_string_attr(dataset.id(), names::DESCRIPTION, &field.description)?;
-    raw::write_string_attr(dataset.id(), names::UNITS, &field.units)?;
+    for (name, text) in [
+        (names::DESCRIPTION, &field.description),
+        (names::UNITS, &field.units),
+    ] {
+        raw_create::new_attr(dataset.id(), name, AttrData::Text { text, min_bytes: 1 })?;
+    }
     match &field.unit {
         Some(unit) => unit_attrs::write(dataset, unit),
         None => Ok(()),

@@ -86,11 +86,15 @@ impl Cosmology {
 }
 
 /// The run's metadata, written to `Header/*` (and `TreeInfo`'s attributes). [`Header::default`]
-/// has what every reader needs for one output of a whole simulation (`sage_version`,
-/// `sage_data_version`, `num_cores` 1, `frac_volume_processed` 1); the cosmology goes in with
+/// has what every reader needs for one output of a whole simulation (`sage_data_version`,
+/// `num_cores` 1, `frac_volume_processed` 1); the cosmology goes in with
 /// [`Header::with_cosmology`], SAGE's run parameters with
 /// [`sage::Parameters::header`](crate::sage::Parameters::header), anything else with
-/// [`Header::set`].
+/// [`Header::set`]. SAGE's `sage_version` and `git_SHA_reference`, which sage-model's analysis
+/// reads, name the program that wrote the galaxies: an output of SAGE's record
+/// ([`sage::SageGalaxy`](crate::sage::SageGalaxy), also with run-time properties after it) that
+/// does not set them gets galaxy-io's version and commit; a record of your own gets them only if
+/// you set them.
 ///
 /// ```
 /// use galaxy_io::{AttrValue, Cosmology, Header, HeaderGroup};
@@ -110,19 +114,12 @@ pub struct Header {
 impl Default for Header {
     fn default() -> Self {
         let mut header = Header::empty();
-        let version = format!("galaxy-io {}", env!("CARGO_PKG_VERSION"));
-        header.set(HeaderGroup::Misc, "sage_version", AttrValue::Text(version));
         header.set(
             HeaderGroup::Misc,
             "sage_data_version",
             AttrValue::Text(SAGE_DATA_VERSION.into()),
         );
         header.set(HeaderGroup::Misc, "num_cores", AttrValue::I32(1));
-        header.set(
-            HeaderGroup::Misc,
-            "git_SHA_reference",
-            AttrValue::Text(env!("GALAXY_IO_GIT_SHA").into()),
-        );
         header.set(
             HeaderGroup::Runtime,
             "frac_volume_processed",
@@ -186,6 +183,23 @@ impl Header {
         })
     }
 
+    /// For an output of SAGE's record: galaxy-io as the program that wrote it
+    /// (`sage_version`, `git_SHA_reference`), where the caller has not named one.
+    pub(crate) fn name_writer_of_sage_galaxies(&mut self) {
+        let writer = [
+            (
+                "sage_version",
+                format!("galaxy-io {}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("git_SHA_reference", env!("GALAXY_IO_GIT_SHA").to_owned()),
+        ];
+        for (name, value) in writer {
+            if self.get(HeaderGroup::Misc, name).is_none() {
+                self.set(HeaderGroup::Misc, name, AttrValue::Text(value));
+            }
+        }
+    }
+
     /// Sets (or replaces) an attribute.
     pub fn set(&mut self, group: HeaderGroup, name: &str, value: AttrValue) -> &mut Self {
         match self
@@ -238,13 +252,47 @@ impl Header {
         let header =
             open_or_create(root, names::HEADER).map_err(|e| Error::hdf5(context("Header"), e))?;
         for group in HeaderGroup::ALL {
-            let mut attrs = self.attrs.iter().filter(|(g, _, _)| *g == group).peekable();
-            if group == HeaderGroup::TreeInfo && attrs.peek().is_none() {
+            let attrs: Vec<(&str, &AttrValue)> = self
+                .attrs
+                .iter()
+                .filter(|(g, _, _)| *g == group)
+                .map(|(_, name, value)| (name.as_str(), value))
+                .collect();
+            if group == HeaderGroup::TreeInfo && attrs.is_empty() {
                 continue;
             }
-            let location =
+            let mut location =
                 open_path(root, group.path()).map_err(|e| Error::hdf5(context(group.path()), e))?;
-            for (_, name, value) in attrs {
+            // HDF5 1.10.8 leaves the slot of an attribute it deletes flagged as shareable when
+            // the attribute's message was, which HDF5 >= 1.12 (h5py's) refuses to read ("message
+            // of unshareable class flagged as shareable"). So an attribute that holds its value
+            // already (written when the file was created) is left alone, and a group of
+            // attributes alone whose attributes change is made anew, unreadable ones aside;
+            // only attributes beside other objects (`TreeInfo`'s) are replaced one by one.
+            let existing = checked::attrs(&location);
+            let stale: Vec<(&str, &AttrValue)> = attrs
+                .iter()
+                .copied()
+                .filter(|(name, value)| {
+                    !existing
+                        .iter()
+                        .any(|(n, v)| n == name && v.as_ref().ok() == Some(*value))
+                })
+                .collect();
+            let mut writes = stale;
+            let readable = existing.iter().all(|(_, value)| value.is_ok());
+            if !writes.is_empty() && !existing.is_empty() && location.is_empty() && readable {
+                root.unlink(group.path())
+                    .and_then(|()| open_path(root, group.path()))
+                    .map(|fresh| location = fresh)
+                    .map_err(|e| Error::hdf5(context(group.path()), e))?;
+                let others = existing
+                    .iter()
+                    .filter(|(name, _)| !attrs.iter().any(|(n, _)| n == name))
+                    .filter_map(|(name, value)| Some((name.as_str(), value.as_ref().ok()?)));
+                writes = attrs.iter().copied().chain(others).collect();
+            }
+            for (name, value) in writes {
                 write_attr(&location, name, value).map_err(|e| match e {
                     Error::Hdf5 { source, .. } => {
                         Error::hdf5(context(&format!("{}/{name}", group.path())), source)

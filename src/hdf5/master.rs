@@ -5,11 +5,10 @@
 use super::attr_value::AttrValue;
 use super::header::{Header, HeaderGroup};
 use super::raw;
-use super::stitch::{self, OutputSnapshot, Source};
+use super::stitch::{self, Source};
 use super::Catalogue;
 use crate::error::{Error, Result};
 use crate::staged::{self, Staged};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The header attribute in which an output records the simulation's tree files it processed
@@ -105,39 +104,47 @@ pub fn write_master(
     staged::distinct(outputs)?;
     warn_of_open_files(master, outputs.len());
     let staged = Staged::new(master, options.replace)?;
-    let (header, surveys) = merged_header(outputs, options)?;
+    let (header, catalogues) = merged_header(outputs, options)?;
 
     let file = raw::no_inherit(|| {
         hdf5::File::create(staged.path())
             .map_err(|e| Error::hdf5(format!("creating {}", master.display()), e))
     })?;
     let base = absolute(staged::directory_of(master));
-    let mut sources = Vec::with_capacity(outputs.len());
-    for ((core, output), snapshots) in outputs.iter().enumerate().zip(surveys) {
+    let mut links = Vec::with_capacity(outputs.len());
+    for (core, output) in outputs.iter().enumerate() {
         let target = absolute(output);
         let link = match target.strip_prefix(&base) {
             Ok(relative) => Path::new(".").join(relative),
             Err(_) => target.clone(),
         };
-        raw::external_link(
-            file.id(),
-            &super::names::core_group(core),
-            &link.to_string_lossy(),
-            "/",
-        )?;
-        sources.push(Source {
-            path: output.clone(),
-            link: link.to_string_lossy().into_owned(),
-            snapshots,
-        });
+        let link = link.to_string_lossy().into_owned();
+        raw::external_link(file.id(), &super::names::core_group(core), &link, "/")?;
+        links.push(link);
     }
-    let mut snapshots: Vec<u32> = sources
-        .iter()
-        .flat_map(|s| s.snapshots.keys().copied())
-        .collect();
-    snapshots.sort_unstable();
-    snapshots.dedup();
-    stitch::write_snapshots(&file, master, &sources, &snapshots)?;
+    let snapshots = if let [catalogue] = &catalogues[..] {
+        // One output is the whole catalogue: its snapshot groups are linked as they are.
+        let snapshots = catalogue.snapshots()?;
+        stitch::link_snapshots(&file, &links[0], &snapshots)?;
+        snapshots
+    } else {
+        let mut sources = Vec::with_capacity(outputs.len());
+        for ((output, catalogue), link) in outputs.iter().zip(&catalogues).zip(links) {
+            sources.push(Source {
+                path: output.clone(),
+                link,
+                snapshots: stitch::survey(catalogue)?,
+            });
+        }
+        let mut snapshots: Vec<u32> = sources
+            .iter()
+            .flat_map(|s| s.snapshots.keys().copied())
+            .collect();
+        snapshots.sort_unstable();
+        snapshots.dedup();
+        stitch::write_snapshots(&file, master, &sources, &snapshots)?;
+        snapshots
+    };
     header.write(&file, &snapshots)?;
     raw::flush_file(file.id())?;
     drop(file);
@@ -171,10 +178,8 @@ fn warn_of_open_files(master: &Path, sources: usize) {
 /// The first output's header, with the counts of all: `num_cores` and the summed
 /// `frac_volume_processed`, checked to describe one simulation without overlaps; and the
 /// snapshots of each output, every one of which is checked to read.
-type Surveys = Vec<BTreeMap<u32, OutputSnapshot>>;
-
-fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header, Surveys)> {
-    let mut surveys = Vec::with_capacity(outputs.len());
+fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header, Vec<Catalogue>)> {
+    let mut catalogues = Vec::with_capacity(outputs.len());
     let mut merged: Option<Header> = None;
     let mut volume = 0.0;
     let mut tree_files: Vec<(i32, &Path)> = Vec::new();
@@ -192,7 +197,6 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
                 "it is itself a master file; link the outputs it links".into(),
             ));
         }
-        surveys.push(stitch::survey(&catalogue)?);
         let header = catalogue
             .header()
             .map_err(|e| e.reading(output, "its header (was it finished?)"))?;
@@ -202,7 +206,11 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
             .ok_or_else(|| {
                 refuse(
                     output,
-                    "its header has no frac_volume_processed (was it finished?)".into(),
+                    "its header has no frac_volume_processed, the fraction of the simulation's \
+                     volume its galaxies come from, which the master sums: SAGE and galaxy-io's \
+                     outputs write it, and `galaxy-io convert` does with --par or \
+                     --frac-volume-processed (convert the file again with one of them)"
+                        .into(),
                 )
             })?;
         volume += fraction;
@@ -227,6 +235,7 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
             None => merged = Some(header),
             Some(first) => same_simulation(first, &header, &outputs[0], output)?,
         }
+        catalogues.push(catalogue);
     }
     if volume > 1.0 + 1e-9 && !options.allow_overlap {
         return Err(Error::Overlap {
@@ -254,7 +263,7 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
         "num_trees_this_file",
         AttrValue::I64(0),
     );
-    Ok((header, surveys))
+    Ok((header, catalogues))
 }
 
 fn same_simulation(first: &Header, other: &Header, first_path: &Path, path: &Path) -> Result<()> {

@@ -25,6 +25,7 @@ mod open;
 mod options;
 mod output;
 mod raw;
+mod raw_create;
 mod raw_read;
 mod raw_vds;
 mod reader;

@@ -142,4 +142,7 @@ pub mod unit_attrs {
     /// 1 on a dataset whose values are the base-10 logarithm of a quantity in `units` (absent
     /// on the others).
     pub const LOG10: &str = "log10";
+    /// 1 on a dataset whose values are magnitudes, -2.5 log10 of a flux ratio (`units` is
+    /// `mag`; absent on the others).
+    pub const MAGNITUDE: &str = "magnitude";
 }

@@ -2,7 +2,7 @@
 //! where its per-call overhead matters. Every call holds the binding's global HDF5 lock, and every
 //! failure carries the HDF5 error stack.
 
-use super::chunk_writes::ChunkOp;
+use super::chunk_writes::{Bytes, ChunkOp};
 use crate::error::{Error, Result};
 use hdf5_sys::h5::{herr_t, hsize_t};
 use hdf5_sys::h5i::hid_t;
@@ -55,11 +55,15 @@ pub struct ColumnTarget<'a> {
     pub extend_to: Option<u64>,
 }
 
-/// Extends the dataset (when it grows) and carries out `ops`, holding HDF5's lock once for
-/// them all. Idempotent: repeating it after a failure writes the same rows again, never more.
+/// Extends the dataset (when it grows) and carries out `ops`, whose bytes are in `rows` or
+/// `arena`, holding HDF5's lock once for them all. A chunk's checksum goes into the 4 bytes
+/// after it while it is written, which are then restored: `rows` and `arena` have 4 bytes to
+/// spare after their last byte. Idempotent: repeating it after a failure writes the same rows
+/// again, never more.
 pub fn write_column(
     target: &ColumnTarget,
     ops: &[ChunkOp],
+    (rows, arena): (&mut [u8], &mut [u8]),
     context: impl Fn() -> String,
 ) -> Result<()> {
     locked(|| {
@@ -80,26 +84,48 @@ pub fn write_column(
             coords.resize(1 + target.inner.len(), 0);
             for op in ops {
                 match op {
-                    ChunkOp::Rows { rows, bytes } => {
-                        write_hyperslab(target, rows.clone(), bytes, &context)?
+                    ChunkOp::Rows { rows: range, bytes } => {
+                        let bytes = match bytes {
+                            Bytes::Column(at) => &rows[at.clone()],
+                            Bytes::Arena(at) => &arena[at.clone()],
+                        };
+                        write_hyperslab(target, range.clone(), bytes, &context)?
                     }
                     ChunkOp::Chunk {
                         start,
                         filter_mask,
                         bytes,
+                        checksum,
                     } => {
                         coords[0] = *start;
-                        check(
+                        let (buffer, at) = match bytes {
+                            Bytes::Column(at) => (&mut *rows, at.clone()),
+                            Bytes::Arena(at) => (&mut *arena, at.clone()),
+                        };
+                        let spare = at.end..at.end + 4;
+                        let after: [u8; 4] = buffer[spare.clone()]
+                            .try_into()
+                            .expect("4 bytes to spare after the rows");
+                        let stored = match checksum {
+                            Some(value) => {
+                                buffer[spare.clone()].copy_from_slice(&value.to_le_bytes());
+                                at.start..spare.end
+                            }
+                            None => at,
+                        };
+                        let written = check(
                             h5d::H5Dwrite_chunk(
                                 target.dataset,
                                 H5P_DEFAULT,
                                 *filter_mask,
                                 coords.as_ptr(),
-                                bytes.len(),
-                                bytes.as_ptr().cast(),
+                                stored.len(),
+                                buffer[stored].as_ptr().cast(),
                             ),
                             || format!("writing the chunk at row {start} of {}", context()),
-                        )?
+                        );
+                        buffer[spare].copy_from_slice(&after);
+                        written?
                     }
                 }
             }

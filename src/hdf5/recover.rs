@@ -353,7 +353,7 @@ fn open_copy(work: &Path, path: &Path) -> Result<hdf5::File> {
             cause: Some(Box::new(error)),
         }
     })?;
-    raw::extend_to_end_of_file(file.id())?;
+    raw::extend_to_end_of_file(file.id()).map_err(|e| e.reading(path, "its end of file"))?;
     Ok(file)
 }
 
@@ -582,11 +582,22 @@ fn readable_rows(
     };
     let chunk_rows = chunk.first().copied().unwrap_or(1).max(1) as u64;
     let band = chunk_band(&found.column.inner, &chunk);
+    let locate = |coords: &[u64]| {
+        raw::chunk_location(found.dataset.id(), coords).map_err(|e| {
+            e.reading(
+                path,
+                format!(
+                    "the chunk index of {}",
+                    names::dataset(snapshot, &found.name)
+                ),
+            )
+        })
+    };
     let allocated = |start: u64| -> Result<bool> {
         for inner in &band {
             let mut coords = vec![start];
             coords.extend(inner);
-            if raw::chunk_location(found.dataset.id(), &coords)?.is_none() {
+            if locate(&coords)?.is_none() {
                 return Ok(false);
             }
         }
@@ -610,7 +621,7 @@ fn readable_rows(
         for inner in &band {
             let mut coords = vec![start];
             coords.extend(inner);
-            match raw::chunk_location(found.dataset.id(), &coords)? {
+            match locate(&coords)? {
                 None => lost = true,
                 Some((address, size)) => lost |= address.saturating_add(size) > disk_end,
             }

@@ -17,9 +17,20 @@ use crate::transpose::transpose;
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
-/// The transpose buffer, shared by the sinks of one file: HDF5 calls are serialised anyway, and
-/// one buffer of the largest flush is touched once instead of one per snapshot.
-pub type Scratch = Arc<Mutex<Vec<u8>>>;
+/// The buffers a hand-over is prepared in, shared by the sinks of one file: HDF5 calls are
+/// serialised anyway, and one buffer of the largest flush is touched once instead of one per
+/// snapshot.
+pub type Scratch = Arc<Mutex<ScratchBuffers>>;
+
+/// See [`Scratch`].
+#[derive(Debug, Default)]
+pub struct ScratchBuffers {
+    /// The transposed rows, one column after the other.
+    columns: Vec<u8>,
+    /// Chunks stored otherwise than as their rows (encoded, padded, checksummed), one column's
+    /// at a time.
+    chunks: Vec<u8>,
+}
 
 /// Called after every successful hand-over with the snapshot's total row count, e.g. to make
 /// the rows durable; the rows count as written once it succeeds.
@@ -36,8 +47,8 @@ pub struct SnapshotSink {
     /// The next hand-over is the snapshot's last: its rows complete it.
     completing: bool,
     /// The records of the rows of partial chunks that are rewritten whole when they grow
-    /// ([`ChunkWrites::InPlaceFiltered`]): the last rows written, back to the earliest such
-    /// chunk's first row. Empty for every other kind of column.
+    /// ([`ChunkWrites::InPlace`]): the last rows written, back to the earliest such chunk's
+    /// first row. Empty for every other kind of column.
     kept: Vec<u8>,
     after_write: Option<AfterWrite>,
 }
@@ -91,6 +102,11 @@ impl SnapshotSink {
         self.rows
     }
 
+    /// Bytes of records written so far.
+    pub fn bytes(&self) -> u64 {
+        self.rows * self.record_size as u64
+    }
+
     pub fn snapshot(&self) -> u32 {
         self.snapshot
     }
@@ -103,7 +119,7 @@ impl SnapshotSink {
         columns
             .iter()
             .filter_map(|column| match column.writes {
-                ChunkWrites::InPlaceFiltered { rows: chunk, .. } => Some(rows / chunk * chunk),
+                ChunkWrites::InPlace { rows: chunk, .. } => Some(rows / chunk * chunk),
                 _ => None,
             })
             .min()
@@ -153,7 +169,14 @@ impl WriteCallback for SnapshotSink {
             .scratch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let ranges = transpose(&records, self.columns.schema(), &mut scratch);
+        let ScratchBuffers {
+            columns: transposed,
+            chunks: arena,
+        } = &mut *scratch;
+        let ranges = transpose(&records, self.columns.schema(), transposed);
+        // The 4 bytes after the rows and the chunks that a checksum borrows while it is written.
+        let rows_end = ranges.last().map_or(0, |range| range.end);
+        transposed.resize(transposed.len().max(rows_end + 4), 0);
         let columns = self.columns.get_or_create(fit)?;
         for (column, range) in columns.iter().zip(ranges) {
             let context = || {
@@ -168,17 +191,19 @@ impl WriteCallback for SnapshotSink {
                 end,
                 on_disk: first,
                 row_bytes: column.field.size(),
-                bytes: &scratch[range],
+                bytes: transposed,
+                base: range.start,
                 completing: self.completing,
             };
-            let ops = chunk_writes::plan(column.writes, column.checksum, &rows)?;
+            let ops = chunk_writes::plan(column.writes, column.checksum, &rows, arena)?;
+            arena.extend_from_slice(&[0; 4]);
             let target = ColumnTarget {
                 dataset: column.dataset.id(),
                 inner: &column.field.shape,
                 mem_type: column.datatype.id(),
                 extend_to: column.extendable.then_some(end),
             };
-            raw::write_column(&target, &ops, context)?;
+            raw::write_column(&target, &ops, (transposed, arena), context)?;
         }
         drop(scratch);
         if let Some(hook) = &mut self.after_write {

@@ -1,6 +1,7 @@
 //! A master file's own snapshot groups: `Snap_<N>/<Property>` virtual datasets that present the
 //! rows of every output, in task order, as one array, with the group's `num_gals` (the total)
-//! and `redshift`. Outputs without rows in a snapshot are left out of its mappings.
+//! and `redshift`. Outputs without rows in a snapshot are left out of its mappings. A master
+//! over a single output links that output's snapshot groups instead.
 
 use super::columns;
 use super::names;
@@ -42,6 +43,18 @@ pub fn survey(catalogue: &Catalogue) -> Result<BTreeMap<u32, OutputSnapshot>> {
         );
     }
     Ok(snapshots)
+}
+
+/// Links `Snap_<N>` at the master's root to the output's own group of each of `snapshots`, the
+/// output being named `link` from the master (as its `Core_0` names it): a master over one
+/// output reads its rows as they are, and costs a link per snapshot rather than a virtual
+/// dataset per field.
+pub fn link_snapshots(file: &hdf5::File, link: &str, snapshots: &[u32]) -> Result<()> {
+    for &snapshot in snapshots {
+        let group = names::snapshot_group(snapshot);
+        super::raw::external_link(file.id(), &group, link, &format!("/{group}"))?;
+    }
+    Ok(())
 }
 
 /// The bytes that virtual datasets read where no output maps a row: NaN for floats, the most

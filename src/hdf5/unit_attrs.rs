@@ -6,8 +6,8 @@
 use super::attr_value::AttrValue;
 use super::checked::{self, Unreadable};
 use super::names::unit_attrs as name;
-use super::raw;
-use crate::error::{Error, Result};
+use super::raw_create::{self, AttrData};
+use crate::error::Result;
 use crate::units::{Exponent, Unit};
 
 /// The least room the `units` string takes, NUL-padded (readers see the text alone: h5py and
@@ -16,44 +16,32 @@ use crate::units::{Exponent, Unit};
 /// int64 for the same reason).
 const SYMBOL_BYTES: usize = 24;
 
-/// Writes every unit attribute of `unit` on `dataset`.
+/// Writes every unit attribute of `unit` on `dataset`, a new dataset.
 pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
-    let context = |attr: &str| format!("writing the attribute `{attr}` of {}", dataset.name());
-    raw::write_padded_string_attr(dataset.id(), name::UNITS, unit.symbol(), SYMBOL_BYTES)?;
-    let exponents = [
-        (name::H_EXPONENT, unit.h_exponent()),
-        (name::A_EXPONENT, unit.a_exponent()),
-    ];
-    for (attr, exponent) in exponents {
-        one_element(dataset, attr, exponent.as_f64() as f32)
-            .map_err(|e| Error::hdf5(context(attr), e))?;
-    }
-    one_element(dataset, name::CGS_FACTOR, unit.cgs_factor())
-        .map_err(|e| Error::hdf5(context(name::CGS_FACTOR), e))?;
+    let id = dataset.id();
+    let units = AttrData::Text {
+        text: unit.symbol(),
+        min_bytes: SYMBOL_BYTES,
+    };
+    raw_create::new_attr(id, name::UNITS, units)?;
+    // SWIFT's form: one-element arrays, which its readers index (`attrs["h-scale exponent"][0]`).
+    let h = unit.h_exponent().as_f64() as f32;
+    raw_create::new_attr(id, name::H_EXPONENT, AttrData::F32(h))?;
+    let a = unit.a_exponent().as_f64() as f32;
+    raw_create::new_attr(id, name::A_EXPONENT, AttrData::F32(a))?;
+    raw_create::new_attr(id, name::CGS_FACTOR, AttrData::F64(unit.cgs_factor()))?;
     // The flags only where they hold: a 64-snapshot file has 3456 datasets, and an attribute
     // on all of them costs 55 KB (`tests/file_size.rs` allows 1 MiB of metadata in all).
     for (attr, flag) in [
         (name::COMOVING, unit.is_comoving()),
         (name::LOG10, unit.is_log10()),
+        (name::MAGNITUDE, unit.is_magnitude()),
     ] {
         if flag {
-            one_element(dataset, attr, 1i64).map_err(|e| Error::hdf5(context(attr), e))?;
+            raw_create::new_attr(id, attr, AttrData::I64(1))?;
         }
     }
     Ok(())
-}
-
-/// SWIFT's form: a one-element array, which its readers index (`attrs["h-scale exponent"][0]`).
-fn one_element<T: hdf5::H5Type + Copy>(
-    dataset: &hdf5::Dataset,
-    attr: &str,
-    value: T,
-) -> hdf5::Result<()> {
-    dataset
-        .new_attr::<T>()
-        .shape(1)
-        .create(attr)?
-        .write_raw(&[value])
 }
 
 /// The unit a dataset declares: `None` when it has no `units` attribute (files from SAGE itself
@@ -104,6 +92,7 @@ pub fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unread
     let h = exponent(name::H_EXPONENT)?;
     let log10 = optional(name::LOG10)?.is_some_and(|flag| flag != 0.0);
     let comoving = optional(name::COMOVING)?.is_some_and(|flag| flag != 0.0);
+    let magnitude = optional(name::MAGNITUDE)?.is_some_and(|flag| flag != 0.0);
     let bad_symbol =
         |why: String| Unreadable(format!("attribute `{}` = `{symbol}` {why}", name::UNITS));
     let plain =
@@ -112,6 +101,14 @@ pub fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unread
         return Err(bad_symbol(
             "holds h or log10, which have attributes of their own".into(),
         ));
+    }
+    if plain.is_magnitude() != magnitude {
+        return Err(Unreadable(format!(
+            "attribute `{}` is {}, but `{}` = `{symbol}`",
+            name::MAGNITUDE,
+            u8::from(magnitude),
+            name::UNITS
+        )));
     }
     let mut text = symbol.clone();
     if !h.is_zero() {

@@ -30,3 +30,21 @@ pub fn millennium_redshifts() -> Vec<f64> {
         .map(|a| 1.0 / a - 1.0)
         .collect()
 }
+
+/// The gravitational constant in SAGE's units: Mpc/h, km/s, 10^10 Msun/h.
+pub(crate) const G: f64 = 43.0071;
+
+/// The physical virial radius (Mpc/h) of a halo of `mass` (10^10 Msun/h) at `redshift`, as SAGE
+/// computes it (`get_virial_radius`: 200 times the critical density) in the Millennium
+/// cosmology.
+pub(crate) fn virial_radius(mass: f64, redshift: f64) -> f64 {
+    let cosmology = crate::hdf5::Cosmology::MINI_MILLENNIUM;
+    let zp1 = 1.0 + redshift;
+    let hubble2 = 100.0 * 100.0 * (cosmology.omega_matter * zp1.powi(3) + cosmology.omega_lambda);
+    (mass * G / (100.0 * hubble2)).cbrt()
+}
+
+/// The virial velocity (km/s) of a halo of `mass` (10^10 Msun/h) at `redshift`.
+pub(crate) fn virial_velocity(mass: f64, redshift: f64) -> f64 {
+    (G * mass / virial_radius(mass, redshift)).sqrt()
+}

@@ -48,6 +48,11 @@ macro_rules! parameters {
                 })
             }
 
+            /// Every parameter as its key and its value's text, in SAGE's order.
+            fn entries(&self) -> Vec<(&'static str, String)> {
+                vec![$(($tag, parameters!(@text $kind, &self.$field))),*]
+            }
+
             /// The parameters SAGE writes into `Header/Simulation` and `Header/Runtime`, with
             /// its names and HDF5 types.
             fn header_values(&self) -> Vec<(HeaderGroup, &'static str, AttrValue)> {
@@ -64,6 +69,11 @@ macro_rules! parameters {
     (@parse text) => { |v: &str| Some(v.to_owned()) };
     (@parse int) => { |v: &str| v.parse::<i32>().ok() };
     (@parse float) => { |v: &str| v.parse::<f64>().ok() };
+    // Floats as `{:?}` writes them: `1e51`, `0.25`, `100000.0`, which SAGE's `atof` reads back
+    // exactly.
+    (@text text, $v:expr) => { $v.clone() };
+    (@text int, $v:expr) => { $v.to_string() };
+    (@text float, $v:expr) => { format!("{:?}", $v) };
     (@value text, $v:expr) => { AttrValue::Text($v.clone()) };
     (@value int, $v:expr) => { AttrValue::I32(*$v) };
     (@value float, $v:expr) => { AttrValue::F64(*$v) };
@@ -213,7 +223,27 @@ const FOREST_SCHEMES: [&str; 5] = [
     "generic_power_in_nhalos",
 ];
 
+/// sage-model's `input/millennium.par` (its recipes, the Millennium simulation's cosmology and
+/// tree files), with its 8 output snapshots listed: `Parameters::millennium`'s values.
+const MILLENNIUM_PAR: &str = include_str!("../../tests/data/millennium.par");
+
 impl Parameters {
+    /// The parameters of sage-model's `input/millennium.par`: SAGE's default recipes and
+    /// parameters on the Millennium simulation's trees (`trees_063.0` to `.7`), its output
+    /// snapshots 63, 37, 32, 27, 23, 20, 18 and 16. Start from them and change what a run
+    /// changes.
+    ///
+    /// ```
+    /// let parameters = galaxy_io::sage::Parameters::millennium();
+    /// assert_eq!(parameters.hubble_h, 0.73);
+    /// assert_eq!(parameters.output_snapshots, [63, 37, 32, 27, 23, 20, 18, 16]);
+    /// ```
+    pub fn millennium() -> Parameters {
+        // The text is part of the library and parses (a unit test checks it).
+        Parameters::parse(MILLENNIUM_PAR, Path::new("millennium.par"))
+            .expect("the library's own millennium.par parses")
+    }
+
     /// Reads a parameter file.
     pub fn read(path: impl AsRef<Path>) -> Result<Parameters> {
         let path = path.as_ref();
@@ -446,6 +476,33 @@ impl Parameters {
     }
 }
 
+/// The parameter file SAGE reads: every key with its value, in SAGE's order, and the output
+/// snapshots after `->` when `NumOutputs` lists them. [`Parameters::parse`] reads it back as it
+/// was.
+///
+/// ```
+/// use galaxy_io::sage::Parameters;
+/// let mut parameters = Parameters::millennium();
+/// parameters.output_dir = "/runs/a/".into();
+/// let text = parameters.to_string();
+/// assert!(text.contains("OutputDir                    /runs/a/\n"));
+/// assert!(text.ends_with("-> 63 37 32 27 23 20 18 16\n"));
+/// assert_eq!(Parameters::parse(&text, "a.par".as_ref())?, parameters);
+/// # Ok::<(), galaxy_io::Error>(())
+/// ```
+impl std::fmt::Display for Parameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (key, value) in self.entries() {
+            writeln!(f, "{key:<28} {value}")?;
+        }
+        if self.num_outputs > 0 {
+            let snapshots: Vec<String> = self.output_snapshots.iter().map(u32::to_string).collect();
+            writeln!(f, "-> {}", snapshots.join(" "))?;
+        }
+        Ok(())
+    }
+}
+
 /// Redshifts from SAGE's snapshot list (`FileWithSnapList`): one expansion factor per snapshot,
 /// snapshot 0 first, at most `snapshots` of them read (SAGE reads up to `SimMaxSnaps`).
 pub fn read_snap_list(path: &Path, snapshots: usize) -> Result<Vec<f64>> {
@@ -472,6 +529,28 @@ mod tests {
             "/tests/data/millennium.par"
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn the_millennium_parameters_are_sage_models_and_write_back_as_they_read() {
+        let parameters = Parameters::millennium();
+        assert_eq!(parameters.energy_sn, 1.0e51);
+        assert_eq!(parameters.unit_length_in_cm, 3.08568e24);
+        let text = parameters.to_string();
+        assert!(
+            text.contains("EnergySN                     1e51\n"),
+            "{text}"
+        );
+        assert_eq!(
+            Parameters::parse(&text, Path::new("m.par")).unwrap(),
+            parameters
+        );
+        let mut all = parameters;
+        all.num_outputs = -1;
+        all.output_snapshots = (0..64).rev().collect();
+        let text = all.to_string();
+        assert!(!text.contains("->"), "{text}");
+        assert_eq!(Parameters::parse(&text, Path::new("m.par")).unwrap(), all);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! file that another test thread is opening. Each test binary uses part of this module.
 #![allow(dead_code)]
 
+#[path = "../../galaxy-io-c/tests/common/c_library.rs"]
 pub mod c_library;
 pub mod child;
 pub mod lhalo;

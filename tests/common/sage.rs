@@ -1,6 +1,6 @@
-//! Building and running stock SAGE (sage-home/sage-model, read-only under `shared/`) on trees
-//! that the tests generate, so that what galaxy-io writes can be compared with what SAGE itself
-//! writes.
+//! Building and running stock SAGE (sage-home/sage-model, from `GALAXY_IO_SAGE_SOURCE` or
+//! fetched at the commit the tests were written against) on trees that the tests generate, so
+//! that what galaxy-io writes can be compared with what SAGE itself writes.
 //!
 //! SAGE is built twice: stock, and with galaxy-io's HDF5 writer (`galaxy-io-c/sage/`, through
 //! its make fragment, linked with `libgalaxy_io.a`), each also with MPI (`mpicc`, run under
@@ -9,14 +9,15 @@
 //! file lock, because SAGE bakes its build directory into the binary (`ROOT_DIR`, where it finds
 //! its cooling tables): a build made elsewhere and renamed would not find them.
 
-use super::lhalo::{self, Forests};
-use std::fmt::Write as _;
+use super::lhalo::Forests;
 use std::fs::File;
+use std::io::Write as _;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// How the build is made; part of the fingerprint, so that changing it rebuilds. `CI=true` as
 /// in CI, so that every build has SAGE's `-Werror`.
@@ -24,20 +25,144 @@ const MAKE_ARGS: &[&str] = &["CI=true", "sage"];
 /// Bumped when the recipe around `MAKE_ARGS` changes (the environment, the git shim).
 const RECIPE: &str = "recipe 1";
 
-/// SAGE's source: `GALAXY_IO_SAGE_SOURCE`, or `shared/sage-model` beside the repository.
+/// The sage-model commit the tests were written against (sage-home/sage-model, 2025-09-19).
+pub const SAGE_COMMIT: &str = "b8424cf1a9443f573b20b14e4bee9c9b601b7610";
+/// Where it is fetched from when no copy is given.
+const SAGE_REPOSITORY: &str = "https://github.com/sage-home/sage-model";
+/// How long fetching it may take before the tests give up on the network.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// SAGE's source: `GALAXY_IO_SAGE_SOURCE`, or else a copy at [`SAGE_COMMIT`] in the build
+/// directory, fetched with git (once, for every test binary) when it is not there yet. Panics
+/// with how to provide it when there is none: tests ask [`available`] first.
 pub fn source_dir() -> PathBuf {
-    let dir = std::env::var_os("GALAXY_IO_SAGE_SOURCE").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sage-model"),
-        PathBuf::from,
-    );
-    if !dir.join("Makefile").is_file() || !dir.join("src/core_allvars.h").is_file() {
-        panic!(
-            "SAGE's source (sage-home/sage-model) is not at {}: set GALAXY_IO_SAGE_SOURCE to a \
-             sage-model checkout, or put one at ../shared/sage-model beside the repository",
-            dir.display()
-        );
+    source().clone().unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// Whether SAGE's source is there to build SAGE from. When it is not, a test that needs it
+/// fails under `CI=true` (CI must run it) and is otherwise skipped, with one line on the
+/// terminal that says so and how to provide the source.
+pub fn available() -> bool {
+    let Err(why) = source() else {
+        return true;
+    };
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!("{why}");
     }
-    dir
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a SAGE test")
+        .to_owned();
+    // Straight to the terminal: the test harness keeps what tests print to themselves, and
+    // would show nothing for a test that passes.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+    false
+}
+
+/// SAGE's source, looked for once per process.
+fn source() -> &'static Result<PathBuf, String> {
+    static SOURCE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let how = format!(
+            "set GALAXY_IO_SAGE_SOURCE to a copy of sage-model at commit {} (git clone {SAGE_REPOSITORY} \
+             && git -C sage-model checkout {})",
+            &SAGE_COMMIT[..7],
+            &SAGE_COMMIT[..7]
+        );
+        if let Some(given) = std::env::var_os("GALAXY_IO_SAGE_SOURCE") {
+            let dir = PathBuf::from(given);
+            if !is_sage_source(&dir) {
+                panic!(
+                    "GALAXY_IO_SAGE_SOURCE={} is not SAGE's source (no Makefile and \
+                     src/core_allvars.h): {how}",
+                    dir.display()
+                );
+            }
+            return Ok(dir);
+        }
+        fetched().map_err(|why| {
+            format!("SAGE's source is not available and could not be fetched ({why}): {how}")
+        })
+    })
+}
+
+fn is_sage_source(dir: &Path) -> bool {
+    dir.join("Makefile").is_file() && dir.join("src/core_allvars.h").is_file()
+}
+
+/// `<target>/sage/source-<commit>`: sage-model at [`SAGE_COMMIT`], fetched with git the first
+/// time (into a directory of its own, renamed into place only once it is whole).
+fn fetched() -> Result<PathBuf, String> {
+    let dir = cache_dir().join(format!("source-{}", &SAGE_COMMIT[..12]));
+    if is_sage_source(&dir) {
+        return Ok(dir);
+    }
+    std::fs::create_dir_all(cache_dir())
+        .map_err(|e| format!("creating {}: {e}", cache_dir().display()))?;
+    // Other test binaries fetch the same copy: the first one does, the others wait and use it.
+    let _lock = Lock::exclusive(&dir.with_extension("lock"));
+    if is_sage_source(&dir) {
+        return Ok(dir);
+    }
+    let partial = dir.with_extension("partial");
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .map_err(|e| format!("removing {}: {e}", partial.display()))?;
+    }
+    let git = |args: &[&str]| -> Result<(), String> {
+        let mut command = Command::new("git");
+        command
+            .arg("-C")
+            .arg(&partial)
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        run_with_timeout(&mut command, FETCH_TIMEOUT)
+            .map_err(|why| format!("git {}: {why}", args[0]))
+    };
+    std::fs::create_dir_all(&partial)
+        .map_err(|e| format!("creating {}: {e}", partial.display()))?;
+    git(&["init", "--quiet"])?;
+    git(&[
+        "fetch",
+        "--quiet",
+        "--depth",
+        "1",
+        SAGE_REPOSITORY,
+        SAGE_COMMIT,
+    ])?;
+    git(&["checkout", "--quiet", "FETCH_HEAD"])?;
+    std::fs::rename(&partial, &dir).map_err(|e| format!("renaming {}: {e}", partial.display()))?;
+    Ok(dir)
+}
+
+/// Runs `command` to its end, or kills it after `timeout`; its error output says why it failed.
+fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<(), String> {
+    let mut child =
+        super::spawn(command).map_err(|e| format!("cannot be started ({e}); is git installed?"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => {
+                let mut stderr = String::new();
+                if let Some(mut out) = child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut out, &mut stderr);
+                }
+                let last = stderr.lines().last().unwrap_or("").trim().to_owned();
+                return Err(format!("{status}: {last}"));
+            }
+            Ok(None) if started.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no answer in {} s", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
 }
 
 /// Which HDF5 writer a SAGE build has.
@@ -478,42 +603,19 @@ impl Run {
         self
     }
 
-    /// The parameter file, in `input/millennium.par`'s format.
+    /// The parameter file: the trees' run ([`Forests::parameters`]) with this run's choices.
     pub fn parameter_file(&self) -> String {
-        let mut par = String::new();
-        let mut line = |key: &str, value: &dyn std::fmt::Display| {
-            writeln!(par, "{key:<28} {value}").expect("writing to a String");
-        };
-        line("FileNameGalaxies", &self.name);
-        line("OutputDir", &self.output_dir.display());
-        line("FirstFile", &self.files.0);
-        line("LastFile", &self.files.1);
-        match &self.outputs {
-            Some(snapshots) => line("NumOutputs", &snapshots.len()),
-            None => line("NumOutputs", &-1),
-        }
-        line("OutputFormat", &self.format.parameter());
-        line("TreeName", &self.trees.tree_name);
-        line("TreeType", &"lhalo_binary");
-        line("NumSimulationTreeFiles", &self.num_tree_files);
-        line("SimulationDir", &self.trees.dir.display());
-        line("FileWithSnapList", &self.trees.snap_list.display());
-        line("LastSnapshotNr", &(lhalo::SNAPSHOTS - 1));
-        line("Omega", &lhalo::OMEGA);
-        line("OmegaLambda", &lhalo::OMEGA_LAMBDA);
-        line("PartMass", &lhalo::PART_MASS);
-        line("BoxSize", &lhalo::BOX_SIZE);
-        for (key, value) in MILLENNIUM_PAR {
-            line(key, value);
-        }
-        let mut par =
-            format!("% Written by galaxy-io's test harness (tests/common/sage.rs).\n{par}");
+        let mut parameters = self.trees.parameters(&self.output_dir);
+        parameters.file_name_galaxies = self.name.clone();
+        parameters.first_file = self.files.0 as i32;
+        parameters.last_file = self.files.1 as i32;
+        parameters.num_simulation_tree_files = self.num_tree_files as i32;
+        parameters.output_format = self.format.parameter().into();
         if let Some(snapshots) = &self.outputs {
-            let list: Vec<String> = snapshots.iter().map(u32::to_string).collect();
-            writeln!(par, "\n% output snapshots\n-> {}", list.join(" "))
-                .expect("writing to a String");
+            parameters.num_outputs = snapshots.len() as i32;
+            parameters.output_snapshots = snapshots.clone();
         }
-        par
+        format!("% Written by galaxy-io's test harness (tests/common/sage.rs).\n{parameters}")
     }
 
     /// Writes `<output_dir>/sage.par` and runs SAGE on it, from its build directory. Panics
@@ -575,35 +677,3 @@ impl Run {
         SageOutput { files, master, log }
     }
 }
-
-/// The rest of `input/millennium.par`: recipes, model parameters, units, forest distribution.
-const MILLENNIUM_PAR: &[(&str, &str)] = &[
-    ("BaryonFrac", "0.17"),
-    ("Hubble_h", "0.73"),
-    ("SFprescription", "0"),
-    ("AGNrecipeOn", "2"),
-    ("SupernovaRecipeOn", "1"),
-    ("ReionizationOn", "1"),
-    ("DiskInstabilityOn", "1"),
-    ("SfrEfficiency", "0.05"),
-    ("FeedbackReheatingEpsilon", "3.0"),
-    ("FeedbackEjectionEfficiency", "0.3"),
-    ("ReIncorporationFactor", "0.15"),
-    ("RadioModeEfficiency", "0.08"),
-    ("QuasarModeEfficiency", "0.005"),
-    ("BlackHoleGrowthRate", "0.015"),
-    ("ThreshMajorMerger", "0.3"),
-    ("ThresholdSatDisruption", "1.0"),
-    ("Yield", "0.025"),
-    ("RecycleFraction", "0.43"),
-    ("FracZleaveDisk", "0.0"),
-    ("Reionization_z0", "8.0"),
-    ("Reionization_zr", "7.0"),
-    ("EnergySN", "1.0e51"),
-    ("EtaSN", "5.0e-3"),
-    ("ForestDistributionScheme", "generic_power_in_nhalos"),
-    ("ExponentForestDistributionScheme", "0.7"),
-    ("UnitLength_in_cm", "3.08568e+24"),
-    ("UnitMass_in_g", "1.989e+43"),
-    ("UnitVelocity_in_cm_per_s", "100000"),
-];

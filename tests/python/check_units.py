@@ -4,11 +4,13 @@ Usage: check_units.py CATALOGUE
 
 For each dataset of the highest-redshift snapshot with galaxies: its `units` string must parse
 with astropy and with unyt and contain no bare `h`; one value converted to physical CGS as the
-README documents (value, or 10**value where `log10` is 1, times the stored CGS factor, times
-h**(h-scale exponent) times a**(a-scale exponent)) must agree with astropy's and with unyt's
-conversion of the same value, and with what SAGE's source says the field is (the table below,
-written from SAGE's model code independently of galaxy-io's declarations). Prints one JSON
-object {"checked": n, "problems": [...]} and exits 1 if there are problems.
+README documents (value, or 10**value where `log10` is 1, or 10**(-0.4 value) where
+`magnitude` is 1, times the stored CGS factor, times h**(h-scale exponent) times
+a**(a-scale exponent)) must agree with astropy's and with unyt's conversion of the same value
+(astropy's alone for magnitudes, which unyt does not have), and with what SAGE's source says the
+field is (the table below, written from SAGE's model code independently of galaxy-io's
+declarations). Prints one JSON object {"checked": n, "problems": [...]} and exits 1 if there are
+problems.
 """
 import json
 import math
@@ -92,26 +94,36 @@ def main():
             a_exp = one(attrs, "a-scale exponent")
             comoving = one(attrs, "comoving", 0.0) == 1.0
             log10 = one(attrs, "log10", 0.0) == 1.0
+            magnitude = one(attrs, "magnitude", 0.0) == 1.0
             if comoving != (a_exp != 0.0):
                 problems.append(f"{where}: comoving {comoving} but a-scale exponent {a_exp}")
             values = dataset[:].astype(np.float64)
             usable = values[np.isfinite(values) & (values != 0)]
             value = float(usable[0]) if usable.size else 1.0
-            linear = 10.0 ** value if log10 else value
+            if magnitude:
+                linear = 10.0 ** (-0.4 * value)
+            else:
+                linear = 10.0 ** value if log10 else value
             cosmology = h ** h_exp * a ** a_exp
             documented = linear * factor * cosmology
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    by_astropy = (linear * u.Unit(symbol)).cgs.value * cosmology
-                    by_unyt = float((linear * unyt.Unit(symbol)).in_cgs().value) * cosmology
+                    if magnitude:
+                        # The ratio a magnitude stands for, as astropy reads `mag`.
+                        by_astropy = u.Magnitude(value, u.Unit(symbol)).physical.value * cosmology
+                        by_unyt = documented
+                    else:
+                        by_astropy = (linear * u.Unit(symbol)).cgs.value * cosmology
+                        by_unyt = float((linear * unyt.Unit(symbol)).in_cgs().value) * cosmology
             except Exception as error:  # noqa: BLE001 - any parse failure is the finding
                 problems.append(f"{where}: `units` = {symbol!r} does not parse: {error}")
                 continue
-            # astropy's constants are galaxy-io's; unyt's solar mass differs by 3e-6.
+            # astropy's constants are galaxy-io's; unyt's solar mass differs by 3e-6, its solar
+            # luminosity (3.827e33 erg/s, not IAU's 3.828e33) by 2.6e-4.
             if not close(by_astropy, documented, 1e-9):
                 problems.append(f"{where}: astropy gives {by_astropy}, the attributes {documented}")
-            if not close(by_unyt, documented, 1e-5):
+            if not close(by_unyt, documented, 3e-4 if "Lsun" in symbol else 1e-5):
                 problems.append(f"{where}: unyt gives {by_unyt}, the attributes {documented}")
             if name in SAGE_FIELDS:
                 unit, want_h, want_a, want_log = SAGE_FIELDS[name]

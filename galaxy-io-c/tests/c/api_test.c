@@ -157,6 +157,7 @@ struct row {
     double mass;
     int32_t kind;
     float pos[3];
+    float vel[3];
 };
 
 static void custom_output(const char *dir)
@@ -166,6 +167,7 @@ static void custom_output(const char *dir)
     gio_schema *schema = NULL;
     gio_output *output = NULL;
     size_t at = 0, size = 0;
+    const char *velocity[3] = {"Velx", "Vely", "Velz"};
     char path[4096];
     int i;
 
@@ -173,14 +175,18 @@ static void custom_output(const char *dir)
     OK(gio_schema_add_field(schema, "Mass", GIO_DOUBLE, offsetof(struct row, mass), 1,
                             "1e10 Msun/h", "Mass of the galaxy."));
     OK(gio_schema_add_field(schema, "Kind", GIO_INT32, offsetof(struct row, kind), 1, NULL, NULL));
-    OK(gio_schema_add_field(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3, "Mpc/h",
-                            "Position."));
+    OK(gio_schema_add_field_flags(schema, "Pos", GIO_FLOAT, offsetof(struct row, pos), 3,
+                                  "Mpc/h", "Position.", GIO_FIELD_COMOVING));
+    OK(gio_schema_add_split_field(schema, velocity, 3, GIO_FLOAT, offsetof(struct row, vel),
+                                  "km/s", "Velocity.", 0));
     OK(gio_schema_add_property(schema, "H2Mass", GIO_FLOAT, 1, "1e10 Msun/h", "Molecular gas.",
                                &at));
     OK(gio_schema_record_size(schema, &size));
     CHECK(at == sizeof(struct row));
-    /* The property is aligned to its 4 bytes, and so is the grown record. */
-    CHECK(size == sizeof(struct row) + sizeof(float) && size * 4 <= sizeof rows);
+    /* The property is aligned to its 4 bytes; the grown record to the row's widest element, the
+     * double, so that the second row's `mass` is aligned too. */
+    CHECK(size == sizeof(struct row) + 2 * sizeof(float) && size % sizeof(double) == 0);
+    CHECK(size * 4 <= sizeof rows);
     for (i = 0; i < 4; i++) {
         struct row r;
         float h2 = 0.25f * (float)i;
@@ -190,6 +196,9 @@ static void custom_output(const char *dir)
         r.pos[0] = (float)i;
         r.pos[1] = (float)(2 * i);
         r.pos[2] = (float)(3 * i);
+        r.vel[0] = (float)(-i);
+        r.vel[1] = (float)(-2 * i);
+        r.vel[2] = (float)(-3 * i);
         memset(rows + (size_t)i * size, 0, size);
         memcpy(rows + (size_t)i * size, &r, sizeof r);
         memcpy(rows + (size_t)i * size + at, &h2, sizeof h2);
@@ -289,6 +298,13 @@ static void misuse(const char *dir)
     options.buffer_initial_bytes = 0;
     FAILS(gio_output_create(path, schema, &snapshot, 1, NULL, 0, &options, &output),
           GIO_INVALID_ARGUMENT, "buffer");
+    {
+        uint32_t twice[2] = {63, 63};
+        FAILS(gio_output_create(path, schema, &snapshot, 0, NULL, 0, NULL, &output),
+              GIO_INVALID_ARGUMENT, "at least one snapshot");
+        FAILS(gio_output_create(path, schema, twice, 2, NULL, 0, NULL, &output),
+              GIO_INVALID_ARGUMENT, "snapshot 63 is listed twice");
+    }
 
     /* Rows that are not whole records, an unknown snapshot, trees out of order. */
     OK(gio_output_create(path, schema, &snapshot, 1, NULL, 0, NULL, &output));
@@ -352,6 +368,27 @@ static void misuse(const char *dir)
           "already used");
     FAILS(gio_schema_add_property(custom, "H2", GIO_FLOAT, 1, NULL, NULL, NULL), GIO_NULL_POINTER,
           "`offset` is NULL");
+    FAILS(gio_schema_add_field_flags(custom, "Kind", GIO_INT32, 8, 1, "Msun", NULL,
+                                     GIO_FIELD_COMOVING),
+          GIO_SCHEMA_ERROR, "`Msun` has no length dimension, so it cannot be comoving");
+    FAILS(gio_schema_add_field_flags(custom, "Kind", GIO_INT32, 8, 1, NULL, NULL, 8),
+          GIO_INVALID_ARGUMENT, "0x8 holds bits that are no gio_field_flag");
+    FAILS(gio_schema_add_property_flags(custom, "H2", GIO_FLOAT, 1, "Msun", NULL,
+                                        GIO_FIELD_COMOVING, &at),
+          GIO_SCHEMA_ERROR, "cannot be comoving");
+    {
+        const char *clash[2] = {"Kind", "Mass"};
+        const char *unnamed[2] = {"Kind", NULL};
+        FAILS(gio_schema_add_split_field(custom, clash, 2, GIO_INT32, 8, NULL, NULL, 0),
+              GIO_SCHEMA_ERROR, "`Mass` is already used");
+        FAILS(gio_schema_add_split_field(custom, unnamed, 2, GIO_INT32, 8, NULL, NULL, 0),
+              GIO_NULL_POINTER, "`names[1]` is NULL");
+        FAILS(gio_schema_add_split_field(custom, NULL, 2, GIO_INT32, 8, NULL, NULL, 0),
+              GIO_NULL_POINTER, "`names` is NULL");
+        FAILS(gio_schema_add_split_field(custom, clash, 0, GIO_INT32, 8, NULL, NULL, 0),
+              GIO_INVALID_ARGUMENT, "count 0");
+    }
+    /* None of the refused components was added: `Kind` is still free. */
     OK(gio_schema_add_field(custom, "Kind", GIO_INT32, 8, 1, NULL, NULL));
     FAILS(gio_schema_new(0, &schema), GIO_SCHEMA_ERROR, "the record size is zero");
     OK(gio_schema_free(&custom));

@@ -35,12 +35,13 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     snapshot: Option<u32>,
     /// How many tasks (MPI cores) the run had, when the inputs are some of its tasks' files
-    /// (default: the tasks among the inputs, taken to be all of them).
-    #[arg(long, value_name = "N")]
+    /// (default: the tasks among the inputs, taken to be all of them): the file's `num_cores`,
+    /// and with --par the share of the volume SAGE gave the tasks converted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
     tasks: Option<u32>,
-    /// The fraction of the simulation's volume the inputs cover, when it cannot be worked out
-    /// (no parameter file, or some of a run's tasks): `frac_volume_processed`, which the
-    /// analysis divides by.
+    /// The fraction of the simulation's volume the inputs cover (`frac_volume_processed`, which
+    /// the analysis divides by), in place of what the parameter file and the tree files give,
+    /// or when there is no parameter file.
     #[arg(long, value_name = "FRACTION")]
     frac_volume_processed: Option<f64>,
     /// Replace the output if it exists.
@@ -219,8 +220,9 @@ fn output_snapshots(inputs: &[Input], parameters: Option<&Parameters>) -> Result
     Ok(parameters.output_snapshots.clone())
 }
 
-/// The header: SAGE's for the run when its parameters are known, with the volume the inputs
-/// cover; without them, only what the inputs themselves say.
+/// The header: SAGE's for the run when its parameters are known, with the run's tasks as
+/// `num_cores` and the volume the inputs cover, as SAGE worked it out for their tasks; without
+/// them, only what the inputs themselves say.
 fn header(
     args: &Args,
     parameters: Option<&Parameters>,
@@ -230,13 +232,43 @@ fn header(
     let mut tasks: Vec<u32> = inputs.iter().map(|i| i.task).collect();
     tasks.sort_unstable();
     tasks.dedup();
-    let run_tasks = args.tasks.unwrap_or(tasks.len() as u32);
-    let every_task = tasks.iter().copied().eq(0..run_tasks);
+    let all = tasks.iter().copied().eq(0..tasks.len() as u32);
+    let listed = tasks
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let run_tasks = match args.tasks {
+        Some(run_tasks) => run_tasks,
+        None if all => tasks.len() as u32,
+        None => {
+            return Err(Error::Options(format!(
+                "the inputs are tasks {listed} of a run, not all of its tasks: say how many \
+                 tasks the run had with --tasks"
+            )))
+        }
+    };
+    if let Some(input) = inputs.iter().find(|i| i.task >= run_tasks) {
+        return Err(Error::BadFile {
+            path: input.reader.path().to_owned(),
+            problem: format!(
+                "is task {}'s file, but --tasks says the run had {run_tasks} task{}",
+                input.task,
+                if run_tasks == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    let every_task = all && tasks.len() as u32 == run_tasks;
     let mut header = match parameters {
-        Some(parameters) => parameters.header(redshifts.unwrap_or_default(), 1),
+        Some(parameters) => parameters.header(redshifts.unwrap_or_default(), run_tasks),
         None => {
             let mut header = Header::default();
             header.snapshot_redshifts = redshifts.unwrap_or_default().to_vec();
+            header.set(
+                HeaderGroup::Misc,
+                "num_cores",
+                AttrValue::I32(run_tasks as i32),
+            );
             header
         }
     };
@@ -258,7 +290,10 @@ fn header(
             );
             Some(parameters.volume_fraction())
         }
-        _ => None,
+        (None, Some(parameters)) => {
+            Some(tasks_volume(args, parameters, &tasks, &listed, run_tasks)?)
+        }
+        (None, None) => None,
     };
     match fraction {
         Some(fraction) => {
@@ -267,13 +302,38 @@ fn header(
         None => {
             header.remove(runtime, "frac_volume_processed");
             eprintln!(
-                "note: the fraction of the volume these files cover is unknown (it needs the \
-                 parameter file and every task's files); frac_volume_processed is left out: \
-                 pass --frac-volume-processed to set it"
+                "note: without SAGE's parameter file, the fraction of the simulation's volume \
+                 these files cover is unknown, so frac_volume_processed (which merge sums) is left \
+                 out: pass --par, or --frac-volume-processed"
             );
         }
     }
     Ok(header)
+}
+
+/// The fraction of the volume SAGE gave `tasks` of a run of `run_tasks`, from the tree files the
+/// parameter file names.
+fn tasks_volume(
+    args: &Args,
+    parameters: &Parameters,
+    tasks: &[u32],
+    listed: &str,
+    run_tasks: u32,
+) -> Result<f64> {
+    let par = args.par.as_deref().unwrap_or(Path::new("."));
+    tasks
+        .iter()
+        .map(|&task| parameters.task_volume_fraction(par, task, run_tasks))
+        .sum::<Result<f64>>()
+        .map_err(|error| Error::BadFile {
+            path: par.to_owned(),
+            problem: format!(
+                "the fraction of the simulation's volume that task{} {listed} of {run_tasks} \
+                 processed cannot be worked out as SAGE does ({error}): pass \
+                 --frac-volume-processed",
+                if tasks.len() == 1 { "" } else { "s" },
+            ),
+        })
 }
 
 fn convert(

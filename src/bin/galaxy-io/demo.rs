@@ -1,4 +1,6 @@
-//! `galaxy-io demo`: a synthetic SAGE catalogue written through the library.
+//! `galaxy-io demo`: a synthetic SAGE catalogue written through the library: galaxies drawn
+//! from a published stellar mass function at each snapshot's redshift, in the mini-Millennium
+//! box, down to the stellar mass that gives as many as asked (see `galaxy_io::sage::Synthetic`).
 
 use crate::report;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
@@ -9,14 +11,17 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Galaxies in total, spread over the snapshots.
+    /// Galaxies in total (of this task), spread over the snapshots as the number densities of
+    /// galaxies at their redshifts (so few at high redshift); the more galaxies, the lighter the
+    /// lightest (about 10^6 Msun for 10^6 galaxies).
     #[arg(long, value_name = "COUNT", default_value_t = 1_000_000)]
     galaxies: u64,
     /// Output snapshots, 1 to 64, spread evenly back from snapshot 63 (z = 0) over the 64
     /// snapshots of the Millennium simulation (z = 127, 80, 50, 30, then about 20 down to 0).
     #[arg(long, value_name = "COUNT", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
     snapshots: u32,
-    /// Output file.
+    /// Output file; with --tasks, task I writes `<name>_<I>.hdf5` for `<name>.hdf5`, as
+    /// `Hdf5Options::task` names a task's file, and `galaxy-io merge` writes `<name>.hdf5`.
     #[arg(short, long, value_name = "FILE", default_value = "demo.hdf5")]
     output: PathBuf,
     /// Replace the output file if it exists.
@@ -27,29 +32,35 @@ pub struct Args {
     seed: u64,
     /// Which task (core) of a run this output is, counting from 0: its galaxies are its share
     /// of the volume, 1/tasks (`frac_volume_processed`), as a SAGE core's are.
-    #[arg(long, value_name = "I", default_value_t = 0)]
+    #[arg(long, value_name = "I", default_value_t = 0, requires = "tasks")]
     task: u32,
     /// How many tasks (cores) the run has; merge their outputs with `galaxy-io merge`.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    tasks: u32,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+    tasks: Option<u32>,
     #[command(flatten)]
     storage: crate::storage::StorageArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.task >= args.tasks {
-        return Err(galaxy_io::Error::BadInput {
-            snapshot: 0,
-            problem: format!(
-                "--task {} is not one of the {} tasks (0..{})",
-                args.task, args.tasks, args.tasks
-            ),
-        });
+    let tasks = args.tasks.unwrap_or(1);
+    if args.task >= tasks {
+        return Err(galaxy_io::Error::Options(format!(
+            "--task {} is not one of the {tasks} tasks (0..{tasks})",
+            args.task
+        )));
     }
-    let staged = Staged::new(&args.output, args.force)?;
+    // One rule for a task's file, the library's.
+    let path = match args.tasks {
+        Some(_) => galaxy_io::names::task_file(&args.output, args.task),
+        None => args.output.clone(),
+    };
+    let staged = Staged::new(&path, args.force)?;
     let step = (64 / args.snapshots).max(1);
     let snapshots: Vec<u32> = (0..args.snapshots).map(|i| 63 - i * step).collect();
-    let mut header = Header::with_cosmology(&Cosmology::MINI_MILLENNIUM);
+    let cosmology = Cosmology::MINI_MILLENNIUM;
+    let layout = Synthetic::layout(&snapshots, args.galaxies, tasks, cosmology.box_size);
+    let mut header = Header::with_cosmology(&cosmology);
+    Synthetic::mark(&mut header);
     header.snapshot_redshifts = galaxy_io::sage::millennium_redshifts();
     header.set(HeaderGroup::Simulation, "SimMaxSnaps", AttrValue::I32(64));
     header.set(
@@ -61,9 +72,9 @@ pub fn run(args: Args) -> Result<()> {
     header.set(
         HeaderGroup::Simulation,
         "num_simulation_tree_files",
-        AttrValue::I32(args.tasks as i32),
+        AttrValue::I32(tasks as i32),
     );
-    header.set_task_share(args.tasks);
+    header.set_task_share(tasks);
     header.set(
         HeaderGroup::Runtime,
         galaxy_io::TREE_FILES_PROCESSED,
@@ -75,13 +86,13 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let mut output = Hdf5Output::<SageGalaxy>::create(staged.path(), &snapshots, options)?;
     let seed = args.seed.wrapping_add(u64::from(args.task));
-    let mut synthetic = Synthetic::new(seed, 62.5).with_file(i64::from(args.task));
+    let mut synthetic = Synthetic::new(seed, cosmology.box_size as f32)
+        .with_task(args.task, tasks)
+        .with_mass_floor(layout.mass_floor);
     let mut bar = report::Progress::new(args.galaxies, "writing");
     let mut generating = std::time::Duration::ZERO;
-    let per_snapshot = args.galaxies / u64::from(args.snapshots);
-    for (index, &snapshot) in snapshots.iter().enumerate() {
-        let mut remaining =
-            per_snapshot + u64::from(index == 0) * (args.galaxies % u64::from(args.snapshots));
+    for &(snapshot, galaxies) in &layout.galaxies {
+        let mut remaining = galaxies;
         let mut tree = 0;
         while remaining > 0 {
             let batch = remaining.min(50_000) as usize;
@@ -105,7 +116,11 @@ pub fn run(args: Args) -> Result<()> {
     let elapsed = started.elapsed();
     let writing = elapsed.saturating_sub(generating);
 
-    println!("wrote {}", args.output.display());
+    println!(
+        "wrote {}: a synthetic catalogue of galaxies above 10^{:.1} Msun (see --help)",
+        path.display(),
+        layout.mass_floor.log10()
+    );
     println!("{:>10}  {:>12}", "snapshot", "galaxies");
     for (snapshot, galaxies) in &summary.galaxies {
         println!("{:>10}  {:>12}", format!("Snap_{snapshot}"), galaxies);
@@ -115,7 +130,7 @@ pub fn run(args: Args) -> Result<()> {
         "{} galaxies, {} of records, file {}; {:.2} s in all, {:.2} s writing: {}, {} galaxies/s",
         total,
         report::bytes(summary.record_bytes),
-        report::bytes(report::file_size(&args.output)),
+        report::bytes(report::file_size(&path)),
         elapsed.as_secs_f64(),
         writing.as_secs_f64(),
         report::rate(summary.record_bytes, writing),

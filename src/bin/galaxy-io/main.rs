@@ -1,4 +1,5 @@
-//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout.
+//! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout,
+//! and write merger trees for SAGE.
 
 mod check;
 mod convert;
@@ -10,6 +11,7 @@ mod recover;
 mod report;
 mod stats;
 mod storage;
+mod trees;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ enum Command {
     Check(check::Args),
     /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
     Recover(recover::Args),
+    /// Write LHaloTree merger trees and a SAGE parameter file for them, to run SAGE (stock or
+    /// on galaxy-io's writer) without the Millennium trees.
+    Trees(trees::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,7 +59,8 @@ fn main() -> ExitCode {
     remove_unfinished_files_on_interrupt();
     let cli = Cli::parse();
     let level = if cli.verbose { "debug" } else { "warn" };
-    // Warnings read like errors: "warning: ...", not a log record.
+    // Warnings read like errors: "warning: ...", not a log record, naming the files the user
+    // named (not the temporary files they are written as).
     // A buffer given up after an error logs what it could not write; the error that stopped the
     // command says it all already, so those lines are for --verbose.
     let buffers = if cli.verbose {
@@ -67,7 +73,8 @@ fn main() -> ExitCode {
         .format(|out, record| {
             use std::io::Write;
             let level = record.level().as_str().to_lowercase();
-            writeln!(out, "{level}: {}", record.args())
+            let message = galaxy_io::staged::with_final_names(&record.args().to_string());
+            writeln!(out, "{level}: {message}")
         })
         .init();
     let result = match cli.command {
@@ -77,6 +84,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Check(args) => check::run(args),
+        Command::Trees(args) => trees::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,23 +119,28 @@ fn remove_unfinished_files_on_interrupt() {
     });
 }
 
-/// One line: every error's message already says what caused it. With `--verbose`, the causes
-/// follow as the libraries reported them.
+/// One line: every error's message already says what caused it, naming the files the user
+/// named (not the temporary files they are written as). With `--verbose`, the causes follow as
+/// the libraries reported them.
 fn report_error(error: &galaxy_io::Error, verbose: bool) {
-    match error {
-        galaxy_io::Error::FileExists(path) => eprintln!(
-            "error: {} already exists; pass --force to replace it",
+    let message = match error {
+        galaxy_io::Error::FileExists(path) => format!(
+            "{} already exists; pass --force to replace it",
             path.display()
         ),
-        galaxy_io::Error::NoSpace { .. } => eprintln!("error: {error}"),
+        galaxy_io::Error::NoSpace { .. } => error.to_string(),
         other => match other.no_space() {
-            Some(why) => eprintln!("error: {}", out_of_space(other, why)),
-            None => eprintln!("error: {other}"),
+            Some(why) => out_of_space(other, why),
+            None => other.to_string(),
         },
-    }
+    };
+    eprintln!("error: {}", galaxy_io::staged::with_final_names(&message));
     let mut source = std::error::Error::source(error);
     while let (true, Some(cause)) = (verbose, source) {
-        eprintln!("  caused by: {cause}");
+        eprintln!(
+            "  caused by: {}",
+            galaxy_io::staged::with_final_names(&cause.to_string())
+        );
         source = cause.source();
     }
 }

@@ -31,9 +31,11 @@ struct Curve {
 struct Axis {
     /// Multiplies the linear values.
     factor: f64,
-    /// The values are log10 already.
+    /// The values are log10 already, or magnitudes (plotted as they are).
     logarithmic: bool,
     label: String,
+    /// What a bin is wide in: `dex`, or `mag` for magnitudes.
+    per: &'static str,
 }
 
 impl Axis {
@@ -48,9 +50,19 @@ impl Axis {
             return Ok(Axis {
                 factor: 1.0,
                 logarithmic: false,
-                label,
+                label: typeset(&label),
+                per: "dex",
             });
         };
+        if unit.is_magnitude() {
+            // A magnitude is a logarithm already: its function is drawn per magnitude.
+            return Ok(Axis {
+                factor: 1.0,
+                logarithmic: true,
+                label: format!("{field}  [mag]"),
+                per: "mag",
+            });
+        }
         let h_exponent = unit.h_exponent();
         let (h_factor, h_label) = match hubble_h {
             Some(h) => (h.powf(h_exponent.as_f64()), String::new()),
@@ -83,8 +95,18 @@ impl Axis {
         Ok(Axis {
             factor,
             logarithmic: unit.is_log10(),
-            label,
+            label: typeset(&label),
+            per: "dex",
         })
+    }
+
+    /// The values that cannot go on the axis.
+    fn unplaceable(&self) -> &'static str {
+        if self.logarithmic {
+            "not a number"
+        } else {
+            "<= 0 or not a number"
+        }
     }
 
     /// Where a stored value goes on the axis; `NaN` for one without a logarithm.
@@ -97,8 +119,38 @@ impl Axis {
     }
 }
 
+/// A label as a plot shows it: powers as superscripts (`Mpc^-3`, `Mpc**3` as Mpc⁻³, Mpc³),
+/// `log10` as log₁₀ and solar masses as M☉.
+fn typeset(text: &str) -> String {
+    const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let text = text
+        .replace("**", "^")
+        .replace("log10", "log₁₀")
+        .replace("Msun", "M☉");
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let power_follows = chars
+            .peek()
+            .is_some_and(|&next| next == '-' || next.is_ascii_digit());
+        if c != '^' || !power_follows {
+            out.push(c);
+            continue;
+        }
+        if chars.next_if_eq(&'-').is_some() {
+            out.push('⁻');
+        }
+        while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+            out.push(SUPERSCRIPT[digit as usize - '0' as usize]);
+        }
+    }
+    out
+}
+
 /// Draws log10(Phi) against log10 of `field` for every snapshot into the PNG `path`. Phi is per
-/// Mpc^3 per dex when the header gives `box_size` and `hubble_h`, otherwise galaxies per dex.
+/// Mpc^3 per dex when the header gives `box_size` and `hubble_h`, otherwise galaxies per dex. A
+/// synthetic catalogue's plot says so in its title; a catalogue without a galaxy to place is an
+/// error, and nothing is drawn.
 pub fn mass_functions(
     catalogue: &Catalogue,
     snapshots: &[u32],
@@ -158,22 +210,49 @@ pub fn mass_functions(
         }
         curves.push(curve);
     }
+    if curves
+        .iter()
+        .all(|curve| curve.counts.iter().all(|&n| n == 0))
+    {
+        let unplaced: u64 = curves.iter().map(|curve| curve.unplaced).sum();
+        let why = match unplaced {
+            0 => "it has no galaxies".to_owned(),
+            n => format!("its {n} galaxies all have {field} {}", axis.unplaceable()),
+        };
+        return Err(Error::BadFile {
+            path: catalogue.path().to_owned(),
+            problem: format!(
+                "nothing to plot: {why}; {} was not written",
+                path_shown(path)
+            ),
+        });
+    }
     let density = |n: u64| (n as f64 / BIN_WIDTH / volume.unwrap_or(1.0)).log10();
     let y_label = if volume.is_some() {
-        "log10 Phi  [Mpc^-3 dex^-1]"
+        typeset(&format!("log10 Φ  [Mpc^-3 {}^-1]", axis.per))
     } else {
-        "log10 N  [dex^-1]"
+        typeset(&format!("log10 N  [{}^-1]", axis.per))
     };
-    let title = match field {
+    let function = match field {
         "StellarMass" => "Stellar mass function".to_owned(),
         "Mvir" => "Halo mass function (Mvir)".to_owned(),
         _ => format!("{field} function"),
     };
+    let synthetic = header
+        .as_ref()
+        .and_then(|h| h.get(HeaderGroup::Misc, galaxy_io::sage::SYNTHETIC_ATTRIBUTE))
+        .is_some();
+    let title = if synthetic {
+        format!("{function} of a synthetic catalogue (galaxy-io demo)")
+    } else {
+        function
+    };
     let page = Page {
         title: &title,
         x_label: &axis.label,
-        y_label,
+        y_label: &y_label,
         field,
+        unplaceable: axis.unplaceable(),
     };
     let mut pixels = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
     draw(&mut pixels, &page, &curves, density)
@@ -189,11 +268,18 @@ pub fn mass_functions(
     .map_err(|e| Error::io("writing", path, std::io::Error::other(e.to_string())))
 }
 
+/// The plot's file as the user named it (it is written under a temporary name).
+fn path_shown(path: &Path) -> String {
+    galaxy_io::staged::with_final_names(&path.display().to_string())
+}
+
 struct Page<'a> {
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
     field: &'a str,
+    /// What the values that cannot be placed are.
+    unplaceable: &'a str,
 }
 
 /// The runs of consecutive non-empty bins of a curve as (log10 value, log10 density) points:
@@ -269,16 +355,22 @@ fn draw(
                 chart.draw_series(std::iter::once(Circle::new(*point, 3, color.filled())))?;
             }
         }
-        legend_area.draw(&PathElement::new(
-            vec![(10, row + 8), (40, row + 8)],
-            color.stroke_width(3),
-        ))?;
-        legend_area.draw(&Text::new(curve.label.clone(), (50, row), text.clone()))?;
+        if runs.is_empty() {
+            // No line to show: the snapshot is named, with why.
+            let label = format!("{}: none to show", curve.label);
+            legend_area.draw(&Text::new(label, (50, row), text.clone()))?;
+        } else {
+            legend_area.draw(&PathElement::new(
+                vec![(10, row + 8), (40, row + 8)],
+                color.stroke_width(3),
+            ))?;
+            legend_area.draw(&Text::new(curve.label.clone(), (50, row), text.clone()))?;
+        }
         row += 24;
         if curve.unplaced > 0 {
             let note = format!(
-                "  {} with {} <= 0 or NaN: not shown",
-                curve.unplaced, page.field
+                "  {} with {} {}: not shown",
+                curve.unplaced, page.field, page.unplaceable
             );
             legend_area.draw(&Text::new(note, (50, row), text.clone()))?;
             row += 24;
@@ -301,39 +393,58 @@ mod tests {
             "{}",
             mass.factor
         );
-        assert_eq!(mass.label, "log10 StellarMass  [Msun]");
+        assert_eq!(mass.label, "log₁₀ StellarMass  [M☉]");
         let position = parse("Mpc/h").comoving().unwrap();
         let radius = Axis::of("Posx", Some(&position), "", Some(0.5)).unwrap();
         assert_eq!(
             (radius.factor, radius.label.as_str()),
-            (2.0, "log10 Posx  [Mpc, comoving]")
+            (2.0, "log₁₀ Posx  [Mpc, comoving]")
         );
         let no_h = Axis::of("Rvir", Some(&parse("Mpc/h")), "", None).unwrap();
         assert_eq!(
             (no_h.factor, no_h.label.as_str()),
-            (1.0, "log10 Rvir  [Mpc h^-1]")
+            (1.0, "log₁₀ Rvir  [Mpc h⁻¹]")
         );
         let cooling = Axis::of("Cooling", Some(&parse("log10(erg/s)")), "", None).unwrap();
-        assert_eq!(cooling.label, "log10 Cooling  [erg/s]");
+        assert_eq!(cooling.label, "log₁₀ Cooling  [erg/s]");
         assert_eq!(cooling.position(40.0), 40.0);
         let spin = Axis::of("Spinx", Some(&parse("Mpc/h km/s")), "", Some(1.0)).unwrap();
-        assert_eq!(spin.label, "log10 Spinx  [Mpc km/s]");
+        assert_eq!(spin.label, "log₁₀ Spinx  [Mpc km/s]");
         assert_eq!(
             Axis::of("Len", Some(&parse("Unitless")), "", None)
                 .unwrap()
                 .label,
-            "log10 Len"
+            "log₁₀ Len"
         );
         // A file without unit attributes: its `Units` text, values as they are.
         let sage = Axis::of("Mvir", None, "1.0e10 Msun/h", Some(0.7)).unwrap();
         assert_eq!(
             (sage.factor, sage.label.as_str()),
-            (1.0, "log10 Mvir  [1.0e10 Msun/h]")
+            (1.0, "log₁₀ Mvir  [1.0e10 M☉/h]")
         );
         assert_eq!(
             Axis::of("Type", None, "Unitless", None).unwrap().label,
-            "log10 Type"
+            "log₁₀ Type"
         );
+        let magnitude = Axis::of("MagV", Some(&parse("mag")), "", Some(0.7)).unwrap();
+        assert_eq!(
+            (magnitude.label.as_str(), magnitude.per),
+            ("MagV  [mag]", "mag")
+        );
+        assert_eq!(magnitude.position(-20.5), -20.5, "drawn as it is");
+        let density = parse("Msun/Mpc^3");
+        let densities = Axis::of("Rho", Some(&density), "", Some(1.0)).unwrap();
+        assert_eq!(densities.label, "log₁₀ Rho  [M☉/Mpc³]");
+    }
+
+    #[test]
+    fn labels_have_real_superscripts() {
+        assert_eq!(
+            typeset("log10 Phi  [Mpc^-3 dex^-1]"),
+            "log₁₀ Phi  [Mpc⁻³ dex⁻¹]"
+        );
+        assert_eq!(typeset("Mpc**2 h^-1"), "Mpc² h⁻¹");
+        assert_eq!(typeset("a ^ b"), "a ^ b", "a caret without a power stays");
     }
 
     #[test]

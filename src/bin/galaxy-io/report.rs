@@ -1,7 +1,7 @@
 //! What the commands print: human-readable sizes, counts and rates, and progress: a bar on a
-//! terminal, a line now and then in a batch job's log.
+//! terminal, a line now and then in a batch job's log, for work long enough to watch.
 
-use indicatif::{HumanBytes, ProgressBar, ProgressState, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -9,14 +9,20 @@ use std::time::{Duration, Instant};
 /// long, whichever comes first.
 const LOG_EVERY: Duration = Duration::from_secs(30);
 
-/// Progress over a number of galaxies: a bar when stderr is a terminal, otherwise a line on
-/// stderr about every 10 % or 30 s (galaxies, rate, time left).
+/// Work that ends sooner shows no progress at all: its summary says everything.
+const QUIET_FOR: Duration = Duration::from_secs(2);
+
+/// Progress over a number of galaxies, once the work has taken [`QUIET_FOR`]: a bar when stderr
+/// is a terminal, otherwise a line on stderr about every 10 % or 30 s (galaxies, rate, time
+/// left).
 pub struct Progress {
     total: u64,
     done: u64,
     message: &'static str,
     started: Instant,
+    /// Hidden until the work has taken [`QUIET_FOR`].
     bar: Option<ProgressBar>,
+    shown: bool,
     /// For the log: when the last line was printed, and the next tenth to print.
     logged: Instant,
     next_tenth: u64,
@@ -36,7 +42,8 @@ impl Progress {
                 },
             )
             .progress_chars("=> ");
-            let bar = ProgressBar::new(total).with_style(style);
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
+                .with_style(style);
             bar.set_message(message);
             bar
         });
@@ -47,6 +54,7 @@ impl Progress {
             message,
             started: now,
             bar,
+            shown: false,
             logged: now,
             next_tenth: 1,
         }
@@ -54,21 +62,38 @@ impl Progress {
 
     pub fn inc(&mut self, galaxies: u64) {
         self.done += galaxies;
+        let elapsed = self.started.elapsed();
         if let Some(bar) = &self.bar {
             bar.inc(galaxies);
+            if !self.shown && elapsed >= QUIET_FOR {
+                self.shown = true;
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
             return;
         }
-        let tenth = self.done.saturating_mul(10) / self.total.max(1);
-        if tenth >= self.next_tenth || self.logged.elapsed() >= LOG_EVERY {
-            self.next_tenth = tenth + 1;
-            self.logged = Instant::now();
-            eprintln!("{}", self.line());
+        if let Some(line) = self.log_line(elapsed) {
+            eprintln!("{line}");
         }
     }
 
+    /// The log's line after `elapsed` of work, if one is due: none before [`QUIET_FOR`], then
+    /// one at each tenth of the work or every [`LOG_EVERY`].
+    fn log_line(&mut self, elapsed: Duration) -> Option<String> {
+        if elapsed < QUIET_FOR {
+            return None;
+        }
+        let tenth = self.done.saturating_mul(10) / self.total.max(1);
+        if tenth < self.next_tenth && self.logged.elapsed() < LOG_EVERY {
+            return None;
+        }
+        self.next_tenth = tenth + 1;
+        self.logged = Instant::now();
+        Some(self.line(elapsed))
+    }
+
     /// `writing: 500.0 k of 1.00 M galaxies (50 %), 1.28 M galaxies/s, 0.4 s left`.
-    fn line(&self) -> String {
-        let elapsed = self.started.elapsed().as_secs_f64().max(1e-9);
+    fn line(&self, elapsed: Duration) -> String {
+        let elapsed = elapsed.as_secs_f64().max(1e-9);
         let per_second = self.done as f64 / elapsed;
         let left = self.total.saturating_sub(self.done) as f64 / per_second.max(1e-9);
         format!(
@@ -112,4 +137,35 @@ pub fn count(value: f64) -> String {
 /// The size of a file, or 0 if it cannot be read.
 pub fn file_size(path: &std::path::Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_shows_progress_only_for_work_long_enough_to_watch() {
+        let mut progress = Progress {
+            bar: None,
+            ..Progress::new(100, "writing")
+        };
+        progress.done = 50;
+        assert_eq!(
+            progress.log_line(Duration::from_millis(300)),
+            None,
+            "too soon"
+        );
+        let line = progress.log_line(Duration::from_secs(3)).unwrap();
+        assert!(
+            line.starts_with("writing: 50 of 100 galaxies (50 %)"),
+            "{line}"
+        );
+        assert_eq!(
+            progress.log_line(Duration::from_secs(3)),
+            None,
+            "once a tenth"
+        );
+        progress.done = 60;
+        assert!(progress.log_line(Duration::from_secs(4)).is_some());
+    }
 }

@@ -358,13 +358,44 @@ impl Thread {
     fn run(self, file: OutputFile, mut sinks: Vec<SnapshotSink>, queue: Receiver<Job>) -> Outcome {
         // The hand-over that failed, and those after it, in order.
         let mut held: VecDeque<Handover> = VecDeque::new();
-        for job in queue {
+        let mut unflushed = false;
+        let mut all_datasets = false;
+        loop {
+            let job = match queue.try_recv() {
+                Ok(job) => job,
+                Err(mpsc::TryRecvError::Empty) => {
+                    // Nothing to do: the metadata written so far goes to the file now, while
+                    // the model computes, rather than all of it when the output finishes.
+                    if std::mem::take(&mut unflushed) {
+                        if let Err(error) = file.flush_when_idle() {
+                            log::debug!("flushing while idle: {error}");
+                        }
+                    }
+                    match queue.recv() {
+                        Ok(job) => job,
+                        Err(_) => break,
+                    }
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break,
+            };
             match job {
                 Job::Rows(handover) if !held.is_empty() => held.push_back(handover),
                 Job::Rows(handover) => {
                     held.push_back(handover);
+                    unflushed = true;
                     if let Err(error) = self.resume(&mut sinks, &mut held) {
                         lock(&self.shared).failure = Some(error);
+                        continue;
+                    }
+                    let bytes = sinks.iter().map(SnapshotSink::bytes).sum();
+                    if file.wants_all_datasets(all_datasets, bytes) {
+                        all_datasets = true;
+                        // Ahead of need: should it fail, the datasets are made when their rows
+                        // come.
+                        let made = sinks.iter_mut().try_for_each(SnapshotSink::create_datasets);
+                        if let Err(error) = made {
+                            log::debug!("making every snapshot's datasets ahead of need: {error}");
+                        }
                     }
                 }
                 Job::Sync(answer) => {

@@ -17,6 +17,8 @@ pub(crate) struct FileWriter {
     file: Option<OutputFile>,
     /// Ascending by snapshot.
     buffers: Vec<Buffer<SnapshotSink>>,
+    /// Every snapshot has its datasets (see `OutputFile::wants_all_datasets`).
+    all_datasets: bool,
 }
 
 impl FileWriter {
@@ -36,12 +38,28 @@ impl FileWriter {
         Ok(FileWriter {
             file: Some(file),
             buffers,
+            all_datasets: false,
         })
     }
 
     /// Appends whole records to the snapshot at `index` (in ascending snapshot order).
     pub fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
-        self.buffers[index].write(rows)
+        self.buffers[index].write(rows)?;
+        let bytes = self.buffers.iter().map(|b| b.callback().bytes()).sum();
+        let wanted = self.file.as_ref();
+        if wanted.is_some_and(|file| file.wants_all_datasets(self.all_datasets, bytes)) {
+            self.all_datasets = true;
+            // Ahead of need: should it fail, the datasets are made when their rows come, and
+            // the rows just written stay written (a write's error must mean none of them were).
+            let made = self
+                .buffers
+                .iter_mut()
+                .try_for_each(|buffer| buffer.callback_mut().create_datasets());
+            if let Err(error) = made {
+                log::debug!("making every snapshot's datasets ahead of need: {error}");
+            }
+        }
+        Ok(())
     }
 
     /// Hands every buffered galaxy to HDF5.

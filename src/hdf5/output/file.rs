@@ -5,18 +5,26 @@
 use super::{OutputSummary, Trees};
 use crate::buffer::{Buffer, BufferConfig};
 use crate::error::{Error, Result};
-use crate::hdf5::columns::{open_snapshot, write_num_gals, write_redshift, SnapshotColumns};
+use crate::hdf5::columns::{
+    open_snapshot, write_num_gals, write_redshift, Makers, SnapshotColumns,
+};
 use crate::hdf5::durability::{Durability, FilePlace};
 use crate::hdf5::file_format::FileFormat;
 use crate::hdf5::header::Header;
 use crate::hdf5::options::Hdf5Options;
 use crate::hdf5::sink::{Scratch, SnapshotSink};
-use crate::hdf5::types::Types;
 use crate::hdf5::writer_lock::WriterLock;
 use crate::hdf5::{names, raw, tree_info};
 use crate::schema::Schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Once an output has handed this many bytes of galaxies to HDF5, the snapshots that have no
+/// datasets yet get them at once, growing, copied from their templates (while the model
+/// computes, for a pipelined output) rather than one by one at `finish` with exactly their
+/// rows. A catalogue this large hardly notices the few hundred bytes a growing dataset costs
+/// more; a small one keeps datasets of exactly its rows.
+const ALL_DATASETS_AFTER: u64 = 64 << 20;
 
 /// How a snapshot's buffer must be set up in front of its callback, wherever that buffer is.
 #[derive(Clone, Copy, Debug)]
@@ -102,13 +110,14 @@ impl OutputFile {
         FileFormat::after_create(&file)?;
         let place = FilePlace::of(&file, path)?;
         let lock = WriterLock::acquire(path);
-        let types = Arc::new(Types::new()?);
+        let makers = Arc::new(Makers::new(&file, schema.fields().len())?);
         let scratch = Scratch::default();
         let mut ascending = order.to_vec();
         ascending.sort_unstable();
         let mut sinks = Vec::with_capacity(ascending.len());
         for snapshot in ascending {
-            let columns = SnapshotColumns::create_group(&file, snapshot, schema, &storage, &types)?;
+            let columns =
+                SnapshotColumns::create_group(&file, snapshot, schema, &storage, &makers)?;
             write_num_gals(columns.group(), 0)?;
             if let Some(&redshift) = redshifts.get(snapshot as usize) {
                 write_redshift(columns.group(), redshift)?;
@@ -153,6 +162,23 @@ impl OutputFile {
             _lock: lock,
         };
         Ok((output, sinks, layout))
+    }
+
+    /// Whether an output that has written `bytes` should have every snapshot's datasets (see
+    /// [`ALL_DATASETS_AFTER`]); `done` says it has them already. Only for
+    /// [`Durability::AtFinish`]: a durable file's on-disk sequence stays the one the crash
+    /// sweep kills at every write.
+    pub fn wants_all_datasets(&self, done: bool, bytes: u64) -> bool {
+        !done && bytes >= ALL_DATASETS_AFTER && self.durability == Durability::AtFinish
+    }
+
+    /// Writes what HDF5 holds of the file (without finishing it), for an output with time on its
+    /// hands; the durable modes do it at every flush anyway.
+    pub fn flush_when_idle(&self) -> Result<()> {
+        match &self.file {
+            Some(file) if self.durability == Durability::AtFinish => raw::flush_file(file.id()),
+            _ => Ok(()),
+        }
     }
 
     /// Completes the snapshots (every buffer already handed over), writes `num_gals`, the trees

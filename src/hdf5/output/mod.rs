@@ -97,6 +97,9 @@ impl std::fmt::Debug for SchemaOutput {
 
 impl SchemaOutput {
     /// Creates the file with one `Snap_<N>` group per snapshot and one empty dataset per field.
+    /// The snapshots are those of the output, each once, in the order `Header/output_snapshots`
+    /// lists them: an empty list, or a snapshot listed twice, is an
+    /// [`Error::InvalidSnapshots`].
     pub fn create(
         path: impl AsRef<Path>,
         schema: Schema,
@@ -115,15 +118,26 @@ impl SchemaOutput {
         snapshots: &[u32],
         options: Hdf5Options,
     ) -> Result<Self> {
-        let mut order = Vec::with_capacity(snapshots.len());
-        for &snapshot in snapshots {
-            if !order.contains(&snapshot) {
-                order.push(snapshot);
-            }
+        let invalid = |problem: String| Error::InvalidSnapshots {
+            path: path.to_owned(),
+            problem,
+        };
+        if snapshots.is_empty() {
+            return Err(invalid("an output needs at least one snapshot".into()));
         }
+        let order = snapshots.to_vec();
         let mut ascending = order.clone();
         ascending.sort_unstable();
+        if let Some(pair) = ascending.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(invalid(format!(
+                "snapshot {} is listed twice in the output's snapshots {order:?}",
+                pair[0]
+            )));
+        }
         let mut options = options;
+        if is_sage_record(&schema) {
+            options.header.name_writer_of_sage_galaxies();
+        }
         let path = &match options.task {
             Some(task) => {
                 if task.index >= task.count || task.count > i32::MAX as u32 {
@@ -263,6 +277,13 @@ impl SchemaOutput {
                 known: self.ascending.clone(),
             })
     }
+}
+
+/// Whether rows are SAGE's record (perhaps with run-time properties after it), whose files name
+/// the program that wrote them as SAGE's do.
+fn is_sage_record(schema: &Schema) -> bool {
+    Schema::of::<crate::sage::SageGalaxy>()
+        .is_ok_and(|sage| schema.fields().starts_with(sage.fields()))
 }
 
 /// Galaxies per merger tree and snapshot, as written, and the rule that keeps them honest.

@@ -7,6 +7,8 @@ struct Galaxy {
     stellar_mass: f32,
     #[galaxy(name = "Rvir", units = "furlong/h")]
     rvir: f32,
+    #[galaxy(name = "Vmax", units = "km s-1")]
+    vmax: f32,
 }
 
 fn main() {}

@@ -1,6 +1,7 @@
-//! galaxy-io's C library (`galaxy-io-c`) for tests that link C programs against it. Cargo does
-//! not build a crate's static library for its integration tests, so it is built here, with the
-//! cargo running the tests, into the same target directory and profile.
+//! galaxy-io's C library (`galaxy-io-c`) for tests that link C programs against it: this
+//! crate's `tests/c_api.rs`, and the workspace's SAGE tests (`tests/common/`), which include this
+//! file. Cargo does not build a crate's static library for its integration tests, so it is built
+//! here, with the cargo running the tests, into the same target directory and profile.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,15 +18,24 @@ pub fn static_library() -> &'static Path {
             .and_then(Path::parent)
             .expect("the test binary is in <target>/<profile>/deps");
         let target = profile_dir.parent().expect("a target directory");
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        // galaxy-io-c's manifest: in the workspace, or this package's own when it is built on its
+        // own (as `cargo package` does).
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
-            .find(|dir| dir.join("galaxy-io-c/Cargo.toml").is_file())
-            .expect("the galaxy-io workspace");
+            .flat_map(|dir| [dir.join("galaxy-io-c/Cargo.toml"), dir.join("Cargo.toml")])
+            .find(|manifest| {
+                std::fs::read_to_string(manifest)
+                    .is_ok_and(|text| text.contains("name = \"galaxy-io-c\""))
+            })
+            .expect("galaxy-io-c's Cargo.toml");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
-            .current_dir(workspace)
-            .args(["build", "--quiet", "-p", "galaxy-io-c", "--target-dir"])
+            .arg("build")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
             .arg(target);
         if profile_dir
             .file_name()
