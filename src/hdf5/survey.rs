@@ -109,6 +109,18 @@ pub(super) fn ensure_all_sound(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Marks `path`, which this process has just written, finished and closed, as sound, so that
+/// reading it here (`write_master` over the outputs a run just wrote, SAGE's master step) does
+/// not survey it: the survey guards against structures HDF5 cannot walk safely, and every
+/// structure of this file was written by this process's HDF5 moments ago. Any change to the
+/// file since (by another process, or a close that HDF5 deferred) makes it another file to the
+/// survey, which then runs as for any other.
+pub(super) fn written(path: &Path) {
+    let identity = Identity::of(path);
+    remember(&SOUND, identity);
+    remember(&SOURCES, identity);
+}
+
 type Known = Mutex<Option<HashSet<Identity>>>;
 
 /// A master's source file, and the datasets of it that the master maps.

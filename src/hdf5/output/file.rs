@@ -14,7 +14,7 @@ use crate::hdf5::header::Header;
 use crate::hdf5::options::Hdf5Options;
 use crate::hdf5::sink::{Scratch, SnapshotSink};
 use crate::hdf5::writer_lock::WriterLock;
-use crate::hdf5::{names, raw, tree_info};
+use crate::hdf5::{names, raw, survey, tree_info};
 use crate::schema::Schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -217,6 +217,10 @@ impl OutputFile {
         header.write(&file, order)?;
         raw::delete_attr(file.id(), names::DURABLE_WRITER)?;
         raw::flush_file(file.id())?;
+        // Closed here, not when `finish` returns, so that the file is known as closed: its
+        // reader in this process (write_master over the outputs it just wrote) need not survey it.
+        drop(file);
+        survey::written(&self.path);
         let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();
         Ok(OutputSummary {
             path: self.path.clone(),
