@@ -26,8 +26,25 @@ use std::time::{Duration, Instant};
 
 /// How long the walk may go without reaching a new structure before it counts as hung: far
 /// longer than HDF5 takes over any one structure of a sound file (a chunk index of millions of
-/// chunks takes seconds).
+/// chunks takes seconds). HDF5 1.10.8 loops forever on some damaged structures (a global heap
+/// collection whose object has a size of zero, where a master keeps its mappings), and a
+/// command waits this long before it says so.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// The variable that sets another limit than [`IDLE_LIMIT`], in whole seconds: shorter where
+/// damaged files are expected and small (the damage corpus), longer for huge chunk indexes on
+/// a slow file system.
+const IDLE_LIMIT_VARIABLE: &str = "GALAXY_IO_SURVEY_IDLE_SECONDS";
+
+/// The limit in force: [`IDLE_LIMIT_VARIABLE`]'s, when it is a whole number of seconds above
+/// zero, or [`IDLE_LIMIT`].
+fn idle_limit() -> Duration {
+    std::env::var(IDLE_LIMIT_VARIABLE)
+        .ok()
+        .and_then(|seconds| seconds.trim().parse::<u64>().ok())
+        .filter(|&seconds| seconds > 0)
+        .map_or(IDLE_LIMIT, Duration::from_secs)
+}
 
 /// Whether this process is a child running a walk.
 static IN_CHILD: AtomicBool = AtomicBool::new(false);
@@ -131,7 +148,8 @@ pub(crate) fn in_child(
         let error = std::io::Error::last_os_error();
         return Err(Error::io("starting a child to read", file, error));
     }
-    let ended = wait_for(pid, read_end, &page);
+    let limit = idle_limit();
+    let ended = wait_for(pid, read_end, &page, limit);
     // SAFETY: closing the descriptor this function opened.
     unsafe { libc::close(read_end) };
     let (stage_file, what) = page.stage();
@@ -164,7 +182,7 @@ pub(crate) fn in_child(
             problem: format!(
                 "HDF5 was still reading {what} after {} s without progress (stopped; nothing \
                  was changed)",
-                IDLE_LIMIT.as_secs()
+                limit.as_secs()
             ),
         }),
     }
@@ -317,13 +335,13 @@ enum Ended {
     Signal(i32),
     /// With another exit status than its own: something else ended it (a handler of crashes).
     Status(i32),
-    /// Stopped here after making no progress for [`IDLE_LIMIT`].
+    /// Stopped here after making no progress for the idle limit.
     Hung,
 }
 
 /// Waits for the child `pid` to end: its end of the pipe `read_end` closes when it does; it is
-/// killed when the stage in `page` does not change for [`IDLE_LIMIT`].
-fn wait_for(pid: libc::pid_t, read_end: i32, page: &SharedPage) -> Ended {
+/// killed when the stage in `page` does not change for `limit`.
+fn wait_for(pid: libc::pid_t, read_end: i32, page: &SharedPage, limit: Duration) -> Ended {
     let mut last = (page.sequence(), Instant::now());
     let hung = loop {
         let mut poll = libc::pollfd {
@@ -348,7 +366,7 @@ fn wait_for(pid: libc::pid_t, read_end: i32, page: &SharedPage) -> Ended {
         let sequence = page.sequence();
         if sequence != last.0 {
             last = (sequence, Instant::now());
-        } else if last.1.elapsed() > IDLE_LIMIT {
+        } else if last.1.elapsed() > limit {
             break true;
         }
     };
