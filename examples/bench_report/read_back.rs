@@ -5,8 +5,8 @@
 //! process of its own, as a user's program would, and times itself from opening the file to
 //! closing it (start-up and Python's imports are not counted): for galaxy-io that includes the
 //! survey of the file in a child process, which the first open of a file in a process runs.
-//! galaxy-io's `read_column` is also timed reading the file again in a process that has
-//! surveyed it, and the survey alone.
+//! galaxy-io's `read_column` and `read_records` are also timed reading the file again in a
+//! process that has surveyed it (this one), and the survey alone.
 
 use crate::contenders::{self, Workload};
 use galaxy_io::sage::SageGalaxy;
@@ -95,15 +95,24 @@ pub fn report(workload: &Workload, dir: &Path, rounds: usize) {
         }
     };
     let mut readers: Vec<Reader> = WAYS.into_iter().map(galaxy_io).collect();
-    readers.push(Reader {
-        name: "galaxy-io `read_column::<T>` again, in a process that surveyed the file".into(),
-        command: report.into(),
-        run: Box::new(|file| {
-            let started = Instant::now();
-            assert_eq!(columns(file), values, "everything reads back");
-            Some(started.elapsed())
-        }),
-    });
+    for (way, name, expected) in [
+        ("columns", "`read_column::<T>`", values),
+        (
+            "records",
+            "`read_records::<SageGalaxy>`",
+            workload.galaxies as u64,
+        ),
+    ] {
+        readers.push(Reader {
+            name: format!("galaxy-io {name} again, in a process that surveyed the file"),
+            command: report.into(),
+            run: Box::new(move |file| {
+                let started = Instant::now();
+                assert_eq!(read(way, file), expected, "everything reads back");
+                Some(started.elapsed())
+            }),
+        });
+    }
     let h5py = readers.len();
     readers.push(Reader {
         name: "h5py `ds[:]`, each dataset".into(),
