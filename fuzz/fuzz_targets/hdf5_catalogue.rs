@@ -40,14 +40,46 @@ struct Base {
     dir: PathBuf,
 }
 
-fn work_dir() -> PathBuf {
+/// Where this process's work directories go: memory, when there is such a file system.
+fn work_root() -> PathBuf {
     let shm = Path::new("/dev/shm");
-    let root = if shm.is_dir() {
+    if shm.is_dir() {
         shm.to_owned()
     } else {
         std::env::temp_dir()
+    }
+}
+
+const WORK_PREFIX: &str = "galaxy-io-fuzz-";
+
+fn work_dir() -> PathBuf {
+    work_root().join(format!("{WORK_PREFIX}{}", std::process::id()))
+}
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> i32;
+}
+
+/// Removes this process's work directory as it exits (libFuzzer ends a run with `exit`).
+extern "C" fn remove_work_dir() {
+    let _ = std::fs::remove_dir_all(work_dir());
+}
+
+/// Removes the work directories of earlier runs whose process is gone: a run that found a
+/// crash ends by its signal, without exit handlers.
+fn remove_abandoned_work_dirs() {
+    let Ok(entries) = std::fs::read_dir(work_root()) else {
+        return;
     };
-    root.join(format!("galaxy-io-fuzz-{}", std::process::id()))
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(WORK_PREFIX)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn write(path: &Path, snapshots: &[u32], options: Hdf5Options) {
@@ -80,6 +112,9 @@ fn write(path: &Path, snapshots: &[u32], options: Hdf5Options) {
 fn bases() -> &'static [Base] {
     static BASES: OnceLock<Vec<Base>> = OnceLock::new();
     BASES.get_or_init(|| {
+        remove_abandoned_work_dirs();
+        // SAFETY: registers a function that takes nothing and only removes files.
+        unsafe { atexit(remove_work_dir) };
         let root = work_dir();
         let kinds: [(&str, Hdf5Options, Vec<u32>); 5] = [
             ("default", Hdf5Options::default(), vec![2, 1]),
