@@ -45,8 +45,9 @@ impl Identity {
 
 /// Surveys the catalogue at `path` in a child process: walks every structure of the file that
 /// the reader reads (groups, datasets, attributes, chunk indexes, a master's mappings), short
-/// of the rows themselves. A crash or a hang of HDF5 there is [`Error::Damaged`](crate::Error::Damaged), naming what
-/// it was reading; anything else the walk meets is left for the reads that follow to report.
+/// of the rows themselves. A crash or a hang of HDF5 there is
+/// [`Error::Damaged`](crate::Error::Damaged), naming what it was reading; anything else the
+/// walk meets is left for the reads that follow to report.
 /// [`Catalogue::open`](crate::Catalogue::open) (and every command) surveys each file it
 /// opens the first time, so this is only needed to ask before opening.
 ///

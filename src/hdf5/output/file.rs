@@ -217,8 +217,8 @@ impl OutputFile {
         header.write(&file, order)?;
         raw::delete_attr(file.id(), names::DURABLE_WRITER)?;
         raw::flush_file(file.id())?;
-        // Closed here, not when `finish` returns, so that the file is known as closed: its
-        // reader in this process (write_master over the outputs it just wrote) need not survey it.
+        // Closed here, not when `finish` returns, so that the file is known as closed: a reader
+        // in this process (write_master over the outputs it just wrote) need not survey it.
         drop(file);
         survey::written(&self.path);
         let total: u64 = galaxies.iter().map(|(_, rows)| rows).sum();
