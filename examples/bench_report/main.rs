@@ -149,6 +149,37 @@ fn read_all(file: &Path, workload: &Workload) -> Duration {
     started.elapsed()
 }
 
+/// Compiles `examples/bench_report/<source>` against the same HDF5 as galaxy-io (pkg-config's
+/// flags) into `dir`, named as the source without `.c`; `None` (and why, on stderr) when it
+/// cannot be built.
+fn compile_c(source: &str, dir: &Path) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/bench_report")
+        .join(source);
+    let binary = dir.join(source.trim_end_matches(".c"));
+    let flags = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "hdf5"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())?;
+    let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
+    let built = Command::new("cc")
+        .args(["-O2", "-march=x86-64", "-o"])
+        .arg(&binary)
+        .arg(&path)
+        .args(flags.split_whitespace())
+        .output()
+        .ok()?;
+    if !built.status.success() {
+        eprintln!(
+            "{source} did not build: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        return None;
+    }
+    Some(binary)
+}
+
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -194,7 +225,7 @@ fn main() {
     let h5py = dir.join("h5py_input.bin");
     write_records(&workload, &h5py);
     let h5py_ok = h5py_available();
-    let expert = expert::build(dir);
+    let expert = compile_c("expert_writer.c", dir);
     let galaxy_io = |durability: Durability, background: bool| {
         move |workload: &Workload, file: &Path| {
             let options = Hdf5Options::default()

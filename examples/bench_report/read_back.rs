@@ -11,7 +11,7 @@
 use crate::contenders::{self, Workload};
 use galaxy_io::sage::SageGalaxy;
 use galaxy_io::{Catalogue, Dtype, Hdf5Options, Schema};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,7 @@ pub fn report(workload: &Workload, dir: &Path, rounds: usize) {
         .len();
     let values = (workload.galaxies * fields) as u64;
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bench_report");
-    let c_reader = compile_c_reader(&here, dir);
+    let c_reader = super::compile_c("read_columns.c", dir);
     let script = here.join("read_columns.py");
     let report = "cargo run --release --example bench_report -- --only read-back";
     let this = std::env::current_exe().expect("the report's own executable");
@@ -126,7 +126,7 @@ pub fn report(workload: &Workload, dir: &Path, rounds: usize) {
     readers.push(Reader {
         name: "C, one `H5Dread` per dataset".into(),
         command: format!(
-            "cc -O2 {} $(pkg-config --cflags --libs hdf5) -o read_columns && ./read_columns FILE",
+            "cc -O2 -march=x86-64 {} $(pkg-config --cflags --libs hdf5) -o read_columns && ./read_columns FILE",
             here.join("read_columns.c").display()
         ),
         run: Box::new(|file| {
@@ -256,25 +256,4 @@ fn external(command: &mut Command) -> Option<(Duration, u64)> {
     let seconds: f64 = words.next()?.parse().ok()?;
     let read = words.next()?.parse().ok()?;
     Some((Duration::from_secs_f64(seconds), read))
-}
-
-/// Compiles `read_columns.c` against the system HDF5 into `dir`; `None` without a C compiler
-/// or pkg-config.
-fn compile_c_reader(source: &Path, dir: &Path) -> Option<PathBuf> {
-    let flags = Command::new("pkg-config")
-        .args(["--cflags", "--libs", "hdf5"])
-        .output()
-        .ok()
-        .filter(|out| out.status.success())?;
-    let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
-    let binary = dir.join("read_columns");
-    let status = Command::new("cc")
-        .arg("-O2")
-        .arg(source.join("read_columns.c"))
-        .args(flags.split_whitespace())
-        .arg("-o")
-        .arg(&binary)
-        .status()
-        .ok()?;
-    status.success().then_some(binary)
 }
