@@ -1,0 +1,136 @@
+//! Opening a file that may come from anywhere: what can be checked before HDF5 reads a byte is
+//! checked first (a regular file, HDF5's signature, no writer's flags, not shorter than its
+//! superblock records), and the first walk over its structures runs where an HDF5 crash becomes
+//! an error (`survey`).
+
+use crate::error::{Error, Result};
+use crate::hdf5::ffi;
+use crate::hdf5::read::checked;
+use crate::hdf5::read::superblock::Superblock;
+use crate::hdf5::read::survey;
+use std::path::Path;
+
+/// What to say of a file a writer may have left: only a durable writer's files can be repaired.
+const RECOVER: &str = "; if a durable writer (flush-each-buffer or SWMR) died writing it, \
+                       `galaxy-io recover` can repair it";
+
+/// Fails unless `path` is a regular file (after symbolic links): a FIFO or a device would block
+/// or never end, and a directory is not a file. Nothing is opened to find out.
+pub(crate) fn regular_file(path: &Path) -> Result<std::fs::Metadata> {
+    use std::os::unix::fs::FileTypeExt;
+    let metadata = std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
+    let kind = metadata.file_type();
+    let what = if kind.is_file() {
+        return Ok(metadata);
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(Error::NotRegularFile {
+        path: path.to_owned(),
+        kind: what.to_owned(),
+    })
+}
+
+/// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open
+/// and that HDF5 reads without failing: the superblock is read first, a file shorter than it
+/// records is refused, and the file's structures are surveyed (once per process).
+pub(in crate::hdf5) fn open_checked(path: &Path) -> Result<hdf5::File> {
+    finished(path)?;
+    survey::ensure_sound(path, false)?;
+    open_read_only(path)
+}
+
+/// Opens a master's source file that [`finished`] passed and that was surveyed as a source
+/// (`survey::ensure_sources_sound`).
+pub(in crate::hdf5) fn open_source(path: &Path) -> Result<hdf5::File> {
+    finished(path)?;
+    open_read_only(path)
+}
+
+/// What can be told of `path` before HDF5 opens it: a regular file with an HDF5 superblock, as
+/// long as the superblock records, and not marked as open by a writer.
+pub(in crate::hdf5) fn finished(path: &Path) -> Result<Superblock> {
+    let superblock = preflight(path)?;
+    if superblock.status_flags != 0 {
+        return Err(bad(
+            path,
+            format!(
+                "is marked as still open by a writer (a running one: open it with \
+                 Catalogue::open_live or `inspect --live`){RECOVER}"
+            ),
+        ));
+    }
+    Ok(superblock)
+}
+
+fn open_read_only(path: &Path) -> Result<hdf5::File> {
+    without_chunk_cache(path, |e| {
+        bad(
+            path,
+            format!(
+                "is not a readable HDF5 file ({}){RECOVER}",
+                checked::one_line(&e)
+            ),
+        )
+    })
+}
+
+/// Opens `path` read-only without HDF5's chunk cache. A reader keeps every dataset it has
+/// checked open (a 64-snapshot catalogue has 3456), and each open dataset would keep up to 1 MiB
+/// of chunks; and a column read whole passes each chunk once, so caching only costs it copies.
+/// HDF5's failure to open it becomes the error `error` makes of it.
+pub(in crate::hdf5) fn without_chunk_cache(
+    path: &Path,
+    error: impl FnOnce(hdf5::Error) -> Error,
+) -> Result<hdf5::File> {
+    ffi::no_inherit(|| {
+        hdf5::File::with_options()
+            .with_fapl(|fapl| fapl.chunk_cache(0, 0, 1.0))
+            .open(path)
+            .map_err(error)
+    })
+}
+
+/// Opens `path` as a reader of a running single-writer/multiple-reader writer. HDF5 does not
+/// compare the end of file with its length for such a reader (the writer may be extending
+/// it), so that is done here, as for any other file.
+pub(in crate::hdf5) fn open_live(path: &Path) -> Result<hdf5::File> {
+    preflight(path)?;
+    survey::ensure_sound(path, true)?;
+    ffi::open_swmr_read(path)
+}
+
+/// The checks made before HDF5 opens `path`: a regular file, with an HDF5 superblock, at least
+/// as long as the superblock records (HDF5 would otherwise read structures past its end).
+fn preflight(path: &Path) -> Result<Superblock> {
+    regular_file(path)?;
+    let superblock = Superblock::read(path)?;
+    let length = regular_file(path)?.len();
+    if length < superblock.end_of_file {
+        return Err(bad(
+            path,
+            format!(
+                "is truncated: it has {length} bytes of the {} it records{RECOVER}",
+                superblock.end_of_file
+            ),
+        ));
+    }
+    Ok(superblock)
+}
+
+fn bad(path: &Path, problem: String) -> Error {
+    Error::BadFile {
+        path: path.to_owned(),
+        problem,
+    }
+}
