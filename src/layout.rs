@@ -5,7 +5,7 @@
 
 use crate::dtype::{Dtype, FieldType};
 pub use crate::dtype::{Shape, MAX_RANK};
-use crate::units::Unit;
+use galaxy_units::Unit;
 
 /// An array field whose components can be written as separate datasets (`#[galaxy(split)]`).
 #[diagnostic::on_unimplemented(

@@ -5,7 +5,7 @@
 use crate::dtype::Dtype;
 use crate::error::{Error, Result};
 use crate::layout::Member;
-use crate::units::Unit;
+use galaxy_units::Unit;
 use std::collections::HashMap;
 
 /// A galaxy record: a `#[repr(C)]` plain-old-data struct whose fields map to datasets.
@@ -111,7 +111,7 @@ impl Field {
     /// # Ok::<(), galaxy_io::Error>(())
     /// ```
     pub fn with_units(mut self, units: &str, comoving: bool) -> Result<Field> {
-        let unit = crate::units::declare(units, comoving).map_err(|error| {
+        let unit = galaxy_units::declare(units, comoving).map_err(|error| {
             Error::Schema(format!("field `{}`: invalid units: {error}", self.name))
         })?;
         self.units = units.to_owned();

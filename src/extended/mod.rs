@@ -218,7 +218,7 @@ impl PropertyRegistry {
         if state.extra.iter().any(|field| field.name == spec.name) {
             return Err(problem("is already registered".into()));
         }
-        let unit = crate::units::declare(&spec.units, spec.comoving)
+        let unit = galaxy_units::declare(&spec.units, spec.comoving)
             .map_err(|error| problem(format!("invalid units: {error}")))?;
         let mut extra = state.extra.clone();
         extra.push(Field {

@@ -15,7 +15,7 @@ use crate::hdf5::{
     ffi, master::sources, read::open, read::survey, write::tree_info, write::unit_attrs,
 };
 use crate::schema::{Field, GalaxyRecord, Schema};
-use crate::units::Unit;
+use galaxy_units::Unit;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@ use crate::hdf5::ffi;
 use crate::hdf5::ffi::create::AttrData;
 use crate::hdf5::names::unit_attrs as name;
 use crate::hdf5::read::checked::{self, Unreadable};
-use crate::units::{Exponent, Unit};
+use galaxy_units::{Exponent, Unit};
 
 /// The least room the `units` string takes, NUL-padded (readers see the text alone: h5py and
 /// numpy drop trailing NULs, C sees a terminated string). At this size its message is large
