@@ -10,43 +10,17 @@ use crate::hdf5::read::checked::{self, ColumnShape};
 use crate::hdf5::types::Types;
 use crate::hdf5::write::chunk_writes::ChunkWrites;
 use crate::hdf5::write::file_format::FileFormat;
+use crate::hdf5::write::options::DatasetStorage;
 use crate::hdf5::write::unit_attrs;
 use crate::schema::{Field, Schema};
 use hdf5::plist::file_create::LinkCreationOrder;
 use hdf5::plist::group_create::GroupCreate;
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The largest chunk: HDF5's default chunk cache holds 1 MiB per dataset, and a chunk that does
 /// not fit is read back and rewritten on every partial write.
 const MAX_CHUNK_BYTES: usize = 1 << 20;
-
-/// How the datasets of one output are stored, resolved against its schema.
-#[derive(Clone, Debug)]
-pub struct DatasetStorage {
-    /// Rows per chunk (fields so wide that this many rows exceed 1 MiB get fewer).
-    pub chunk_rows: usize,
-    /// The compression of the datasets in `compressed`.
-    pub compression: Option<crate::hdf5::write::options::Compression>,
-    /// The datasets compressed; `None` for all.
-    pub compressed: Option<BTreeSet<String>>,
-    /// Chunks keep their place and size once written (the durable modes; see
-    /// [`ChunkWrites`]).
-    pub in_place: bool,
-    /// Every chunk carries HDF5's Fletcher-32 checksum, verified when it is read.
-    pub checksum: bool,
-}
-
-impl DatasetStorage {
-    fn compression_of(&self, name: &str) -> Option<crate::hdf5::write::options::Compression> {
-        let chosen = self
-            .compressed
-            .as_ref()
-            .is_none_or(|names| names.contains(name));
-        self.compression.filter(|_| chosen)
-    }
-}
 
 /// One field's dataset in one snapshot, open for the life of the file, with the native type of
 /// its elements (a handle of its own, alive as long as the column).

@@ -5,7 +5,6 @@
 use crate::buffer::BufferConfig;
 use crate::error::Result;
 use crate::field_path::FieldPath;
-use crate::hdf5::write::columns::DatasetStorage;
 use crate::hdf5::write::durability::{Durability, FlushHook};
 use crate::hdf5::write::file_format::FileFormat;
 use crate::hdf5::write::header::Header;
@@ -253,5 +252,31 @@ impl Hdf5Options {
                 .checksums
                 .unwrap_or(self.durability != Durability::AtFinish),
         })
+    }
+}
+
+/// How the datasets of one output are stored, resolved against its schema.
+#[derive(Clone, Debug)]
+pub struct DatasetStorage {
+    /// Rows per chunk (fields so wide that this many rows exceed 1 MiB get fewer).
+    pub chunk_rows: usize,
+    /// The compression of the datasets in `compressed`.
+    pub compression: Option<Compression>,
+    /// The datasets compressed; `None` for all.
+    pub compressed: Option<BTreeSet<String>>,
+    /// Chunks keep their place and size once written (the durable modes; see
+    /// [`ChunkWrites`](crate::hdf5::write::chunk_writes::ChunkWrites)).
+    pub in_place: bool,
+    /// Every chunk carries HDF5's Fletcher-32 checksum, verified when it is read.
+    pub checksum: bool,
+}
+
+impl DatasetStorage {
+    pub(in crate::hdf5) fn compression_of(&self, name: &str) -> Option<Compression> {
+        let chosen = self
+            .compressed
+            .as_ref()
+            .is_none_or(|names| names.contains(name));
+        self.compression.filter(|_| chosen)
     }
 }
