@@ -188,7 +188,7 @@ fn merged_header(outputs: &[PathBuf], options: &MasterOptions) -> Result<(Header
         problem: format!("cannot be linked: {problem}"),
     };
     // One child surveys them all, rather than one each as they are opened.
-    crate::hdf5::read::survey::ensure_all_sound(outputs)?;
+    crate::hdf5::read::open::ensure_all_sound(outputs)?;
     for output in outputs {
         let catalogue = Catalogue::open(output)?;
         if catalogue.parts() > 1 {

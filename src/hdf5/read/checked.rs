@@ -460,7 +460,7 @@ pub fn check_external(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(
         }
         let path = resolve_external(&own, &piece.name);
         let keeps = || format!("keeps its rows in {}", path.display());
-        let metadata = crate::hdf5::read::open::regular_file(&path).map_err(|e| match e {
+        let metadata = crate::hdf5::read::regular::regular_file(&path).map_err(|e| match e {
             Error::NotRegularFile { kind, .. } => {
                 Unreadable(format!("{}, which is {kind}, not a regular file", keeps()))
             }

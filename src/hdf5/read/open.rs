@@ -6,40 +6,14 @@
 use crate::error::{Error, Result};
 use crate::hdf5::ffi;
 use crate::hdf5::read::checked;
+use crate::hdf5::read::regular::regular_file;
 use crate::hdf5::read::superblock::Superblock;
 use crate::hdf5::read::survey;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What to say of a file a writer may have left: only a durable writer's files can be repaired.
 const RECOVER: &str = "; if a durable writer (flush-each-buffer or SWMR) died writing it, \
                        `galaxy-io recover` can repair it";
-
-/// Fails unless `path` is a regular file (after symbolic links): a FIFO or a device would block
-/// or never end, and a directory is not a file. Nothing is opened to find out.
-pub(crate) fn regular_file(path: &Path) -> Result<std::fs::Metadata> {
-    use std::os::unix::fs::FileTypeExt;
-    let metadata = std::fs::metadata(path).map_err(|error| Error::io("opening", path, error))?;
-    let kind = metadata.file_type();
-    let what = if kind.is_file() {
-        return Ok(metadata);
-    } else if kind.is_dir() {
-        "a directory"
-    } else if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_char_device() {
-        "a character device"
-    } else if kind.is_block_device() {
-        "a block device"
-    } else if kind.is_socket() {
-        "a socket"
-    } else {
-        "not a file"
-    };
-    Err(Error::NotRegularFile {
-        path: path.to_owned(),
-        kind: what.to_owned(),
-    })
-}
 
 /// Opens `path` read-only once it is known to be a complete HDF5 file that no writer holds open
 /// and that HDF5 reads without failing: the superblock is read first, a file shorter than it
@@ -133,4 +107,15 @@ fn bad(path: &Path, problem: String) -> Error {
         path: path.to_owned(),
         problem,
     }
+}
+
+/// Surveys, all in one child, those of `paths` (a master's outputs) that pass [`finished`] and
+/// were not surveyed yet; the others are left out, and opening them reports why.
+pub(in crate::hdf5) fn ensure_all_sound(paths: &[PathBuf]) -> Result<()> {
+    let finished: Vec<PathBuf> = paths
+        .iter()
+        .filter(|path| finished(path).is_ok())
+        .cloned()
+        .collect();
+    survey::ensure_all_sound(&finished)
 }

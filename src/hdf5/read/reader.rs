@@ -11,9 +11,7 @@ use crate::hdf5::read::snapshot::{num_gals, PartColumn, Snapshot};
 use crate::hdf5::read::virtual_read::{self, SourceFiles, Target, VirtualPlan};
 use crate::hdf5::types::Types;
 use crate::hdf5::write::header::Header;
-use crate::hdf5::{
-    ffi, master::sources, read::open, read::survey, write::tree_info, write::unit_attrs,
-};
+use crate::hdf5::{ffi, master::sources, read::open, write::tree_info, write::unit_attrs};
 use crate::schema::{Field, GalaxyRecord, Schema};
 use galaxy_units::Unit;
 use std::collections::BTreeMap;
@@ -763,7 +761,7 @@ fn survey_cores(root: &hdf5::Group, cores: usize, path: &Path) -> Result<()> {
     for core in 0..cores {
         outputs.extend(core_output(root, core, path)?);
     }
-    survey::ensure_all_sound(&outputs)
+    open::ensure_all_sound(&outputs)
 }
 
 /// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would

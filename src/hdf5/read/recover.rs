@@ -414,7 +414,7 @@ struct FileState {
 impl FileState {
     fn of(path: &Path) -> Result<FileState> {
         use std::os::unix::fs::MetadataExt;
-        let metadata = crate::hdf5::read::open::regular_file(path)?;
+        let metadata = crate::hdf5::read::regular::regular_file(path)?;
         Ok(FileState {
             identity: (metadata.dev(), metadata.ino()),
             length: metadata.len(),

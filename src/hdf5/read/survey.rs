@@ -63,7 +63,7 @@ impl Identity {
 /// ```
 pub fn survey(path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    crate::hdf5::read::open::regular_file(path)?;
+    crate::hdf5::read::regular::regular_file(path)?;
     walk_in_child(path, false)
 }
 
@@ -83,15 +83,14 @@ pub(in crate::hdf5) fn ensure_sound(path: &Path, live: bool) -> Result<()> {
 }
 
 /// [`ensure_sound`] for many files (a master's outputs), those not surveyed yet all in one
-/// child. Files that fail the checks made before HDF5 opens a file are left out: opening them
-/// reports why.
+/// child. Only for files that passed the checks made before HDF5 opens a file
+/// (`open::ensure_all_sound`).
 pub(in crate::hdf5) fn ensure_all_sound(paths: &[PathBuf]) -> Result<()> {
     if contain::in_child_process() {
         return Ok(());
     }
     let unknown: Vec<(&PathBuf, Option<Identity>)> = paths
         .iter()
-        .filter(|path| crate::hdf5::read::open::finished(path).is_ok())
         .map(|path| (path, Identity::of(path)))
         .filter(|(_, identity)| identity.is_none_or(|identity| !known(&SOUND, identity)))
         .collect();
