@@ -77,7 +77,7 @@ fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
         path: master.to_owned(),
         problem,
     };
-    let root_names = ffi::link_names(root.id(), false)
+    let root_names = ffi::links::link_names(root.id(), false)
         .map_err(|e| e.reading(master, "the list of its groups"))?;
     for (snapshot, name) in root_names
         .iter()
@@ -85,7 +85,7 @@ fn check_sources(master: &Path, file: &hdf5::File) -> Result<SourceSummary> {
     {
         let group = checked::group(&root, name)
             .map_err(|why| why.into_error(master, name, |why| bad(format!("{name} {why}"))))?;
-        let members = ffi::link_names(group.id(), true)
+        let members = ffi::links::link_names(group.id(), true)
             .map_err(|e| e.reading(master, format!("the members of {name}")))?;
         for member in members {
             let what = names::dataset(snapshot, &member);

@@ -53,7 +53,7 @@ pub fn survey(catalogue: &Catalogue) -> Result<BTreeMap<u32, OutputSnapshot>> {
 pub fn link_snapshots(file: &hdf5::File, link: &str, snapshots: &[u32]) -> Result<()> {
     for &snapshot in snapshots {
         let group = names::snapshot_group(snapshot);
-        crate::hdf5::ffi::external_link(file.id(), &group, link, &format!("/{group}"))?;
+        crate::hdf5::ffi::links::external_link(file.id(), &group, link, &format!("/{group}"))?;
     }
     Ok(())
 }

@@ -106,7 +106,7 @@ pub fn write_master(
     let staged = Staged::new(master, options.replace)?;
     let (header, catalogues) = merged_header(outputs, options)?;
 
-    let file = ffi::no_inherit(|| {
+    let file = ffi::files::no_inherit(|| {
         hdf5::File::create(staged.path())
             .map_err(|e| Error::hdf5(format!("creating {}", master.display()), e))
     })?;
@@ -119,7 +119,7 @@ pub fn write_master(
             Err(_) => target.clone(),
         };
         let link = link.to_string_lossy().into_owned();
-        ffi::external_link(file.id(), &crate::hdf5::names::core_group(core), &link, "/")?;
+        ffi::links::external_link(file.id(), &crate::hdf5::names::core_group(core), &link, "/")?;
         links.push(link);
     }
     let snapshots = if let [catalogue] = &catalogues[..] {
@@ -146,7 +146,7 @@ pub fn write_master(
         snapshots
     };
     header.write(&file, &snapshots)?;
-    ffi::flush_file(file.id())?;
+    ffi::files::flush_file(file.id())?;
     drop(file);
     staged.commit()
 }

@@ -151,7 +151,7 @@ pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, 
 /// The names are listed once (at most [`MAX_ATTRIBUTES`]), so that the time this takes grows
 /// with the attributes there are, not with their square.
 pub fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
-    let Ok(mut names) = ffi::attr_names(location) else {
+    let Ok(mut names) = ffi::links::attr_names(location) else {
         return Vec::new();
     };
     names.sort();
@@ -269,7 +269,7 @@ fn read_attr(
             if size > MAX_ATTR_STRING {
                 return unreadable(format!("is a string of {size} bytes, too long to read"));
             }
-            let bytes = ffi::read_fixed_string_attr(location.id(), name, size)
+            let bytes = ffi::attrs::read_fixed_string_attr(location.id(), name, size)
                 .map_err(|e| Unreadable(e.to_string()))?;
             AttrValue::Text(text_of(&bytes))
         }
@@ -520,7 +520,8 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 
 /// Fails when `dataset` is compressed with a filter this build of HDF5 lacks.
 pub fn check_filters(dataset: &hdf5::Dataset) -> Result<(), Unreadable> {
-    let missing = ffi::missing_filters(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
+    let missing =
+        ffi::chunks::missing_filters(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
     if missing.is_empty() {
         return Ok(());
     }

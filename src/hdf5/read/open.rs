@@ -67,7 +67,7 @@ pub(in crate::hdf5) fn without_chunk_cache(
     path: &Path,
     error: impl FnOnce(hdf5::Error) -> Error,
 ) -> Result<hdf5::File> {
-    ffi::no_inherit(|| {
+    ffi::files::no_inherit(|| {
         hdf5::File::with_options()
             .with_fapl(|fapl| fapl.chunk_cache(0, 0, 1.0))
             .open(path)
@@ -81,7 +81,7 @@ pub(in crate::hdf5) fn without_chunk_cache(
 pub(in crate::hdf5) fn open_live(path: &Path) -> Result<hdf5::File> {
     preflight(path)?;
     survey::ensure_sound(path, true)?;
-    ffi::open_swmr_read(path)
+    ffi::files::open_swmr_read(path)
 }
 
 /// The checks made before HDF5 opens `path`: a regular file, with an HDF5 superblock, at least

@@ -133,7 +133,7 @@ impl Catalogue {
         let is_master = root.link_exists(&names::core_group(0));
         // A master written before virtual datasets has snapshot groups in its cores only.
         let stitched = !is_master
-            || ffi::link_names(root.id(), false)
+            || ffi::links::link_names(root.id(), false)
                 .map_err(|e| e.reading(&path, "the list of its groups"))?
                 .iter()
                 .any(|name| names::parse_snapshot_group(name).is_some());
@@ -224,7 +224,7 @@ impl Catalogue {
     pub fn snapshots(&self) -> Result<Vec<u32>> {
         let mut snapshots = Vec::new();
         for part in &self.parts {
-            let names = ffi::link_names(part.id(), false)
+            let names = ffi::links::link_names(part.id(), false)
                 .map_err(|e| e.reading(&self.path, "the list of its groups"))?;
             snapshots.extend(
                 names
@@ -606,7 +606,7 @@ impl Catalogue {
                 if let Some(&VirtualPlan::Library { files }) = column.plan() {
                     self.room_for(files, &what)?;
                 }
-                ffi::read_rows(
+                ffi::rows::read_rows(
                     column.found.dataset.id(),
                     mem_type,
                     rows.start,

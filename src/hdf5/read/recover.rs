@@ -156,7 +156,7 @@ pub fn recover_with(path: impl AsRef<Path>, options: &RecoverOptions) -> Result<
     }
     if superblock.status_flags == 0 && before.length >= superblock.end_of_file {
         let open = || {
-            ffi::no_inherit(|| {
+            ffi::files::no_inherit(|| {
                 hdf5::File::open(path).map_err(|e| cannot_recover(path, &checked::one_line(&e)))
             })
         };
@@ -342,7 +342,7 @@ fn free_space(directory: &Path) -> Option<u64> {
 /// it last recorded, and all of it is its own: recorded or not, it is kept, and space HDF5 needs
 /// for the repair comes after it.
 fn open_copy(work: &Path, path: &Path) -> Result<hdf5::File> {
-    let file = ffi::open_clearing_status(work).map_err(|error| {
+    let file = ffi::files::open_clearing_status(work).map_err(|error| {
         let why = match &error {
             Error::Hdf5 { source, .. } => crate::error::plain(&source.to_string()),
             other => other.to_string(),
@@ -353,7 +353,7 @@ fn open_copy(work: &Path, path: &Path) -> Result<hdf5::File> {
             cause: Some(Box::new(error)),
         }
     })?;
-    ffi::extend_to_end_of_file(file.id()).map_err(|e| e.reading(path, "its end of file"))?;
+    ffi::files::extend_to_end_of_file(file.id()).map_err(|e| e.reading(path, "its end of file"))?;
     Ok(file)
 }
 
@@ -437,8 +437,8 @@ fn cannot_recover(path: &Path, why: &str) -> Error {
 fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
     let types = Types::new()?;
     stage(path, || "its group table".into());
-    let mut names =
-        ffi::link_names(file.id(), false).map_err(|e| e.reading(path, "the list of its groups"))?;
+    let mut names = ffi::links::link_names(file.id(), false)
+        .map_err(|e| e.reading(path, "the list of its groups"))?;
     names.sort();
     if names
         .iter()
@@ -460,7 +460,9 @@ fn survey(file: &hdf5::File, path: &Path, disk_end: u64) -> Result<Vec<Found>> {
         only_its_own(file, &name, path)?;
         let group = checked::group(file, &name)
             .map_err(|why| cannot_recover(path, &format!("{name} {why}")))?;
-        for member in ffi::link_names(group.id(), false).map_err(|e| e.reading(path, &name))? {
+        for member in
+            ffi::links::link_names(group.id(), false).map_err(|e| e.reading(path, &name))?
+        {
             only_its_own(&group, &member, path)
                 .map_err(|_| cannot_recover(path, &format!("{name}/{member} {}", NOT_ITS_OWN)))?;
             if let Ok(dataset) = checked::dataset(&group, &member) {
@@ -519,8 +521,8 @@ const NOT_ITS_OWN: &str = "is a link to another file (or a path), not an object 
 
 /// Refuses the link `name` of `group` unless it is an object of this file.
 fn only_its_own(group: &hdf5::Group, name: &str, path: &Path) -> Result<()> {
-    match ffi::link_kind(group.id(), name).map_err(|e| e.reading(path, name))? {
-        ffi::LinkKind::Hard => Ok(()),
+    match ffi::links::link_kind(group.id(), name).map_err(|e| e.reading(path, name))? {
+        ffi::links::LinkKind::Hard => Ok(()),
         _ => Err(cannot_recover(path, &format!("{name} {NOT_ITS_OWN}"))),
     }
 }
@@ -533,7 +535,7 @@ fn drop_lost_datasets(file: &hdf5::File, disk_end: u64, repairs: &mut Vec<String
         format!("{}/{}", names::HEADER, names::OUTPUT_SNAPSHOTS),
     ];
     if let Ok(tree_info) = checked::group(file, names::TREE_INFO) {
-        for name in ffi::link_names(tree_info.id(), false).unwrap_or_default() {
+        for name in ffi::links::link_names(tree_info.id(), false).unwrap_or_default() {
             paths.extend(names::parse_snapshot_group(&name).map(names::galaxies_per_tree));
         }
     }
@@ -583,7 +585,7 @@ fn readable_rows(
     let chunk_rows = chunk.first().copied().unwrap_or(1).max(1) as u64;
     let band = chunk_band(&found.column.inner, &chunk);
     let locate = |coords: &[u64]| {
-        ffi::chunk_location(found.dataset.id(), coords).map_err(|e| {
+        ffi::chunks::chunk_location(found.dataset.id(), coords).map_err(|e| {
             e.reading(
                 path,
                 format!(
@@ -632,7 +634,7 @@ fn readable_rows(
         }
         let bytes = (rows - start) as usize * found.column.row_bytes;
         let mut buffer = checked::zeroed::<u8>(bytes as u64, path, || found.name.clone())?;
-        ffi::read_rows(
+        ffi::rows::read_rows(
             found.dataset.id(),
             types.get(found.column.dtype).id(),
             start,
@@ -693,8 +695,8 @@ fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
             .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
         write_num_gals(&group, snapshot.rows)?;
     }
-    ffi::delete_attr(file.id(), names::DURABLE_WRITER)?;
-    ffi::flush_file(file.id())
+    ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
+    ffi::files::flush_file(file.id())
 }
 
 /// Copies the readable rows of every snapshot of `file` into a new file at `target`.
@@ -728,7 +730,7 @@ fn salvage(file: &hdf5::File, found: &[Found], path: &Path, target: &Path) -> Re
                     })?;
                 let mut column =
                     checked::zeroed::<u8>(rows.saturating_mul(field.size() as u64), path, what)?;
-                ffi::read_rows(
+                ffi::rows::read_rows(
                     found.dataset.id(),
                     types.get(field.dtype).id(),
                     start,

@@ -267,7 +267,7 @@ fn first_and_last_rows(dataset: &hdf5::Dataset, column: &checked::ColumnShape) {
     let memory = types.get(column.dtype).id();
     for first in [0, column.rows.saturating_sub(1)] {
         if first < column.rows {
-            let _ = ffi::read_rows(dataset.id(), memory, first, 1, &mut row);
+            let _ = ffi::rows::read_rows(dataset.id(), memory, first, 1, &mut row);
         }
     }
 }

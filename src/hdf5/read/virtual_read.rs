@@ -97,7 +97,7 @@ impl SourceFiles {
             }
             let bytes = (last - first) as usize * row_bytes;
             let dataset = self.dataset(block, master)?;
-            ffi::read_rows(
+            ffi::rows::read_rows(
                 dataset.id(),
                 mem_type,
                 block.source_first + (first - block.rows.start),

@@ -294,7 +294,7 @@ pub struct FoundColumn {
 /// in name order, each checked to be a column galaxy-io can read; the first that is not is an
 /// error naming it.
 pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec<FoundColumn>> {
-    let names = ffi::link_names(group.id(), true).map_err(|e| Error::BadFile {
+    let names = ffi::links::link_names(group.id(), true).map_err(|e| Error::BadFile {
         path: path.to_owned(),
         problem: format!(
             "the members of {} cannot be listed ({e})",

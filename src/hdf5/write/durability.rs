@@ -98,13 +98,13 @@ impl Durability {
         let mut group = None;
         Some(Box::new(move |rows| {
             if self != Durability::AtFinish {
-                ffi::flush_file(file.id())?;
+                ffi::files::flush_file(file.id())?;
                 let group = match &mut group {
                     Some(group) => group,
                     None => group.insert(open_snapshot(&file, snapshot)?),
                 };
                 write_num_gals(group, rows)?;
-                ffi::flush_file(file.id())?;
+                ffi::files::flush_file(file.id())?;
                 // A durable flush into a file that no longer has a name would be lost all the same.
                 place.check()?;
             }
@@ -170,7 +170,7 @@ impl FilePlace {
     pub(crate) fn of(file: &hdf5::File, path: &Path) -> Result<Self> {
         Ok(FilePlace {
             path: path.to_owned(),
-            identity: ffi::identity(file.id())?,
+            identity: ffi::files::identity(file.id())?,
         })
     }
 

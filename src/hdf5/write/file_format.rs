@@ -62,7 +62,7 @@ impl FileFormat {
 
     /// Settings of the open, new file that the creation property lists cannot carry.
     pub(crate) fn after_create(file: &hdf5::File) -> Result<()> {
-        ffi::minimize_dataset_headers(file.id())
+        ffi::files::minimize_dataset_headers(file.id())
     }
 
     /// A snapshot group holding `links` datasets keeps them all in its own header, where a
@@ -86,6 +86,6 @@ impl FileFormat {
     pub(crate) fn size_group_header(gcpl: &GroupCreate, names: &[&str]) -> Result<()> {
         let total: usize = names.iter().map(|name| name.len()).sum();
         let average = total.div_ceil(names.len().max(1));
-        ffi::estimate_links(gcpl.id(), names.len(), average)
+        ffi::files::estimate_links(gcpl.id(), names.len(), average)
     }
 }

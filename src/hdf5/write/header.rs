@@ -409,9 +409,9 @@ fn open_or_create(parent: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Group>
 }
 
 fn write_attr(location: &hdf5::Group, name: &str, value: &AttrValue) -> Result<()> {
-    ffi::delete_attr(location.id(), name)?;
+    ffi::attrs::delete_attr(location.id(), name)?;
     let written = match value {
-        AttrValue::Text(text) => return ffi::write_string_attr(location.id(), name, text),
+        AttrValue::Text(text) => return ffi::attrs::write_string_attr(location.id(), name, text),
         AttrValue::I32(v) => scalar_attr(location, name, v),
         AttrValue::I64(v) => scalar_attr(location, name, v),
         AttrValue::F64(v) => scalar_attr(location, name, v),

@@ -9,7 +9,7 @@
 
 use crate::buffer::WriteCallback;
 use crate::error::{Error, Result};
-use crate::hdf5::ffi::{self, ColumnTarget};
+use crate::hdf5::ffi::{self, rows::ColumnTarget};
 use crate::hdf5::names;
 use crate::hdf5::write::chunk_writes::{self, ChunkWrites, ColumnRows};
 use crate::hdf5::write::columns::{ChunkFit, Column, SnapshotColumns};
@@ -203,7 +203,7 @@ impl WriteCallback for SnapshotSink {
                 mem_type: column.datatype.id(),
                 extend_to: column.extendable.then_some(end),
             };
-            ffi::write_column(&target, &ops, (transposed, arena), context)?;
+            ffi::rows::write_column(&target, &ops, (transposed, arena), context)?;
         }
         drop(scratch);
         if let Some(hook) = &mut self.after_write {

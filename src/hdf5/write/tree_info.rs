@@ -27,12 +27,12 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usi
             .with_data(&padded)
             .create(names::GALAXIES_PER_TREE)
             .map_err(context(names::galaxies_per_tree(*snapshot)))?;
-        crate::hdf5::ffi::write_string_attr(
+        crate::hdf5::ffi::attrs::write_string_attr(
             dataset.id(),
             names::DESCRIPTION,
             "The number of galaxies per tree at this snapshot.",
         )?;
-        crate::hdf5::ffi::write_string_attr(dataset.id(), names::UNITS, "Unitless")?;
+        crate::hdf5::ffi::attrs::write_string_attr(dataset.id(), names::UNITS, "Unitless")?;
     }
     Ok(())
 }
@@ -72,7 +72,7 @@ pub fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec
     let mut counts = checked::zeroed::<i32>(column.rows, path, || where_.clone())?;
     let mem_type =
         hdf5::Datatype::from_type::<i32>().map_err(|e| Error::hdf5("building types", e))?;
-    crate::hdf5::ffi::read_rows(
+    crate::hdf5::ffi::rows::read_rows(
         dataset.id(),
         mem_type.id(),
         0,

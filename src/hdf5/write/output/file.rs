@@ -96,7 +96,7 @@ impl OutputFile {
         }
         prepare_path(path, options.replace)?;
         let display = path.display().to_string();
-        let file = ffi::no_inherit(|| {
+        let file = ffi::files::no_inherit(|| {
             hdf5::File::with_options()
                 .with_fapl(|fapl| {
                     options
@@ -144,10 +144,10 @@ impl OutputFile {
         }
         options.header.write(&file, order)?;
         if let Some(mode) = options.durability.marker() {
-            ffi::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
+            ffi::attrs::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
         }
         if options.durability == Durability::Swmr {
-            ffi::start_swmr_write(file.id())?;
+            ffi::files::start_swmr_write(file.id())?;
         }
         let layout = BufferLayout {
             config: options.buffer,
@@ -176,7 +176,9 @@ impl OutputFile {
     /// hands; the durable modes do it at every flush anyway.
     pub fn flush_when_idle(&self) -> Result<()> {
         match &self.file {
-            Some(file) if self.durability == Durability::AtFinish => ffi::flush_file(file.id()),
+            Some(file) if self.durability == Durability::AtFinish => {
+                ffi::files::flush_file(file.id())
+            }
             _ => Ok(()),
         }
     }
@@ -215,8 +217,8 @@ impl OutputFile {
         }
         trees.write(&file, header)?;
         header.write(&file, order)?;
-        ffi::delete_attr(file.id(), names::DURABLE_WRITER)?;
-        ffi::flush_file(file.id())?;
+        ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
+        ffi::files::flush_file(file.id())?;
         // Closed here, not when `finish` returns, so that the file is known as closed: a reader
         // in this process (write_master over the outputs it just wrote) need not survey it.
         drop(file);
@@ -279,7 +281,7 @@ fn prepare_path(path: &Path, replace: bool) -> Result<()> {
 /// still hold it open, and HDF5's lock would refuse the writer because of them: it is not taken
 /// (the output's own lock still keeps `recover` away).
 fn reopen(path: &Path) -> Result<hdf5::File> {
-    ffi::no_inherit(|| {
+    ffi::files::no_inherit(|| {
         hdf5::File::with_options()
             .with_fapl(|fapl| fapl.file_locking(false))
             .open_rw(path)
