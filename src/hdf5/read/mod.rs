@@ -9,6 +9,7 @@ pub(super) mod contain;
 pub(super) mod open;
 pub(super) mod reader;
 pub(super) mod recover;
+pub(super) mod recover_rows;
 pub(super) mod regular;
 pub(super) mod snapshot;
 pub(super) mod superblock;
