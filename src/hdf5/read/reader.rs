@@ -85,6 +85,9 @@ const VERIFY_SLAB_BYTES: u64 = 16 << 20;
 /// is large enough that the per-call cost of HDF5's reads does not show.
 const SCATTER_SLAB_BYTES: usize = 4 << 20;
 
+mod cores;
+mod verify;
+
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalogue")
@@ -146,9 +149,9 @@ impl Catalogue {
         let parts = if stitched {
             vec![root]
         } else {
-            survey_cores(&root, cores, &path)?;
+            cores::survey_cores(&root, cores, &path)?;
             (0..cores)
-                .map(|core| core_group(&root, core, &path))
+                .map(|core| cores::core_group(&root, core, &path))
                 .collect::<Result<_>>()?
         };
         Ok(Catalogue {
@@ -161,53 +164,6 @@ impl Catalogue {
             types: Types::new()?,
             file,
         })
-    }
-
-    /// One output of a master file (its `Core_<i>`) as a catalogue of its own; `None` past the
-    /// last.
-    ///
-    /// ```
-    /// use galaxy_io::{sage::SageGalaxy, write_master, Catalogue, Hdf5Options, Hdf5Output, MasterOptions};
-    /// let dir = tempfile::tempdir()?;
-    /// let master = dir.path().join("model.hdf5");
-    /// let mut outputs = Vec::new();
-    /// for task in 0..2 {
-    ///     let options = Hdf5Options::default().task(task, 2);
-    ///     let mut output = Hdf5Output::<SageGalaxy>::create(&master, &[63], options)?;
-    ///     output.write(63, &vec![SageGalaxy::default(); 3 + task as usize])?;
-    ///     outputs.push(output.finish()?.path);
-    /// }
-    /// write_master(&master, &outputs, &MasterOptions::default())?;
-    /// let catalogue = Catalogue::open(&master)?;
-    /// assert_eq!(catalogue.num_galaxies(63)?, 7);
-    /// assert_eq!(catalogue.core(1)?.unwrap().num_galaxies(63)?, 4);
-    /// assert!(catalogue.core(2)?.is_none());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn core(&self, core: usize) -> Result<Option<Catalogue>> {
-        if core >= self.cores {
-            return Ok(None);
-        }
-        let root = self.file.as_group().map_err(|e| {
-            self.bad(format!(
-                "the root group cannot be opened ({})",
-                checked::one_line(&e)
-            ))
-        })?;
-        let group = core_group(&root, core, &self.path)?;
-        let file = group
-            .file()
-            .map_err(|e| Error::hdf5(format!("opening {}", names::core_group(core)), e))?;
-        Ok(Some(Catalogue {
-            path: self.path.clone(),
-            live: self.live,
-            parts: vec![group],
-            cores: 0,
-            snapshots: Mutex::new(BTreeMap::new()),
-            sources: Mutex::new(SourceFiles::new()),
-            types: Types::new()?,
-            file,
-        }))
     }
 
     /// The file's path.
@@ -403,105 +359,6 @@ impl Catalogue {
         let mut records = checked::zeroed::<G>(found.rows(), &self.path, what)?;
         self.read_records_into(&found, &schema, bytemuck::cast_slice_mut(&mut records))?;
         Ok(records)
-    }
-
-    /// Reads the whole catalogue once: the header, and every row of every field of every
-    /// snapshot of every part, in slabs of bounded size. Returns the number of galaxies when
-    /// all of it reads (and [`check_counts`](Self::check_counts) agrees), and otherwise the
-    /// first error, naming what could not be read.
-    ///
-    /// ```
-    /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("model_0.hdf5");
-    /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63, 32], Hdf5Options::default())?;
-    /// output.write(63, &[SageGalaxy::default(); 7])?;
-    /// output.finish()?;
-    /// assert_eq!(Catalogue::open(&path)?.verify()?, 7);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn verify(&self) -> Result<u64> {
-        self.header()?;
-        let mut galaxies = 0;
-        let mut slab = Vec::new();
-        for snapshot in self.snapshots()? {
-            let found = self.snapshot(snapshot)?;
-            let rows = found.rows();
-            self.redshift(snapshot)?;
-            self.galaxies_per_tree(snapshot)?;
-            let schema = found.schema(&self.path)?;
-            for field in schema.fields() {
-                let per_slab = (VERIFY_SLAB_BYTES / field.size().max(1) as u64).max(1);
-                let mut start = 0;
-                while start < rows {
-                    let end = rows.min(start + per_slab);
-                    slab.resize(((end - start) * field.size() as u64) as usize, 0);
-                    self.read_field(&found, field, start..end, &mut slab)?;
-                    start = end;
-                }
-            }
-            galaxies += rows;
-        }
-        self.check_counts()?;
-        Ok(galaxies)
-    }
-
-    /// Checks that the file was finished and says what it holds: a durable writer that did not
-    /// finish it ([`Error::Unfinished`]) and a snapshot whose `num_gals` is not the rows of its
-    /// datasets ([`Error::CountMismatch`]) are errors. Returns the galaxies. What
-    /// `galaxy-io check` runs (with [`verify`](Self::verify) for `--read-all`).
-    ///
-    /// ```
-    /// use galaxy_io::{sage::SageGalaxy, Catalogue, Hdf5Options, Hdf5Output};
-    /// let dir = tempfile::tempdir()?;
-    /// let path = dir.path().join("model_0.hdf5");
-    /// let mut output = Hdf5Output::create(&path, &[63], Hdf5Options::default())?;
-    /// output.write(63, &[SageGalaxy::default(); 3])?;
-    /// output.finish()?;
-    /// assert_eq!(Catalogue::open(&path)?.check_counts()?, 3);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn check_counts(&self) -> Result<u64> {
-        if let Ok(Some(mode)) = checked::attr(&self.file, names::DURABLE_WRITER) {
-            return Err(Error::Unfinished {
-                path: PathBuf::from(self.file.filename()),
-                mode: match mode {
-                    AttrValue::Text(mode) => mode,
-                    other => other.kind(),
-                },
-            });
-        }
-        let mut galaxies = 0;
-        for snapshot in self.snapshots()? {
-            for part in &self.snapshot(snapshot)?.parts {
-                match num_gals(&part.group) {
-                    Some(n) if u64::try_from(n) != Ok(part.rows) => {
-                        return Err(Error::CountMismatch {
-                            path: PathBuf::from(part.group.filename()),
-                            snapshot,
-                            num_gals: n,
-                            rows: part.rows,
-                        })
-                    }
-                    _ => galaxies += part.rows,
-                }
-            }
-        }
-        if self.cores > 0 {
-            let root = self.file.as_group().map_err(|e| {
-                self.bad(format!(
-                    "the root group cannot be opened ({})",
-                    checked::one_line(&e)
-                ))
-            })?;
-            survey_cores(&root, self.cores, &self.path)?;
-        }
-        for core in 0..self.cores {
-            if let Some(output) = self.core(core)? {
-                output.check_counts()?;
-            }
-        }
-        Ok(galaxies)
     }
 
     /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the output (the first of a master's), if
@@ -721,51 +578,4 @@ impl Catalogue {
             problem,
         }
     }
-}
-
-/// `Core_<core>` of a master's root, checked to be a group that is not the root itself.
-fn core_group(root: &hdf5::Group, core: usize, path: &Path) -> Result<hdf5::Group> {
-    let name = names::core_group(core);
-    let bad = |problem: String| Error::BadFile {
-        path: path.to_owned(),
-        problem: format!("{name} {problem}"),
-    };
-    // The output the link leads to is checked and surveyed as any file given to open.
-    if let Some(output) = core_output(root, core, path)? {
-        open::open_checked(&output).map(drop)?;
-    }
-    let group =
-        checked::group(root, &name).map_err(|why| why.into_error(path, &name, |why| bad(why.0)))?;
-    if same_object(&group, root) {
-        return Err(bad(
-            "links back to this file's own root, not to an output".into()
-        ));
-    }
-    Ok(group)
-}
-
-/// The file `Core_<core>` of a master's root links to, resolved as HDF5 resolves it, when the
-/// link is an external link to a file that exists.
-fn core_output(root: &hdf5::Group, core: usize, path: &Path) -> Result<Option<PathBuf>> {
-    let name = names::core_group(core);
-    let target = ffi::read::external_link_target(root.id(), &name)
-        .map_err(|e| e.reading(path, format!("the link {name}")))?;
-    Ok(target
-        .map(|(file, _)| sources::resolve(path, &file))
-        .filter(|output| output.exists()))
-}
-
-/// Surveys the outputs of `cores` cores of a master's root at once (one child for all).
-fn survey_cores(root: &hdf5::Group, cores: usize, path: &Path) -> Result<()> {
-    let mut outputs = Vec::new();
-    for core in 0..cores {
-        outputs.extend(core_output(root, core, path)?);
-    }
-    open::ensure_all_sound(&outputs)
-}
-
-/// Whether two handles are one object (a `Core_<i>` link back to the master's root, which would
-/// make the master a part of itself).
-fn same_object(a: &hdf5::Group, b: &hdf5::Group) -> bool {
-    matches!((a.loc_info(), b.loc_info()), (Ok(a), Ok(b)) if a.fileno == b.fileno && a.token == b.token)
 }
