@@ -92,11 +92,15 @@ mod error;
 pub mod extended;
 mod field_path;
 mod hdf5;
+// What the derive generates names these; not for users, so not in the docs.
+#[doc(hidden)]
 pub mod layout;
 pub mod sage;
 mod scatter;
 mod schema;
 mod sink;
+// The command line (a crate of its own) stages its files with it; not for users.
+#[doc(hidden)]
 pub mod staged;
 mod transpose;
 // Scale-out over MPI (feature `mpi`).
