@@ -112,6 +112,24 @@ impl<G: GalaxyRecord> ExtendedOutput<G> {
         self.core.stats()
     }
 
+    /// The file's path, as given to [`create`](Self::create).
+    ///
+    /// ```
+    /// use galaxy_io::extended::{ExtendedOutput, PropertyRegistry, PropertySpec};
+    /// use galaxy_io::Hdf5Options;
+    ///
+    /// let registry = PropertyRegistry::runtime();
+    /// registry.register::<f32>(PropertySpec::new("H2Mass", "1.0e10 Msun/h", "Molecular gas"), 0.0)?;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("model_0.hdf5");
+    /// let output = ExtendedOutput::<galaxy_io::extended::NoRecord>::create(&path, &[63], Hdf5Options::default(), &registry)?;
+    /// assert_eq!(output.path(), path);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn path(&self) -> &Path {
+        self.core.path()
+    }
+
     /// Flushes and closes; see [`SchemaOutput::finish`].
     pub fn finish(self) -> Result<OutputSummary> {
         self.core.finish()
