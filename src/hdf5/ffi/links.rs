@@ -39,29 +39,38 @@ pub enum LinkKind {
     Other,
 }
 
+/// The `H5L_info_t` of the link `name` of `group`, read without following the link, in a buffer
+/// larger than any version's and meant to be read as integers only (the link type first, an
+/// external link value's size at byte 24 in both versions' layouts).
+///
+/// # Safety
+/// `group` must be a valid group id; call under [`locked`].
+pub(super) unsafe fn link_info(
+    group: hid_t,
+    name: &std::ffi::CStr,
+    context: impl FnOnce() -> String,
+) -> Result<[u64; 16]> {
+    let mut info = [0u64; 16];
+    #[cfg(not(hdf5_1_12))]
+    use hdf5_sys::h5l::H5Lget_info1 as get_info;
+    #[cfg(hdf5_1_12)]
+    use hdf5_sys::h5l::H5Lget_info2 as get_info;
+    check(
+        get_info(group, name.as_ptr(), info.as_mut_ptr().cast(), H5P_DEFAULT),
+        context,
+    )?;
+    Ok(info)
+}
+
 /// What the link `name` of `group` is, read without following it (which would open whatever
 /// it names, another file included).
 pub fn link_kind(group: hid_t, name: &str) -> Result<LinkKind> {
     let c_name = c_string(name)?;
     let context = || format!("reading the link `{name}`");
     locked(|| unsafe {
-        // SAFETY: a valid group id and a NUL-terminated name; the info is written into a
-        // buffer larger than any version's `H5L_info_t`, of which only the first field (the
+        // SAFETY: a valid group id, under the lock; only the first field of the info (the
         // link type, a C enum) is read, as an integer, so a damaged value is just a number.
-        let mut info = [0u64; 16];
-        #[cfg(not(hdf5_1_12))]
-        use hdf5_sys::h5l::H5Lget_info1 as get_info;
-        #[cfg(hdf5_1_12)]
-        use hdf5_sys::h5l::H5Lget_info2 as get_info;
-        check(
-            get_info(
-                group,
-                c_name.as_ptr(),
-                info.as_mut_ptr().cast(),
-                H5P_DEFAULT,
-            ),
-            context,
-        )?;
+        let info = link_info(group, &c_name, context)?;
         let kind = info.as_ptr().cast::<i32>().read();
         Ok(match kind {
             0 => LinkKind::Hard,

@@ -28,24 +28,10 @@ pub fn external_link_target(group: hid_t, name: &str) -> Result<Option<(String, 
     let c_name = c_string(name)?;
     let context = || format!("reading the link `{name}`");
     locked(|| unsafe {
-        // SAFETY: a valid group id and a NUL-terminated name; the info is written into a buffer
-        // larger than any version's `H5L_info_t` and read as integers only (its link type first,
-        // the value's size at byte 24 in both versions' layouts); the value buffer has the size
-        // passed, bounded, and HDF5's unpacking returns pointers into it.
-        let mut info = [0u64; 16];
-        #[cfg(not(hdf5_1_12))]
-        use hdf5_sys::h5l::H5Lget_info1 as get_info;
-        #[cfg(hdf5_1_12)]
-        use hdf5_sys::h5l::H5Lget_info2 as get_info;
-        check(
-            get_info(
-                group,
-                c_name.as_ptr(),
-                info.as_mut_ptr().cast(),
-                H5P_DEFAULT,
-            ),
-            context,
-        )?;
+        // SAFETY: a valid group id, under the lock; the info is read as integers only (its link
+        // type first, the value's size at byte 24); the value buffer has the size passed,
+        // bounded, and HDF5's unpacking returns pointers into it.
+        let info = crate::hdf5::ffi::links::link_info(group, &c_name, context)?;
         if info.as_ptr().cast::<i32>().read() != 64 {
             return Ok(None);
         }
