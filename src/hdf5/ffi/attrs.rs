@@ -1,10 +1,13 @@
-//! Attributes SAGE's readers expect as HDF5 writes them: fixed-length strings, written, replaced,
-//! removed and read back checked.
+//! Attributes SAGE's readers expect as HDF5 writes them: fixed-length strings and one-element
+//! numbers, written on new objects without a lookup first, replaced, removed and read back
+//! checked.
 
 use super::{c_string, check, check_id, locked, Owned};
 use crate::error::{Error, Result};
+use hdf5_sys::h5::hsize_t;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
+use hdf5_sys::{h5a, h5s, h5t};
 
 /// Writes `value` as a fixed-length ASCII string attribute, as SAGE does (h5py then returns
 /// `bytes`, which sage-model's reader decodes). An existing attribute of that name is replaced.
@@ -20,49 +23,15 @@ pub fn write_padded_string_attr(
     value: &str,
     min_bytes: usize,
 ) -> Result<()> {
-    let c_name = c_string(name)?;
-    let context = || format!("writing the string attribute `{name}`");
-    locked(|| unsafe {
-        // SAFETY: `location` is a valid object id; the type, space and attribute are closed by
-        // their guards; the buffer holds `size` bytes.
-        use hdf5_sys::{h5a, h5s, h5t};
-        delete_attr(location, name)?;
-        // SAGE's type: as long as the text, padded with NULs, so h5py returns the same `bytes`
-        // for SAGE's files and ours.
-        let mut bytes = value.as_bytes().to_vec();
-        bytes.resize(bytes.len().max(min_bytes), 0);
-        let string = Owned(
-            check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
-            h5t::H5Tclose,
-        );
-        check(h5t::H5Tset_size(string.0, bytes.len()), context)?;
-        check(
-            h5t::H5Tset_strpad(string.0, h5t::H5T_str_t::H5T_STR_NULLTERM),
-            context,
-        )?;
-        let space = Owned(
-            check_id(h5s::H5Screate(h5s::H5S_class_t::H5S_SCALAR), context)?,
-            h5s::H5Sclose,
-        );
-        let attr = Owned(
-            check_id(
-                h5a::H5Acreate2(
-                    location,
-                    c_name.as_ptr(),
-                    string.0,
-                    space.0,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                ),
-                context,
-            )?,
-            h5a::H5Aclose,
-        );
-        check(
-            h5a::H5Awrite(attr.0, string.0, bytes.as_ptr().cast()),
-            context,
-        )
-    })
+    delete_attr(location, name)?;
+    new_attr(
+        location,
+        name,
+        AttrData::Text {
+            text: value,
+            min_bytes,
+        },
+    )
 }
 
 /// Removes the attribute `name` of `location` if there is one.
@@ -118,4 +87,89 @@ pub fn read_fixed_string_attr(location: hid_t, name: &str, size: usize) -> Resul
         )?;
         Ok(bytes)
     })
+}
+
+/// The value of a new attribute.
+#[derive(Clone, Copy, Debug)]
+pub enum AttrData<'a> {
+    /// Text in a fixed-length, NUL-padded type of at least `min_bytes` bytes (one at least).
+    Text {
+        text: &'a str,
+        min_bytes: usize,
+    },
+    /// One-element arrays, as SWIFT writes its unit attributes.
+    F32(f32),
+    F64(f64),
+    I64(i64),
+}
+
+/// Writes attribute `name` on `location`, which must not have it yet (a new object).
+pub fn new_attr(location: hid_t, name: &str, data: AttrData) -> Result<()> {
+    let c_name = c_string(name)?;
+    let context = || format!("writing the attribute `{name}`");
+    locked(|| unsafe {
+        // SAFETY: a valid object id; the type, space and attribute are closed by their guards,
+        // and the buffer written holds as many bytes as the type.
+        let (datatype, space, bytes) = match data {
+            AttrData::Text { text, min_bytes } => {
+                let mut bytes = text.as_bytes().to_vec();
+                bytes.resize(bytes.len().max(min_bytes).max(1), 0);
+                // SAGE's type: as long as the text, padded with NULs, so h5py returns the same
+                // `bytes` for SAGE's files and ours.
+                let string = Owned(
+                    check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
+                    h5t::H5Tclose,
+                );
+                check(h5t::H5Tset_size(string.0, bytes.len()), context)?;
+                check(
+                    h5t::H5Tset_strpad(string.0, h5t::H5T_str_t::H5T_STR_NULLTERM),
+                    context,
+                )?;
+                let scalar = check_id(h5s::H5Screate(h5s::H5S_class_t::H5S_SCALAR), context)?;
+                (string, Owned(scalar, h5s::H5Sclose), bytes)
+            }
+            AttrData::F32(v) => one_element(*h5t::H5T_NATIVE_FLOAT, &v.to_ne_bytes(), context)?,
+            AttrData::F64(v) => one_element(*h5t::H5T_NATIVE_DOUBLE, &v.to_ne_bytes(), context)?,
+            AttrData::I64(v) => one_element(*h5t::H5T_NATIVE_LLONG, &v.to_ne_bytes(), context)?,
+        };
+        let attr = Owned(
+            check_id(
+                h5a::H5Acreate2(
+                    location,
+                    c_name.as_ptr(),
+                    datatype.0,
+                    space.0,
+                    H5P_DEFAULT,
+                    H5P_DEFAULT,
+                ),
+                context,
+            )?,
+            h5a::H5Aclose,
+        );
+        check(
+            h5a::H5Awrite(attr.0, datatype.0, bytes.as_ptr().cast()),
+            context,
+        )
+    })
+}
+
+/// A one-element array of the native type `native` (a copy of it, closed with the guard).
+///
+/// # Safety
+/// Call under [`locked`], with a native type id.
+unsafe fn one_element(
+    native: hid_t,
+    value: &[u8],
+    context: impl Fn() -> String,
+) -> Result<(Owned, Owned, Vec<u8>)> {
+    let one: hsize_t = 1;
+    // SAFETY: as the caller promises; a rank-1 dataspace of one element.
+    unsafe {
+        let datatype = Owned(check_id(h5t::H5Tcopy(native), &context)?, h5t::H5Tclose);
+        let space = Owned(
+            check_id(h5s::H5Screate_simple(1, &one, std::ptr::null()), &context)?,
+            h5s::H5Sclose,
+        );
+        Ok((datatype, space, value.to_vec()))
+    }
 }

@@ -1,9 +1,10 @@
-//! Creating datasets and their attributes with direct HDF5 calls. A SAGE file has 64 snapshots
-//! of 54 datasets, each with up to seven attributes: made through the binding's builders, with
-//! property lists copied and attributes looked up before each is written, creating them took
-//! five times as long as HDF5 itself needs (`BENCHMARKS.md`). Here a field's property lists and
-//! dataspace are built once and used for every snapshot, and attributes of a new dataset are
-//! written without asking first whether they exist. A dataset made for every snapshot alike is
+//! Creating datasets with direct HDF5 calls. A SAGE file has 64 snapshots of 54 datasets, each
+//! with up to seven attributes: made through the binding's builders, with property lists copied
+//! and attributes looked up before each is written, creating them took five times as long as
+//! HDF5 itself needs (`BENCHMARKS.md`). Here a field's property lists and dataspace are built
+//! once and used for every snapshot, and attributes of a new dataset are written without asking
+//! first whether they exist ([`new_attr`](super::attrs::new_attr)). A dataset made for every
+//! snapshot alike is
 //! made once, attributes and all, in a file in memory, and copied from there (`H5Ocopy`): that
 //! takes less than half the time of making each one anew.
 
@@ -12,7 +13,7 @@ use crate::hdf5::ffi::{c_string, check, check_id, locked, Owned};
 use hdf5_sys::h5::hsize_t;
 use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
-use hdf5_sys::{h5a, h5d, h5f, h5o, h5p, h5s, h5t};
+use hdf5_sys::{h5d, h5f, h5o, h5p, h5s};
 use std::ffi::CString;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -238,90 +239,5 @@ impl DatasetMaker {
         })?;
         // SAFETY: a valid, newly created dataset id whose ownership passes to the handle.
         unsafe { hdf5::from_id::<hdf5::Dataset>(id) }.map_err(|e| Error::hdf5(context(), e))
-    }
-}
-
-/// The value of a new attribute.
-#[derive(Clone, Copy, Debug)]
-pub enum AttrData<'a> {
-    /// Text in a fixed-length, NUL-padded type of at least `min_bytes` bytes (one at least).
-    Text {
-        text: &'a str,
-        min_bytes: usize,
-    },
-    /// One-element arrays, as SWIFT writes its unit attributes.
-    F32(f32),
-    F64(f64),
-    I64(i64),
-}
-
-/// Writes attribute `name` on `location`, which must not have it yet (a new object).
-pub fn new_attr(location: hid_t, name: &str, data: AttrData) -> Result<()> {
-    let c_name = c_string(name)?;
-    let context = || format!("writing the attribute `{name}`");
-    locked(|| unsafe {
-        // SAFETY: a valid object id; the type, space and attribute are closed by their guards,
-        // and the buffer written holds as many bytes as the type.
-        let (datatype, space, bytes) = match data {
-            AttrData::Text { text, min_bytes } => {
-                let mut bytes = text.as_bytes().to_vec();
-                bytes.resize(bytes.len().max(min_bytes).max(1), 0);
-                // SAGE's type: as long as the text, padded with NULs, so h5py returns the same
-                // `bytes` for SAGE's files and ours.
-                let string = Owned(
-                    check_id(h5t::H5Tcopy(*h5t::H5T_C_S1), context)?,
-                    h5t::H5Tclose,
-                );
-                check(h5t::H5Tset_size(string.0, bytes.len()), context)?;
-                check(
-                    h5t::H5Tset_strpad(string.0, h5t::H5T_str_t::H5T_STR_NULLTERM),
-                    context,
-                )?;
-                let scalar = check_id(h5s::H5Screate(h5s::H5S_class_t::H5S_SCALAR), context)?;
-                (string, Owned(scalar, h5s::H5Sclose), bytes)
-            }
-            AttrData::F32(v) => one_element(*h5t::H5T_NATIVE_FLOAT, &v.to_ne_bytes(), context)?,
-            AttrData::F64(v) => one_element(*h5t::H5T_NATIVE_DOUBLE, &v.to_ne_bytes(), context)?,
-            AttrData::I64(v) => one_element(*h5t::H5T_NATIVE_LLONG, &v.to_ne_bytes(), context)?,
-        };
-        let attr = Owned(
-            check_id(
-                h5a::H5Acreate2(
-                    location,
-                    c_name.as_ptr(),
-                    datatype.0,
-                    space.0,
-                    H5P_DEFAULT,
-                    H5P_DEFAULT,
-                ),
-                context,
-            )?,
-            h5a::H5Aclose,
-        );
-        check(
-            h5a::H5Awrite(attr.0, datatype.0, bytes.as_ptr().cast()),
-            context,
-        )
-    })
-}
-
-/// A one-element array of the native type `native` (a copy of it, closed with the guard).
-///
-/// # Safety
-/// Call under [`locked`], with a native type id.
-unsafe fn one_element(
-    native: hid_t,
-    value: &[u8],
-    context: impl Fn() -> String,
-) -> Result<(Owned, Owned, Vec<u8>)> {
-    let one: hsize_t = 1;
-    // SAFETY: as the caller promises; a rank-1 dataspace of one element.
-    unsafe {
-        let datatype = Owned(check_id(h5t::H5Tcopy(native), &context)?, h5t::H5Tclose);
-        let space = Owned(
-            check_id(h5s::H5Screate_simple(1, &one, std::ptr::null()), &context)?,
-            h5s::H5Sclose,
-        );
-        Ok((datatype, space, value.to_vec()))
     }
 }

@@ -4,7 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::hdf5::ffi;
-use crate::hdf5::ffi::create::{AttrData, DatasetMaker, Filters, Layout, TemplateFile};
+use crate::hdf5::ffi::attrs::AttrData;
+use crate::hdf5::ffi::create::{DatasetMaker, Filters, Layout, TemplateFile};
 use crate::hdf5::names;
 use crate::hdf5::read::checked::{self, ColumnShape};
 use crate::hdf5::types::Types;
@@ -274,7 +275,7 @@ pub fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<
         (names::DESCRIPTION, &field.description),
         (names::UNITS, &field.units),
     ] {
-        ffi::create::new_attr(dataset.id(), name, AttrData::Text { text, min_bytes: 1 })?;
+        ffi::attrs::new_attr(dataset.id(), name, AttrData::Text { text, min_bytes: 1 })?;
     }
     match &field.unit {
         Some(unit) => unit_attrs::write(dataset, unit),

@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::hdf5::attr_value::AttrValue;
 use crate::hdf5::ffi;
-use crate::hdf5::ffi::create::AttrData;
+use crate::hdf5::ffi::attrs::AttrData;
 use crate::hdf5::names::unit_attrs as name;
 use crate::hdf5::read::checked::{self, Unreadable};
 use galaxy_units::{Exponent, Unit};
@@ -24,13 +24,13 @@ pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
         text: unit.symbol(),
         min_bytes: SYMBOL_BYTES,
     };
-    ffi::create::new_attr(id, name::UNITS, units)?;
+    ffi::attrs::new_attr(id, name::UNITS, units)?;
     // SWIFT's form: one-element arrays, which its readers index (`attrs["h-scale exponent"][0]`).
     let h = unit.h_exponent().as_f64() as f32;
-    ffi::create::new_attr(id, name::H_EXPONENT, AttrData::F32(h))?;
+    ffi::attrs::new_attr(id, name::H_EXPONENT, AttrData::F32(h))?;
     let a = unit.a_exponent().as_f64() as f32;
-    ffi::create::new_attr(id, name::A_EXPONENT, AttrData::F32(a))?;
-    ffi::create::new_attr(id, name::CGS_FACTOR, AttrData::F64(unit.cgs_factor()))?;
+    ffi::attrs::new_attr(id, name::A_EXPONENT, AttrData::F32(a))?;
+    ffi::attrs::new_attr(id, name::CGS_FACTOR, AttrData::F64(unit.cgs_factor()))?;
     // The flags only where they hold: a 64-snapshot file has 3456 datasets, and an attribute
     // on all of them costs 55 KB (`tests/file_size.rs` allows 1 MiB of metadata in all).
     for (attr, flag) in [
@@ -39,7 +39,7 @@ pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
         (name::MAGNITUDE, unit.is_magnitude()),
     ] {
         if flag {
-            ffi::create::new_attr(id, attr, AttrData::I64(1))?;
+            ffi::attrs::new_attr(id, attr, AttrData::I64(1))?;
         }
     }
     Ok(())
