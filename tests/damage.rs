@@ -407,3 +407,48 @@ fn a_file_this_process_has_open_surveys_as_sound_when_it_changes() {
     );
     assert_eq!(again.read_column::<f32>(63, "StellarMass").unwrap(), masses);
 }
+
+/// A reader surveys a file a snapshot at a time: a snapshot whose metadata is damaged is
+/// `Error::Damaged` when it is read, while the others read as written.
+#[test]
+fn a_damaged_snapshot_is_refused_while_the_others_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model_0.hdf5");
+    output(&path, &[10, 20], Hdf5Options::default());
+    let damaged_header = {
+        let file = hdf5::File::open(&path).unwrap();
+        let name = std::ffi::CString::new("Snap_20/StellarMass").unwrap();
+        // SAFETY: a valid file id, a NUL-terminated name and an info struct to fill.
+        unsafe {
+            let mut info: hdf5_sys::h5o::H5O_info1_t = std::mem::zeroed();
+            let status = hdf5_sys::h5o::H5Oget_info_by_name2(
+                file.id(),
+                name.as_ptr(),
+                &mut info,
+                hdf5_sys::h5o::H5O_INFO_BASIC,
+                hdf5_sys::h5p::H5P_DEFAULT,
+            );
+            assert!(status >= 0);
+            info.addr as usize
+        }
+    };
+    // Bytes inside the dataset's object header, which its checksum covers.
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[damaged_header..damaged_header + 4], b"OHDR");
+    for byte in &mut bytes[damaged_header + 8..damaged_header + 12] {
+        *byte ^= 0x5a;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let catalogue = Catalogue::open(&path).unwrap();
+    let intact: Vec<f32> = catalogue.read_column(10, "StellarMass").unwrap();
+    let written: Vec<f32> = galaxies(10, 10, intact.len())
+        .iter()
+        .map(|g| g.stellar_mass)
+        .collect();
+    assert_eq!(intact, written);
+    match catalogue.read_column::<f32>(20, "StellarMass") {
+        Err(galaxy_io::Error::Damaged { path: named, .. }) => assert_eq!(named, path),
+        other => panic!("{other:?}"),
+    }
+}

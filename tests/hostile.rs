@@ -18,7 +18,9 @@ use std::time::Duration;
 
 /// Every child's address space: a command that trusted a claimed size would need far more.
 const ADDRESS_SPACE: u64 = 2 << 30;
-const TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the reader may take over the corpus (14-20 s alone on two cores, up to a minute
+/// beside the other tests): long enough for a slow machine, short enough to catch a hang.
+const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Corpus files left out of the valgrind run only (they run natively in the other tests): one
 /// on which Debian's HDF5 1.10.8 itself reads outside its buffers (valgrind reports it inside

@@ -8,7 +8,7 @@ use crate::hdf5::ffi;
 use crate::hdf5::read::checked;
 use crate::hdf5::read::regular::regular_file;
 use crate::hdf5::read::superblock::Superblock;
-use crate::hdf5::read::survey;
+use crate::hdf5::read::survey::{self, Scope};
 use std::path::{Path, PathBuf};
 
 /// What to say of a file a writer may have left: only a durable writer's files can be repaired.
@@ -22,6 +22,20 @@ pub(in crate::hdf5) fn open_checked(path: &Path) -> Result<hdf5::File> {
     finished(path)?;
     survey::ensure_sound(path, false)?;
     open_read_only(path)
+}
+
+/// [`open_checked`] for a reader, which surveys a file in parts: the root here, each snapshot
+/// before it first reads it ([`ensure_snapshot_sound`]).
+pub(in crate::hdf5) fn open_catalogue(path: &Path) -> Result<hdf5::File> {
+    finished(path)?;
+    survey::ensure_scope_sound(path, false, Scope::Root)?;
+    open_read_only(path)
+}
+
+/// Surveys one snapshot of a catalogue opened with [`open_catalogue`] or [`open_live`] (once
+/// per process and file).
+pub(in crate::hdf5) fn ensure_snapshot_sound(path: &Path, live: bool, snapshot: u32) -> Result<()> {
+    survey::ensure_scope_sound(path, live, Scope::Snapshot(snapshot))
 }
 
 /// Opens a master's source file that [`finished`] passed and that was surveyed as a source
@@ -75,12 +89,12 @@ pub(in crate::hdf5) fn without_chunk_cache(
     })
 }
 
-/// Opens `path` as a reader of a running single-writer/multiple-reader writer. HDF5 does not
-/// compare the end of file with its length for such a reader (the writer may be extending
-/// it), so that is done here, as for any other file.
+/// Opens `path` as a reader of a running single-writer/multiple-reader writer, surveying its
+/// root ([`open_catalogue`]). HDF5 does not compare the end of file with its length for such a
+/// reader (the writer may be extending it), so that is done here, as for any other file.
 pub(in crate::hdf5) fn open_live(path: &Path) -> Result<hdf5::File> {
     preflight(path)?;
-    survey::ensure_sound(path, true)?;
+    survey::ensure_scope_sound(path, true, Scope::Root)?;
     ffi::files::open_swmr_read(path)
 }
 

@@ -104,7 +104,7 @@ impl Catalogue {
     /// source is an [`Error::IncompleteMaster`], never rows of fill values.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_owned();
-        let file = open::open_checked(&path)?;
+        let file = open::open_catalogue(&path)?;
         Self::from_file(path, file, false)
     }
     /// Opens a file that a writer in [`Durability::Swmr`](crate::Durability::Swmr) mode is still
@@ -201,6 +201,7 @@ impl Catalogue {
     /// The redshift of a snapshot: its group's `redshift` attribute, as SAGE writes it, or else
     /// its entry in `Header/snapshot_redshifts`; `None` when the file has neither.
     pub fn redshift(&self, snapshot: u32) -> Result<Option<f64>> {
+        self.surveyed(snapshot)?;
         let name = names::snapshot_group(snapshot);
         for part in &self.parts {
             if !part.link_exists(&name) {
@@ -364,6 +365,7 @@ impl Catalogue {
     /// `TreeInfo/Snap_<N>/NumGalsPerTreePerSnap` of the output (the first of a master's), if
     /// present.
     pub fn galaxies_per_tree(&self, snapshot: u32) -> Result<Option<Vec<i32>>> {
+        self.surveyed(snapshot)?;
         match self.core(0)? {
             Some(first) => first.galaxies_per_tree(snapshot),
             None => tree_info::read(&self.parts[0], &self.path, snapshot),
@@ -549,6 +551,7 @@ impl Catalogue {
         if let Some(found) = known.get(&snapshot) {
             return Ok(Arc::clone(found));
         }
+        self.surveyed(snapshot)?;
         let found = Snapshot::find(&self.path, &self.parts, snapshot, self.live)?;
         if found.parts.is_empty() {
             drop(known);
@@ -561,6 +564,12 @@ impl Catalogue {
         let found = Arc::new(found);
         known.insert(snapshot, Arc::clone(&found));
         Ok(found)
+    }
+
+    /// Surveys `snapshot` of the file before its structures are first read here: a reader
+    /// surveys a file a snapshot at a time (`survey::Scope`).
+    fn surveyed(&self, snapshot: u32) -> Result<()> {
+        open::ensure_snapshot_sound(&self.path, self.live, snapshot)
     }
 
     fn bad(&self, problem: String) -> Error {

@@ -5,12 +5,18 @@
 //! opens, every attribute, each dataset's type, shape, filters and chunk index, the first and
 //! the last row, a master's mappings. A file that survives it is remembered (by device, inode,
 //! size and times) and not walked again.
+//!
+//! A reader walks a file in parts ([`Scope`]), each before it first reads it: the root (its
+//! header and group table) when the file is opened, a snapshot when one is first read, and the
+//! whole file once it reads more than a few snapshots. A catalogue of 64 snapshots of 54
+//! datasets takes seconds to walk whole; one column of it is read after walking one snapshot's
+//! datasets.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hdf5::read::contain::{self, stage, OnDamage};
 use crate::hdf5::read::reader::Catalogue;
 use crate::hdf5::{ffi, names, read::checked};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -18,6 +24,17 @@ use std::sync::Mutex;
 static SOUND: Known = Mutex::new(None);
 /// The files this process surveyed as a master's sources (only the datasets it maps).
 static SOURCES: Known = Mutex::new(None);
+/// The parts of files this process surveyed (a file surveyed whole is in [`SOUND`]).
+static SCOPES: Mutex<Option<HashSet<(Identity, Scope)>>> = Mutex::new(None);
+
+/// A part of a catalogue that a reader reads, and a survey walks, on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(in crate::hdf5) enum Scope {
+    /// The superblock, the root group and its attributes, the header and the group table.
+    Root,
+    /// One snapshot: its groups, datasets, their attributes and storage, and its `TreeInfo`.
+    Snapshot(u32),
+}
 
 /// A file as it is now: another file, or the same one changed, is another identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -80,6 +97,103 @@ pub(in crate::hdf5) fn ensure_sound(path: &Path, live: bool) -> Result<()> {
     walk_in_child(path, live)?;
     remember(&SOUND, identity);
     Ok(())
+}
+
+/// Surveys `scope` of `path` unless this process already did, or surveyed the whole file (with
+/// the file as it is now); in a child running a survey, does nothing.
+pub(in crate::hdf5) fn ensure_scope_sound(path: &Path, live: bool, scope: Scope) -> Result<()> {
+    if contain::in_child_process() {
+        return Ok(());
+    }
+    let identity = Identity::of(path);
+    if let Some(identity) = identity {
+        if known(&SOUND, identity) || known_scope(identity, scope) {
+            return Ok(());
+        }
+        if let Some(damaged) = known_damage(identity) {
+            return Err(damaged);
+        }
+        if matches!(scope, Scope::Snapshot(_)) && snapshots_known(identity) >= SNAPSHOTS_APART {
+            walk_in_child(path, live).inspect_err(|e| remember_damage(identity, e))?;
+            remember(&SOUND, Some(identity));
+            return Ok(());
+        }
+    }
+    contain::in_child(path, on_damage(live), || {
+        if let Some(catalogue) = open_to_walk(path, live) {
+            match scope {
+                Scope::Root => drop(walk_root(&catalogue, path)),
+                Scope::Snapshot(snapshot) => walk_snapshot(&catalogue, path, snapshot),
+            }
+        }
+        Ok(())
+    })
+    .inspect_err(|e| {
+        if let Some(identity) = identity {
+            remember_damage(identity, e);
+        }
+    })?;
+    if let Some(identity) = identity {
+        let mut scopes = SCOPES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        scopes
+            .get_or_insert_with(HashSet::new)
+            .insert((identity, scope));
+    }
+    Ok(())
+}
+
+/// The files found damaged in a part: the error, given again for every other part (a file whose
+/// every snapshot makes HDF5 hang would otherwise wait out the idle limit once per snapshot).
+static DAMAGED: Mutex<Option<HashMap<Identity, (PathBuf, String)>>> = Mutex::new(None);
+
+fn remember_damage(identity: Identity, error: &Error) {
+    if let Error::Damaged { path, problem } = error {
+        let mut damaged = DAMAGED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        damaged
+            .get_or_insert_with(HashMap::new)
+            .insert(identity, (path.clone(), problem.clone()));
+    }
+}
+
+fn known_damage(identity: Identity) -> Option<Error> {
+    let damaged = DAMAGED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (path, problem) = damaged.as_ref()?.get(&identity)?;
+    Some(Error::Damaged {
+        path: path.clone(),
+        problem: problem.clone(),
+    })
+}
+
+/// The snapshots of one file surveyed apart, after which a reader reading yet another one is
+/// reading the file through: the rest of it is surveyed in one child, not one child each
+/// (a file of thousands of snapshot groups would otherwise cost thousands of children).
+const SNAPSHOTS_APART: usize = 4;
+
+fn snapshots_known(identity: Identity) -> usize {
+    let scopes = SCOPES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    scopes.as_ref().map_or(0, |scopes| {
+        scopes
+            .iter()
+            .filter(|(known, scope)| *known == identity && matches!(scope, Scope::Snapshot(_)))
+            .count()
+    })
+}
+
+fn known_scope(identity: Identity, scope: Scope) -> bool {
+    let scopes = SCOPES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    scopes
+        .as_ref()
+        .is_some_and(|scopes| scopes.contains(&(identity, scope)))
 }
 
 /// [`ensure_sound`] for many files (a master's outputs), those not surveyed yet all in one
@@ -192,69 +306,86 @@ fn walk_source(path: &Path, datasets: &[String]) {
 }
 
 fn walk_in_child(path: &Path, live: bool) -> Result<()> {
-    let on_damage = if live {
-        OnDamage::Expect
-    } else {
-        OnDamage::Refuse
-    };
-    contain::in_child(path, on_damage, || {
+    contain::in_child(path, on_damage(live), || {
         walk(path, live);
         Ok(())
     })
 }
 
+/// A file a writer is still writing has structures that are not written yet.
+fn on_damage(live: bool) -> OnDamage {
+    if live {
+        OnDamage::Expect
+    } else {
+        OnDamage::Refuse
+    }
+}
+
 /// Reads everything the reader reads of the catalogue at `path`, but the rows, ignoring what
 /// it cannot read: only a crash or a hang matters here.
 fn walk(path: &Path, live: bool) {
-    stage(path, || "its superblock and root group".into());
-    let opened = if live {
-        Catalogue::open_live(path)
-    } else {
-        Catalogue::open(path)
-    };
-    let Ok(catalogue) = opened else {
+    let Some(catalogue) = open_to_walk(path, live) else {
         return;
     };
+    let Some(snapshots) = walk_root(&catalogue, path) else {
+        return;
+    };
+    for snapshot in snapshots {
+        walk_snapshot(&catalogue, path, snapshot);
+    }
+}
+
+fn open_to_walk(path: &Path, live: bool) -> Option<Catalogue> {
+    stage(path, || "its superblock and root group".into());
+    if live {
+        Catalogue::open_live(path).ok()
+    } else {
+        Catalogue::open(path).ok()
+    }
+}
+
+/// [`Scope::Root`]: the header, the root's attributes and the group table; the snapshots listed.
+fn walk_root(catalogue: &Catalogue, path: &Path) -> Option<Vec<u32>> {
     stage(path, || "its header".into());
     let _ = catalogue.header();
     stage(path, || "the attributes of its root group".into());
     let _ = checked::attrs(catalogue.file());
     stage(path, || "its group table".into());
-    let Ok(snapshots) = catalogue.snapshots() else {
+    catalogue.snapshots().ok()
+}
+
+/// [`Scope::Snapshot`]: every structure of one snapshot, but its rows.
+fn walk_snapshot(catalogue: &Catalogue, path: &Path, snapshot: u32) {
+    let group = names::snapshot_group(snapshot);
+    stage(path, || format!("the datasets of {group}"));
+    let Ok(found) = catalogue.snapshot(snapshot) else {
         return;
     };
-    for snapshot in snapshots {
-        let group = names::snapshot_group(snapshot);
-        stage(path, || format!("the datasets of {group}"));
-        let Ok(found) = catalogue.snapshot(snapshot) else {
-            continue;
-        };
-        stage(path, || format!("the attributes of {group}"));
-        let _ = catalogue.redshift(snapshot);
-        stage(path, || format!("TreeInfo/{group}"));
-        let _ = catalogue.galaxies_per_tree(snapshot);
-        for part in &found.parts {
-            let _ = checked::attrs(&part.group);
-            for column in &part.columns {
-                let dataset = &column.found.dataset;
-                let name = names::dataset(snapshot, &column.found.name);
-                stage(path, || format!("the attributes of {name}"));
-                let _ = checked::attrs(dataset);
-                stage(path, || format!("the storage of {name}"));
-                match ffi::vds::virtual_sources(dataset) {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => {}
-                    Err(_) => continue,
-                }
-                if column.check_readable().is_err() {
-                    continue;
-                }
-                stage(path, || format!("the first and last rows of {name}"));
-                first_and_last_rows(dataset, &column.found.column);
+    stage(path, || format!("the attributes of {group}"));
+    let _ = catalogue.redshift(snapshot);
+    stage(path, || format!("TreeInfo/{group}"));
+    let _ = catalogue.galaxies_per_tree(snapshot);
+    for part in &found.parts {
+        let _ = checked::attrs(&part.group);
+        for column in &part.columns {
+            let dataset = &column.found.dataset;
+            let name = names::dataset(snapshot, &column.found.name);
+            stage(path, || format!("the attributes of {name}"));
+            let _ = checked::attrs(dataset);
+            stage(path, || format!("the storage of {name}"));
+            match ffi::vds::virtual_sources(dataset) {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(_) => continue,
             }
+            if column.check_readable().is_err() {
+                continue;
+            }
+            stage(path, || format!("the first and last rows of {name}"));
+            first_and_last_rows(dataset, &column.found.column);
         }
-        let _ = found.schema(path);
     }
+    let _ = found.schema(path);
 }
 
 /// Reads the first and the last row of a column: the chunks (or the storage) and the filters
