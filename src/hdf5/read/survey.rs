@@ -8,7 +8,7 @@
 //!
 //! A reader walks a file in parts ([`Scope`]), each before it first reads it: the root (its
 //! header and group table) when the file is opened, a snapshot when one is first read, and the
-//! whole file once it reads more than a few snapshots. A catalogue of 64 snapshots of 54
+//! rest of the file once it reads more than a few snapshots. A catalogue of 64 snapshots of 54
 //! datasets takes seconds to walk whole; one column of it is read after walking one snapshot's
 //! datasets.
 
@@ -113,8 +113,13 @@ pub(in crate::hdf5) fn ensure_scope_sound(path: &Path, live: bool, scope: Scope)
         if let Some(damaged) = known_damage(identity) {
             return Err(damaged);
         }
-        if matches!(scope, Scope::Snapshot(_)) && snapshots_known(identity) >= SNAPSHOTS_APART {
-            walk_in_child(path, live).inspect_err(|e| remember_damage(identity, e))?;
+        let walked = snapshots_known(identity);
+        if matches!(scope, Scope::Snapshot(_)) && walked.len() >= SNAPSHOTS_APART {
+            contain::in_child(path, on_damage(live), || {
+                walk_rest(path, live, &walked);
+                Ok(())
+            })
+            .inspect_err(|e| remember_damage(identity, e))?;
             remember(&SOUND, Some(identity));
             return Ok(());
         }
@@ -171,19 +176,24 @@ fn known_damage(identity: Identity) -> Option<Error> {
 }
 
 /// The snapshots of one file surveyed apart, after which a reader reading yet another one is
-/// reading the file through: the rest of it is surveyed in one child, not one child each
-/// (a file of thousands of snapshot groups would otherwise cost thousands of children).
+/// reading the file through: the rest of it (the snapshots not surveyed yet) is surveyed in one
+/// child, not one child each (a file of thousands of snapshot groups would otherwise cost
+/// thousands of children).
 const SNAPSHOTS_APART: usize = 4;
 
-fn snapshots_known(identity: Identity) -> usize {
+/// The snapshots of the file `identity` surveyed apart so far.
+fn snapshots_known(identity: Identity) -> HashSet<u32> {
     let scopes = SCOPES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    scopes.as_ref().map_or(0, |scopes| {
+    scopes.as_ref().map_or_else(HashSet::new, |scopes| {
         scopes
             .iter()
-            .filter(|(known, scope)| *known == identity && matches!(scope, Scope::Snapshot(_)))
-            .count()
+            .filter_map(|&(known, scope)| match scope {
+                Scope::Snapshot(snapshot) if known == identity => Some(snapshot),
+                _ => None,
+            })
+            .collect()
     })
 }
 
@@ -332,6 +342,21 @@ fn walk(path: &Path, live: bool) {
     };
     for snapshot in snapshots {
         walk_snapshot(&catalogue, path, snapshot);
+    }
+}
+
+/// [`walk`] but for the snapshots in `walked`, surveyed before.
+fn walk_rest(path: &Path, live: bool, walked: &HashSet<u32>) {
+    let Some(catalogue) = open_to_walk(path, live) else {
+        return;
+    };
+    let Some(snapshots) = walk_root(&catalogue, path) else {
+        return;
+    };
+    for snapshot in snapshots {
+        if !walked.contains(&snapshot) {
+            walk_snapshot(&catalogue, path, snapshot);
+        }
     }
 }
 
