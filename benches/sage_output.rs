@@ -1,5 +1,6 @@
 //! SAGE's wall time and the time it spends in its HDF5 output, stock against SAGE built on
-//! galaxy-io (`galaxy-io-c/sage/`, pipelined as shipped and on SAGE's own thread), on generated
+//! galaxy-io (`galaxy-io-c/sage/`, pipelined as shipped, on SAGE's own thread, and in the two
+//! durable modes), on generated
 //! merger trees that write more than 10^6 galaxies (every snapshot output). Both builds wrap
 //! SAGE's four output functions with a timer (`galaxy-io-c/sage/output_timer.c`); runs take
 //! turns, first on the machine as it is (run it idle), then with a busy process on every core,
@@ -88,23 +89,40 @@ struct Contender {
     writer: Writer,
     /// galaxy-io's writer on SAGE's own thread (`GALAXY_IO_BACKGROUND=0`).
     foreground: bool,
+    /// galaxy-io's durable modes (`GALAXY_IO_DURABILITY`), pipelined.
+    durability: Option<&'static str>,
 }
 
-const CONTENDERS: [Contender; 3] = [
+const CONTENDERS: [Contender; 5] = [
     Contender {
         name: "stock `save_gals_hdf5.c`",
         writer: Writer::Stock,
         foreground: false,
+        durability: None,
     },
     Contender {
         name: "galaxy-io, pipelined (as shipped)",
         writer: Writer::GalaxyIo,
         foreground: false,
+        durability: None,
     },
     Contender {
         name: "galaxy-io, on SAGE's thread (`GALAXY_IO_BACKGROUND=0`)",
         writer: Writer::GalaxyIo,
         foreground: true,
+        durability: None,
+    },
+    Contender {
+        name: "galaxy-io, flush each buffer (`GALAXY_IO_DURABILITY=flush`)",
+        writer: Writer::GalaxyIo,
+        foreground: false,
+        durability: Some("flush"),
+    },
+    Contender {
+        name: "galaxy-io, SWMR (`GALAXY_IO_DURABILITY=swmr`)",
+        writer: Writer::GalaxyIo,
+        foreground: false,
+        durability: Some("swmr"),
     },
 ];
 
@@ -160,14 +178,14 @@ fn measure(
             let index = (turn + run) % CONTENDERS.len();
             let contender = CONTENDERS[index];
             let output_dir = dir.join(format!("{phase}_run_{run}_{index}"));
-            let sage = Run::new(trees, OutputFormat::Hdf5, &output_dir)
+            let mut sage = Run::new(trees, OutputFormat::Hdf5, &output_dir)
                 .writer(contender.writer)
                 .timed(true);
-            // SAGE's children inherit it; the bench's own thread is the only one here.
             if contender.foreground {
-                std::env::set_var("GALAXY_IO_BACKGROUND", "0");
-            } else {
-                std::env::remove_var("GALAXY_IO_BACKGROUND");
+                sage = sage.env("GALAXY_IO_BACKGROUND", "0");
+            }
+            if let Some(mode) = contender.durability {
+                sage = sage.env("GALAXY_IO_DURABILITY", mode);
             }
             let (cpu, start) = (children_cpu(), Instant::now());
             let output = sage.execute();
@@ -204,7 +222,6 @@ fn measure(
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    std::env::remove_var("GALAXY_IO_BACKGROUND");
     let medians = costs
         .iter()
         .map(|runs| Cost {

@@ -1,8 +1,8 @@
 //! SAGE writing through galaxy-io: SAGE built with galaxy-io's drop-in HDF5 writer
 //! (`galaxy-io-c/sage/`) runs on the same generated merger trees as stock SAGE, and writes the
-//! same catalogue: every dataset of every snapshot bit for bit, every attribute SAGE writes with
-//! its type and value, and SAGE's own `tests/sagediff.py` passes against stock SAGE's binary
-//! output. The same over MPI is `tests/sage_mpi.rs`.
+//! same catalogue: every dataset of every snapshot bit for bit (also in a durable mode), every
+//! attribute SAGE writes with its type and value, and SAGE's own `tests/sagediff.py` passes
+//! against stock SAGE's binary output. The same over MPI is `tests/sage_mpi.rs`.
 
 mod common;
 
@@ -22,6 +22,8 @@ struct Runs {
     binary: SageOutput,
     stock: SageOutput,
     ours: SageOutput,
+    /// SAGE with galaxy-io's writer in a durable mode (`GALAXY_IO_DURABILITY=flush`).
+    flushed: SageOutput,
 }
 
 /// The runs, or `None` (the test is skipped) without SAGE's source.
@@ -49,18 +51,24 @@ fn runs() -> Option<&'static Runs> {
         // Built before the runs start, so that the three do not wait for each other's builds.
         common::sage::build_with(Writer::Stock);
         common::sage::build_with(Writer::GalaxyIo);
-        let (binary, stock, ours) = std::thread::scope(|scope| {
+        let (binary, stock, ours, flushed) = std::thread::scope(|scope| {
             let binary =
                 scope.spawn(|| run(OutputFormat::Binary, Writer::Stock, "binary").execute());
             let stock = scope.spawn(|| run(OutputFormat::Hdf5, Writer::Stock, "stock").execute());
+            let flushed = scope.spawn(|| {
+                run(OutputFormat::Hdf5, Writer::GalaxyIo, "flushed")
+                    .env("GALAXY_IO_DURABILITY", "flush")
+                    .execute()
+            });
             let ours = run(OutputFormat::Hdf5, Writer::GalaxyIo, "ours").execute();
             (
                 binary.join().expect("the binary run"),
                 stock.join().expect("the stock HDF5 run"),
                 ours,
+                flushed.join().expect("the durable run"),
             )
         });
-        for output in [&stock, &ours] {
+        for output in [&stock, &ours, &flushed] {
             assert_eq!(output.files.len(), 1, "{:?}", output.files);
             assert!(output.master.is_some(), "{}", output.log);
         }
@@ -69,6 +77,7 @@ fn runs() -> Option<&'static Runs> {
             binary,
             stock,
             ours,
+            flushed,
         }
     }))
 }
@@ -96,6 +105,20 @@ fn sage_with_galaxy_io_writes_every_dataset_of_sage_bit_for_bit() {
     sage_compare::same_datasets_in_h5py(
         stock.master.as_ref().unwrap(),
         ours.master.as_ref().unwrap(),
+    );
+}
+
+/// `GALAXY_IO_DURABILITY=flush` changes when rows reach the disk, not what: the same datasets as
+/// stock SAGE's, in the output and through the master.
+#[test]
+fn sage_with_galaxy_io_in_a_durable_mode_writes_the_same_catalogue() {
+    let Some(Runs { stock, flushed, .. }) = runs() else {
+        return;
+    };
+    sage_compare::same_datasets_in_h5py(&stock.files[0], &flushed.files[0]);
+    sage_compare::same_datasets_in_h5py(
+        stock.master.as_ref().unwrap(),
+        flushed.master.as_ref().unwrap(),
     );
 }
 

@@ -80,6 +80,23 @@ int32_t initialize_hdf5_galaxy_files(const int filenr, struct save_info *save_in
      * core). */
     const char *background = getenv("GALAXY_IO_BACKGROUND");
     options.background = !(background != NULL && strcmp(background, "0") == 0);
+    /* What a crash of a long run leaves: by default nothing until the file is finished;
+     * GALAXY_IO_DURABILITY=flush keeps every buffer written once reported, =swmr also lets
+     * readers follow the run (`galaxy-io inspect --live`). */
+    const char *durability = getenv("GALAXY_IO_DURABILITY");
+    if (durability == NULL || durability[0] == '\0' || strcmp(durability, "finish") == 0) {
+        options.durability = GIO_DURABILITY_AT_FINISH;
+    } else if (strcmp(durability, "flush") == 0) {
+        options.durability = GIO_DURABILITY_FLUSH_EACH_BUFFER;
+    } else if (strcmp(durability, "swmr") == 0) {
+        options.durability = GIO_DURABILITY_SWMR;
+    } else {
+        fprintf(stderr,
+                "Error: GALAXY_IO_DURABILITY is `%s`; it takes finish (the default), flush or "
+                "swmr\n",
+                durability);
+        return INVALID_OPTION_IN_PARAMS;
+    }
     /* As SAGE's own writer: 8192 galaxies held per snapshot, written as one chunk of each
      * dataset. The same memory, and each buffer handed over is whole chunks, written once; a
      * larger chunk than the buffer would be held back until it fills, most of a snapshot's

@@ -544,6 +544,9 @@ pub struct Run {
     pub build: Build,
     /// The MPI build's number of ranks (`mpirun -np`).
     pub ranks: u32,
+    /// Variables set in SAGE's environment (galaxy-io's drop-in reads `GALAXY_IO_BACKGROUND`
+    /// and `GALAXY_IO_DURABILITY`).
+    pub env: Vec<(String, String)>,
 }
 
 /// What a run wrote.
@@ -575,6 +578,7 @@ impl Run {
                 mpi: false,
             },
             ranks: 1,
+            env: Vec::new(),
         }
     }
 
@@ -594,6 +598,12 @@ impl Run {
     pub fn mpi(mut self, ranks: u32) -> Run {
         self.build.mpi = true;
         self.ranks = ranks;
+        self
+    }
+
+    /// Sets `name` to `value` in SAGE's environment.
+    pub fn env(mut self, name: &str, value: &str) -> Run {
+        self.env.push((name.into(), value.into()));
         self
     }
 
@@ -642,6 +652,7 @@ impl Run {
         } else {
             Command::new(&sage)
         };
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         let output = super::output(command.arg(&par).current_dir(build))
             .unwrap_or_else(|e| panic!("starting {}: {e}", sage.display()));
         let log = format!(
