@@ -308,6 +308,12 @@ pub(super) fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
             .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
         write_num_gals(&group, snapshot.rows)?;
     }
+    // A history index is written at finish, last: in a file that needs repairing it may be
+    // partial, and once the writer's mark is gone readers would trust it. Without it they scan.
+    if file.link_exists(names::HISTORY_INDEX) {
+        file.unlink(names::HISTORY_INDEX)
+            .map_err(|e| Error::hdf5(format!("removing {}", names::HISTORY_INDEX), e))?;
+    }
     ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
     ffi::files::flush_file(file.id())
 }

@@ -14,8 +14,10 @@ use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::{Buffer, WriteCallback};
 use crate::error::{Error, Result, WriterThreadState};
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index::KeyCollector;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::SnapshotSink;
+use crate::history::HistoryIndex;
 use crate::schema::Schema;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ enum Job {
         trees: Trees,
         order: Vec<u32>,
         record_size: usize,
+        history: Option<HistoryIndex>,
     },
 }
 
@@ -229,6 +232,7 @@ impl BackgroundWriter {
         trees: Trees,
         order: &[u32],
         record_size: usize,
+        keys: Option<KeyCollector>,
     ) -> Result<OutputSummary> {
         self.settle()?;
         for buffer in std::mem::take(&mut self.buffers) {
@@ -237,11 +241,14 @@ impl BackgroundWriter {
             let finished = buffer.finish();
             finished.map_err(|error| self.name(error))?;
         }
+        // Sorted here while the thread writes the last buffers.
+        let history = keys.map(KeyCollector::into_index).transpose()?;
         self.send(Job::Finish {
             header: Box::new(header),
             trees,
             order: order.to_vec(),
             record_size,
+            history,
         })?;
         match self.join() {
             Some(outcome) => outcome,
@@ -406,11 +413,19 @@ impl Thread {
                     trees,
                     order,
                     record_size,
+                    history,
                 } => {
                     if let Err(error) = self.catch_up(&mut sinks, &mut held) {
                         return Some(Err(error));
                     }
-                    return Some(file.finish(sinks, &mut header, &trees, &order, record_size));
+                    return Some(file.finish(
+                        sinks,
+                        &mut header,
+                        &trees,
+                        &order,
+                        record_size,
+                        history,
+                    ));
                 }
             }
         }

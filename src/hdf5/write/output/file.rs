@@ -12,9 +12,11 @@ use crate::hdf5::write::columns::{
 use crate::hdf5::write::durability::{Durability, FilePlace};
 use crate::hdf5::write::file_format::FileFormat;
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::{Scratch, SnapshotSink};
 use crate::hdf5::{ffi, names, read::survey, write::tree_info};
+use crate::history::HistoryIndex;
 use crate::schema::Schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -143,6 +145,9 @@ impl OutputFile {
             sinks.push(sink);
         }
         options.header.write(&file, order)?;
+        if let Some(key) = schema.key() {
+            history_index::write_key_name(&file, &key.name)?;
+        }
         if let Some(mode) = options.durability.marker() {
             ffi::attrs::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
         }
@@ -192,6 +197,7 @@ impl OutputFile {
         trees: &Trees,
         order: &[u32],
         record_size: usize,
+        history: Option<HistoryIndex>,
     ) -> Result<OutputSummary> {
         let mut galaxies = Vec::with_capacity(sinks.len());
         for mut sink in sinks {
@@ -216,6 +222,11 @@ impl OutputFile {
             write_num_gals(&open_snapshot(&file, *snapshot)?, *rows)?;
         }
         trees.write(&file, header)?;
+        // Before the durable writer's mark goes: a file that has the index without the mark
+        // has all of it (a crash while it was written leaves the mark, and `recover` drops it).
+        if let Some(index) = &history {
+            history_index::write(&file, index)?;
+        }
         header.write(&file, order)?;
         ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
         ffi::files::flush_file(file.id())?;
