@@ -94,7 +94,7 @@ impl Catalogue {
                 bytemuck::bytes_of_mut(&mut record),
             )?;
             let (stored, bytes) = self.read_field_rows(appearance.snapshot, &field, rows)?;
-            if as_i64(stored.dtype, &bytes).first() != Some(&key) {
+            if stored.dtype.as_i64(&bytes).first() != Some(&key) {
                 return Err(self.bad_index(format!(
                     "it puts key {key} at row {} of Snap_{}, where {field} is not {key}",
                     appearance.row, appearance.snapshot
@@ -271,7 +271,7 @@ impl Catalogue {
                         ),
                     });
                 }
-                builder.push_rows(snapshot, start, &as_i64(stored.dtype, &bytes))?;
+                builder.push_rows(snapshot, start, &stored.dtype.as_i64(&bytes))?;
                 start = end;
             }
         }
@@ -283,29 +283,5 @@ impl Catalogue {
             path: self.path().to_owned(),
             problem: format!("its history index is wrong: {problem}"),
         }
-    }
-}
-
-/// Integer values of `dtype`, back to back, as `i64` (a `u64` beyond `i64::MAX`, which only a
-/// file galaxy-io did not write can hold, wraps to a negative key); none for floats.
-fn as_i64(dtype: Dtype, bytes: &[u8]) -> Vec<i64> {
-    macro_rules! convert {
-        ($ty:ty) => {
-            bytes
-                .chunks_exact(std::mem::size_of::<$ty>())
-                .map(|b| <$ty>::from_ne_bytes(b.try_into().unwrap_or_default()) as i64)
-                .collect()
-        };
-    }
-    match dtype {
-        Dtype::I8 => convert!(i8),
-        Dtype::I16 => convert!(i16),
-        Dtype::I32 => convert!(i32),
-        Dtype::I64 => convert!(i64),
-        Dtype::U8 => convert!(u8),
-        Dtype::U16 => convert!(u16),
-        Dtype::U32 => convert!(u32),
-        Dtype::U64 => convert!(u64),
-        Dtype::F32 | Dtype::F64 => Vec::new(),
     }
 }

@@ -34,29 +34,11 @@ impl KeyCollector {
 
     /// Takes the keys of whole records that the output accepted for the snapshot at `index`.
     pub fn add(&mut self, index: usize, rows: &[u8]) {
-        let keys = &mut self.keys[index];
-        let size = self.dtype.size();
+        let end = self.offset + self.dtype.size();
         let fields = rows
             .chunks_exact(self.record_size)
-            .map(|record| &record[self.offset..self.offset + size]);
-        // One loop per type keeps the conversion out of the loop's body.
-        macro_rules! take {
-            ($ty:ty) => {
-                keys.extend(fields.map(|bytes| {
-                    i64::from(<$ty>::from_ne_bytes(bytes.try_into().unwrap_or_default()))
-                }))
-            };
-        }
-        match self.dtype {
-            Dtype::I8 => take!(i8),
-            Dtype::I16 => take!(i16),
-            Dtype::I32 => take!(i32),
-            Dtype::U8 => take!(u8),
-            Dtype::U16 => take!(u16),
-            Dtype::U32 => take!(u32),
-            // `Schema::with_key` admits only the types above and i64.
-            _ => take!(i64),
-        }
+            .map(|record| &record[self.offset..end]);
+        self.dtype.extend_i64(fields, &mut self.keys[index]);
     }
 
     /// The index of every row collected.
