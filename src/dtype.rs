@@ -141,8 +141,15 @@ impl Dtype {
         }
     }
 
-    /// Integer values of this type, back to back, as `i64` (see `extend_i64`).
-    pub(crate) fn as_i64(self, bytes: &[u8]) -> Vec<i64> {
+    /// Integer values of this type, back to back (as an untyped read gives them), as `i64`: a
+    /// `u64` beyond `i64::MAX` wraps; floats give nothing.
+    ///
+    /// ```
+    /// use galaxy_io::Dtype;
+    /// assert_eq!(Dtype::I32.as_i64(bytemuck::cast_slice(&[-3i32, 7])), [-3, 7]);
+    /// assert!(Dtype::F32.as_i64(&[0; 4]).is_empty());
+    /// ```
+    pub fn as_i64(self, bytes: &[u8]) -> Vec<i64> {
         let mut out = Vec::with_capacity(bytes.len() / self.size());
         self.extend_i64(bytes.chunks_exact(self.size()), &mut out);
         out

@@ -319,3 +319,85 @@ fn records_without_a_key_write_no_index() {
         Err(Error::NoHistoryKey { .. })
     ));
 }
+
+#[test]
+fn the_command_line_prints_a_history_oldest_first_and_draws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = galaxies(5, 1 << 40, 300);
+    let expected = brute_force(std::slice::from_ref(&rows));
+    let path = dir.path().join("model.hdf5");
+    write(&path, &rows, Hdf5Options::default());
+    let (&key, places) = expected.iter().max_by_key(|(_, p)| p.len()).unwrap();
+    let run = |args: &[&str]| common::galaxy_io(args, dir.path());
+    let key_text = key.to_string();
+
+    let csv = common::stdout(&run(&[
+        "history",
+        "model.hdf5",
+        &key_text,
+        "--fields",
+        "StellarMass,GalaxyIndex",
+        "--plot",
+        "history.png",
+    ]));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("snapshot,redshift,row,StellarMass,GalaxyIndex")
+    );
+    let shown: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
+    assert_eq!(shown.len(), places.len());
+    for (line, place) in shown.iter().zip(places) {
+        assert_eq!(line[0], place.snapshot.to_string());
+        assert_eq!(line[2], place.row.to_string());
+        let galaxy = rows[&place.snapshot][place.row as usize];
+        assert_eq!(line[3], galaxy.stellar_mass.to_string());
+        assert_eq!(line[4], key_text, "integers are shown exactly");
+    }
+    assert!(
+        std::fs::metadata(dir.path().join("history.png"))
+            .unwrap()
+            .len()
+            > 1000
+    );
+
+    // By default, the record's masses.
+    let header = common::stdout(&run(&["history", "model.hdf5", &key_text]));
+    let header = header.lines().next().unwrap();
+    assert!(header.starts_with("snapshot,redshift,row,Mvir,") && header.contains(",StellarMass,"));
+    assert!(!header.contains("GalaxyIndex") && !header.contains("Posx"));
+
+    let unknown = common::failure(&run(&["history", "model.hdf5", "-1"]));
+    assert!(
+        unknown.contains("no galaxy has GalaxyIndex = -1"),
+        "{unknown}"
+    );
+    let field = common::failure(&run(&[
+        "history",
+        "model.hdf5",
+        &key_text,
+        "--fields",
+        "Nope",
+    ]));
+    assert!(
+        field.contains("`Nope`") && field.contains("not in the file"),
+        "{field}"
+    );
+
+    // Without an index: the same lines, and one warning that says why.
+    hdf5::File::open_rw(&path)
+        .unwrap()
+        .unlink("HistoryIndex")
+        .unwrap();
+    let scanned = run(&[
+        "history",
+        "model.hdf5",
+        &key_text,
+        "--fields",
+        "StellarMass,GalaxyIndex",
+    ]);
+    assert_eq!(common::stdout(&scanned), csv);
+    let warnings = String::from_utf8_lossy(&scanned.stderr);
+    assert_eq!(warnings.matches("warn").count(), 1, "{warnings}");
+    assert!(warnings.contains("no history index"), "{warnings}");
+}
