@@ -401,3 +401,34 @@ fn the_command_line_prints_a_history_oldest_first_and_draws_it() {
     assert_eq!(warnings.matches("warn").count(), 1, "{warnings}");
     assert!(warnings.contains("no history index"), "{warnings}");
 }
+
+#[test]
+fn the_readmes_h5py_recipe_reads_every_history_of_an_output_and_a_master() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for core in 0..2 {
+        let path = dir.path().join(format!("model_{core}.hdf5"));
+        write(
+            &path,
+            &galaxies(20 + core, core as i64 * 1000, 150),
+            with_volume(0.5),
+        );
+        outputs.push(path);
+    }
+    let master = dir.path().join("model.hdf5");
+    write_master(&master, &outputs, &MasterOptions::default()).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/history_recipe.py");
+    let output = common::output(
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(&outputs[0])
+            .arg(&master),
+    )
+    .expect("python3 with h5py and numpy");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.matches("recipe ok").count() == 2,
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -2,12 +2,13 @@
 //! no more; its last output row (a snapshot before) gets `mergeIntoSnapNum`, the snapshot of the
 //! galaxy it merged into, and `mergeIntoID`, that galaxy's place among the rows its forest wrote
 //! at that snapshot (`core_save.c` maps it through `OutputGalOrder`, counted per forest and
-//! output snapshot). A forest's rows at a snapshot are consecutive, in one file (one core), and
-//! share `SAGETreeIndex`; so the target's place is its row less the first row of its forest's
-//! run there.
+//! output snapshot). A forest's rows at a snapshot are consecutive, in one file (one core); its
+//! galaxies' `GalaxyIndex` share the forest's part, `GalaxyIndex / ForestNr_Mulfac` (tree and
+//! file number; `SAGETreeIndex` alone repeats from one tree file to the next). So the target's
+//! place is its row less the first row of its forest's run there.
 
 use crate::error::{Error, Result};
-use crate::hdf5::Catalogue;
+use crate::hdf5::{AttrValue, Catalogue, HeaderGroup};
 use crate::history::Appearance;
 use std::ops::Range;
 
@@ -23,23 +24,33 @@ pub struct Merger {
 /// The galaxies whose `mergeIntoID` and `mergeIntoSnapNum` point at the galaxy whose key is
 /// `key` as it is at `snapshot` (found through the history index): SAGE's mergers and
 /// disruptions into it, ascending by snapshot and row. Works on an output or a master (a forest
-/// never spans cores). A galaxy that is not at `snapshot` is an [`Error::UnknownKey`]; a file
+/// never spans cores). SAGE resolves `mergeIntoID` only between consecutive output snapshots
+/// (else it is -1), so only those mergers are found. A galaxy that is not at `snapshot` is an [`Error::UnknownKey`]; a file
 /// without SAGE's fields is an [`Error::SchemaMismatch`].
 ///
 /// ```
-/// use galaxy_io::{sage::{mergers_into, SageGalaxy}, Catalogue, Hdf5Options, Hdf5Output};
+/// use galaxy_io::sage::{mergers_into, SageGalaxy, FOREST_NR_MULFAC};
+/// use galaxy_io::{Catalogue, Hdf5Options, Hdf5Output};
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("model_0.hdf5");
-/// let galaxy = |index, tree| SageGalaxy { galaxy_index: index, sage_tree_index: tree, merge_into_id: -1, merge_into_snap_num: -1, ..Default::default() };
-/// // At snapshot 62, galaxy 8 of tree 1 merges into the second galaxy tree 1 writes at 63.
-/// let merging = SageGalaxy { merge_into_id: 1, merge_into_snap_num: 63, ..galaxy(8, 1) };
+/// // GalaxyIndex: the galaxy's number in its forest, plus the forest's part.
+/// let galaxy = |forest, number| SageGalaxy {
+///     galaxy_index: forest * FOREST_NR_MULFAC + number,
+///     merge_into_id: -1,
+///     merge_into_snap_num: -1,
+///     ..Default::default()
+/// };
+/// // After snapshot 62, galaxy 3 of forest 1 merges into the second row forest 1 writes at 63.
+/// let merging = SageGalaxy { merge_into_id: 1, merge_into_snap_num: 63, ..galaxy(1, 3) };
 /// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[62, 63], Hdf5Options::default())?;
-/// output.write(62, &[galaxy(5, 0), galaxy(7, 1), merging])?;
-/// output.write(63, &[galaxy(5, 0), galaxy(6, 1), galaxy(7, 1)])?;
+/// output.write(62, &[galaxy(0, 0), galaxy(1, 2), merging])?;
+/// output.write(63, &[galaxy(0, 0), galaxy(1, 1), galaxy(1, 2)])?;
 /// output.finish()?;
 ///
-/// let mergers = mergers_into(&Catalogue::open(&path)?, 7, 63)?;
-/// assert_eq!(mergers.iter().map(|m| (m.key, m.at.snapshot, m.at.row)).collect::<Vec<_>>(), [(8, 62, 2)]);
+/// let target = FOREST_NR_MULFAC + 2;
+/// let mergers = mergers_into(&Catalogue::open(&path)?, target, 63)?;
+/// let found: Vec<_> = mergers.iter().map(|m| (m.key, m.at.snapshot, m.at.row)).collect();
+/// assert_eq!(found, [(FOREST_NR_MULFAC + 3, 62, 2)]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Vec<Merger>> {
@@ -55,31 +66,35 @@ pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Ve
             key,
             snapshot: Some(snapshot),
         })?;
+    let mulfac = forest_mulfac(catalogue);
     let cores = core_rows(catalogue, snapshot)?;
     let core = cores
         .iter()
         .position(|rows| rows.contains(&target.row))
         .unwrap_or(0);
-    let rows = cores[core].clone();
-    let trees = ints(
+    let before = ints(
         catalogue,
         snapshot,
-        "SAGETreeIndex",
-        rows.start..target.row + 1,
+        &field,
+        cores[core].start..target.row + 1,
     )?;
-    let tree = *trees.last().unwrap_or(&-1);
-    let run = trees.iter().rev().take_while(|&&t| t == tree).count() as u64;
-    let place = i64::try_from(run - 1).unwrap_or(i64::MAX);
+    let forest = key.div_euclid(mulfac);
+    let run = before
+        .iter()
+        .rev()
+        .take_while(|&&k| k.div_euclid(mulfac) == forest)
+        .count() as u64;
+    let place = i64::try_from(run.saturating_sub(1)).unwrap_or(i64::MAX);
 
     let mut mergers = Vec::new();
     for from in catalogue.snapshots()? {
         let rows = core_rows(catalogue, from)?.swap_remove(core);
         let into_snap = ints(catalogue, from, "mergeIntoSnapNum", rows.clone())?;
         let into_id = ints(catalogue, from, "mergeIntoID", rows.clone())?;
-        let trees = ints(catalogue, from, "SAGETreeIndex", rows.clone())?;
         let keys = ints(catalogue, from, &field, rows.clone())?;
         for (at, row) in rows.enumerate() {
-            if into_snap[at] == i64::from(snapshot) && into_id[at] == place && trees[at] == tree {
+            let points_here = into_snap[at] == i64::from(snapshot) && into_id[at] == place;
+            if points_here && keys[at].div_euclid(mulfac) == forest {
                 mergers.push(Merger {
                     key: keys[at],
                     at: Appearance {
@@ -91,6 +106,22 @@ pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Ve
         }
     }
     Ok(mergers)
+}
+
+/// `ForestNr_Mulfac`, by which a `GalaxyIndex` divides into its forest's part: the file's
+/// (`TreeInfo`), or SAGE's.
+fn forest_mulfac(catalogue: &Catalogue) -> i64 {
+    catalogue
+        .header()
+        .ok()
+        .and_then(
+            |header| match header.get(HeaderGroup::TreeInfo, "ForestNr_Mulfac") {
+                Some(AttrValue::I64(n)) if *n > 0 => Some(*n),
+                Some(AttrValue::I32(n)) if *n > 0 => Some(i64::from(*n)),
+                _ => None,
+            },
+        )
+        .unwrap_or(super::FOREST_NR_MULFAC)
 }
 
 /// The rows of `snapshot` that each core (output of a master; the one output of an output)
