@@ -185,6 +185,9 @@ impl Catalogue {
         let unusable = |why: Unreadable| format!("its history index is unusable: {why}");
         let group = checked::group(root, names::HISTORY_INDEX)
             .map_err(|why| unusable(Unreadable(format!("{} {why}", names::HISTORY_INDEX))))?;
+        if !group.link_exists(names::HISTORY_KEYS) {
+            return Err("its history index was never written (its writer did not finish)".into());
+        }
         let read = |name: &str, signed: bool| {
             self.index_dataset(&group, name, signed).map_err(|why| {
                 unusable(Unreadable(format!("{}/{name} {why}", names::HISTORY_INDEX)))

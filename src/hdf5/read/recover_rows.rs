@@ -329,6 +329,12 @@ pub(super) fn salvage(
         return Ok(());
     };
     let schema = columns::packed_schema(&first.columns, path, first.snapshot)?;
+    // The new file keeps following galaxies by the same key: its finish writes the key's name
+    // and a history index of the rows kept.
+    let schema = match checked::attr(file, names::HISTORY_KEY) {
+        Ok(Some(AttrValue::Text(key))) => schema.clone().with_key(&key).unwrap_or(schema),
+        _ => schema,
+    };
     let options = Hdf5Options::default()
         .replace(true)
         .header(Header::read(file).unwrap_or_default());

@@ -223,6 +223,7 @@ fn walk(path: &Path, live: bool) {
     let Ok(snapshots) = catalogue.snapshots() else {
         return;
     };
+    walk_history_index(path, catalogue.file());
     for snapshot in snapshots {
         let group = names::snapshot_group(snapshot);
         stage(path, || format!("the datasets of {group}"));
@@ -254,6 +255,35 @@ fn walk(path: &Path, live: bool) {
             }
         }
         let _ = found.schema(path);
+    }
+}
+
+/// Opens the history index's datasets as the reader does (their type, shape and storage, the
+/// first and last entries), without reading them whole: a large catalogue's index is large.
+fn walk_history_index(path: &Path, root: &hdf5::Group) {
+    if !root.link_exists(names::HISTORY_INDEX) {
+        return;
+    }
+    stage(path, || names::HISTORY_INDEX.into());
+    let Ok(group) = checked::group(root, names::HISTORY_INDEX) else {
+        return;
+    };
+    for name in [
+        names::HISTORY_KEYS,
+        names::HISTORY_OFFSETS,
+        names::HISTORY_SNAPSHOTS,
+        names::HISTORY_ROWS,
+    ] {
+        stage(path, || format!("{}/{name}", names::HISTORY_INDEX));
+        let Ok(dataset) = checked::dataset(&group, name) else {
+            continue;
+        };
+        let Ok(column) = checked::column(&dataset) else {
+            continue;
+        };
+        if checked::check_readable(&dataset, &column).is_ok() {
+            first_and_last_rows(&dataset, &column);
+        }
     }
 }
 

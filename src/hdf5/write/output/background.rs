@@ -14,10 +14,9 @@ use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::{Buffer, WriteCallback};
 use crate::error::{Error, Result, WriterThreadState};
 use crate::hdf5::write::header::Header;
-use crate::hdf5::write::history_index::KeyCollector;
+use crate::hdf5::write::history_index::PendingIndex;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::SnapshotSink;
-use crate::history::HistoryIndex;
 use crate::schema::Schema;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -42,7 +41,7 @@ enum Job {
         trees: Trees,
         order: Vec<u32>,
         record_size: usize,
-        history: Option<HistoryIndex>,
+        history: Option<PendingIndex>,
     },
 }
 
@@ -232,7 +231,7 @@ impl BackgroundWriter {
         trees: Trees,
         order: &[u32],
         record_size: usize,
-        keys: Option<KeyCollector>,
+        history: Option<PendingIndex>,
     ) -> Result<OutputSummary> {
         self.settle()?;
         for buffer in std::mem::take(&mut self.buffers) {
@@ -241,8 +240,6 @@ impl BackgroundWriter {
             let finished = buffer.finish();
             finished.map_err(|error| self.name(error))?;
         }
-        // Sorted here while the thread writes the last buffers.
-        let history = keys.map(KeyCollector::into_index).transpose()?;
         self.send(Job::Finish {
             header: Box::new(header),
             trees,

@@ -6,9 +6,9 @@ use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::Buffer;
 use crate::error::Result;
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index::PendingIndex;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::SnapshotSink;
-use crate::history::HistoryIndex;
 use crate::schema::Schema;
 use std::path::Path;
 
@@ -87,7 +87,7 @@ impl FileWriter {
         trees: &Trees,
         order: &[u32],
         record_size: usize,
-        history: Option<HistoryIndex>,
+        history: Option<PendingIndex>,
     ) -> Result<OutputSummary> {
         let mut sinks = Vec::with_capacity(self.buffers.len());
         for mut buffer in std::mem::take(&mut self.buffers) {

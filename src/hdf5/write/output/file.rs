@@ -16,7 +16,6 @@ use crate::hdf5::write::history_index;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::{Scratch, SnapshotSink};
 use crate::hdf5::{ffi, names, read::survey, write::tree_info};
-use crate::history::HistoryIndex;
 use crate::schema::Schema;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -146,7 +145,7 @@ impl OutputFile {
         }
         options.header.write(&file, order)?;
         if let Some(key) = schema.key() {
-            history_index::write_key_name(&file, &key.name)?;
+            history_index::prepare(&file, &key.name)?;
         }
         if let Some(mode) = options.durability.marker() {
             ffi::attrs::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
@@ -197,7 +196,7 @@ impl OutputFile {
         trees: &Trees,
         order: &[u32],
         record_size: usize,
-        history: Option<HistoryIndex>,
+        history: Option<history_index::PendingIndex>,
     ) -> Result<OutputSummary> {
         let mut galaxies = Vec::with_capacity(sinks.len());
         for mut sink in sinks {
@@ -224,8 +223,8 @@ impl OutputFile {
         trees.write(&file, header)?;
         // Before the durable writer's mark goes: a file that has the index without the mark
         // has all of it (a crash while it was written leaves the mark, and `recover` drops it).
-        if let Some(index) = &history {
-            history_index::write(&file, index)?;
+        if let Some(pending) = history {
+            history_index::write(&file, &pending.wait()?)?;
         }
         header.write(&file, order)?;
         ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;

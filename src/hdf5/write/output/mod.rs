@@ -19,7 +19,7 @@ use crate::buffer::BufferStats;
 use crate::error::{Error, Result};
 use crate::hdf5::names;
 use crate::hdf5::write::header::Header;
-use crate::hdf5::write::history_index::KeyCollector;
+use crate::hdf5::write::history_index::{KeyCollector, PendingIndex};
 use crate::hdf5::write::options::Hdf5Options;
 use crate::schema::Schema;
 use background::BackgroundWriter;
@@ -242,13 +242,13 @@ impl SchemaOutput {
     pub fn finish(self) -> Result<OutputSummary> {
         let record_size = self.schema.record_size();
         let mut header = self.header;
+        let history = self.keys.map(PendingIndex::start);
         match self.engine {
             Engine::Direct(writer) => {
-                let history = self.keys.map(KeyCollector::into_index).transpose()?;
                 writer.finish(&mut header, &self.trees, &self.order, record_size, history)
             }
             Engine::Background(writer) => {
-                writer.finish(header, self.trees, &self.order, record_size, self.keys)
+                writer.finish(header, self.trees, &self.order, record_size, history)
             }
         }
     }
