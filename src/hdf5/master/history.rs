@@ -41,11 +41,15 @@ pub(super) fn write(
     let mut before = std::collections::BTreeMap::<u32, u64>::new();
     for output in outputs {
         let loaded = output.history_index()?;
-        builder.push_index(&loaded.index, |snapshot| {
-            before.get(&snapshot).copied().unwrap_or(0)
-        })?;
+        let mut rows_of = std::collections::BTreeMap::new();
         for snapshot in output.snapshots()? {
-            *before.entry(snapshot).or_insert(0) += output.num_galaxies(snapshot)?;
+            rows_of.insert(snapshot, output.num_galaxies(snapshot)?);
+        }
+        for (snapshot, keys) in loaded.index.keys_by_row(&rows_of) {
+            let first = before.entry(snapshot).or_insert(0);
+            let rows = keys.len() as u64;
+            builder.push_rows(snapshot, *first, &keys)?;
+            *first += rows;
         }
     }
     history_index::write_key_name(file, &key)?;

@@ -44,8 +44,8 @@ impl KeyCollector {
     /// The index of every row collected.
     pub fn into_index(self) -> Result<HistoryIndex> {
         let mut builder = IndexBuilder::default();
-        for (snapshot, keys) in self.snapshots.iter().zip(&self.keys) {
-            builder.push_rows(*snapshot, 0, keys)?;
+        for (snapshot, keys) in self.snapshots.into_iter().zip(self.keys) {
+            builder.push_snapshot(snapshot, keys)?;
         }
         Ok(builder.finish())
     }
