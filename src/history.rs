@@ -11,6 +11,18 @@ use std::collections::BTreeMap;
 
 /// One place a galaxy appears in a catalogue: a row of a snapshot (a master's row counts the
 /// rows of every output before it, as its own `Snap_<N>` datasets do).
+///
+/// ```
+/// use galaxy_io::{sage::SageGalaxy, Appearance, Catalogue, Hdf5Options, Hdf5Output};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("model_0.hdf5");
+/// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
+/// output.write(63, &[SageGalaxy { galaxy_index: 9, ..Default::default() }])?;
+/// output.finish()?;
+/// let place = Catalogue::open(&path)?.history(9)?.appearances[0];
+/// assert_eq!(place, Appearance { snapshot: 63, row: 0 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Appearance {
     /// The snapshot.

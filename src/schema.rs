@@ -260,6 +260,12 @@ impl Schema {
     }
 
     /// The key field, if the schema has one (see [`with_key`](Self::with_key)).
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Schema};
+    /// assert_eq!(Schema::of::<SageGalaxy>()?.key().unwrap().name, "GalaxyIndex");
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
     pub fn key(&self) -> Option<&Field> {
         self.key.map(|index| &self.fields[index])
     }

@@ -12,7 +12,13 @@ use crate::hdf5::{AttrValue, Catalogue, HeaderGroup};
 use crate::history::Appearance;
 use std::ops::Range;
 
-/// A galaxy that merged into another (see [`mergers_into`]).
+/// A galaxy that merged into another: what [`mergers_into`] finds (its example shows one).
+///
+/// ```
+/// use galaxy_io::{sage::Merger, Appearance};
+/// let merger = Merger { key: 8, at: Appearance { snapshot: 62, row: 2 } };
+/// assert_eq!(merger.at.snapshot, 62);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Merger {
     /// Its key (`GalaxyIndex`).
