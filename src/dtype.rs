@@ -115,6 +115,46 @@ impl Dtype {
         !matches!(self, Dtype::F32 | Dtype::F64)
     }
 
+    /// Appends integer values of this type, one per slice of its size (anything else is
+    /// skipped), to `out` as `i64`: a `u64` beyond `i64::MAX`, which only a file galaxy-io did
+    /// not write can hold, wraps. Floats append nothing.
+    pub(crate) fn extend_i64<'a>(self, values: impl Iterator<Item = &'a [u8]>, out: &mut Vec<i64>) {
+        macro_rules! take {
+            ($ty:ty) => {
+                out.extend(
+                    values
+                        .filter_map(|bytes| bytes.try_into().ok())
+                        .map(|bytes| <$ty>::from_ne_bytes(bytes) as i64),
+                )
+            };
+        }
+        match self {
+            Dtype::I8 => take!(i8),
+            Dtype::I16 => take!(i16),
+            Dtype::I32 => take!(i32),
+            Dtype::I64 => take!(i64),
+            Dtype::U8 => take!(u8),
+            Dtype::U16 => take!(u16),
+            Dtype::U32 => take!(u32),
+            Dtype::U64 => take!(u64),
+            Dtype::F32 | Dtype::F64 => {}
+        }
+    }
+
+    /// Integer values of this type, back to back (as an untyped read gives them), as `i64`: a
+    /// `u64` beyond `i64::MAX` wraps; floats give nothing.
+    ///
+    /// ```
+    /// use galaxy_io::Dtype;
+    /// assert_eq!(Dtype::I32.as_i64(bytemuck::cast_slice(&[-3i32, 7])), [-3, 7]);
+    /// assert!(Dtype::F32.as_i64(&[0; 4]).is_empty());
+    /// ```
+    pub fn as_i64(self, bytes: &[u8]) -> Vec<i64> {
+        let mut out = Vec::with_capacity(bytes.len() / self.size());
+        self.extend_i64(bytes.chunks_exact(self.size()), &mut out);
+        out
+    }
+
     /// Parses the names printed by [`Dtype::name`].
     ///
     /// ```

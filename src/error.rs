@@ -332,6 +332,27 @@ pub enum Error {
         state: WriterThreadState,
     },
 
+    /// A catalogue that says nothing of which field identifies a galaxy across snapshots: no
+    /// history index, no `history_key` attribute, no `GalaxyIndex`.
+    #[error("{path} has no key to follow galaxies by: it has no history index, names no key field (history_key) and has no GalaxyIndex")]
+    NoHistoryKey {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A key that no galaxy of the catalogue has (at the snapshot, when one was given).
+    #[error("{path}: no galaxy has {field} = {key}{}", snapshot.map_or(String::new(), |s| format!(" at snapshot {s}")))]
+    UnknownKey {
+        /// The file.
+        path: PathBuf,
+        /// The key field.
+        field: String,
+        /// The key asked for.
+        key: i64,
+        /// The snapshot asked for, if any.
+        snapshot: Option<u32>,
+    },
+
     /// Galaxies were given with data that does not fit the output (e.g. wrong row count).
     #[error("snapshot {snapshot}: {problem}")]
     BadInput {

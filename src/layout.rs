@@ -41,6 +41,8 @@ pub struct FieldLayout {
     pub unit: Unit,
     /// Description, written as the dataset's `Description` attribute.
     pub description: &'static str,
+    /// `#[galaxy(key)]`: the field that identifies a galaxy across snapshots.
+    pub key: bool,
 }
 
 /// An entry of a record's static layout: a field, or a nested record whose fields join the

@@ -92,6 +92,7 @@ mod error;
 pub mod extended;
 mod field_path;
 mod hdf5;
+mod history;
 // What the derive generates names these; not for users, so not in the docs.
 #[doc(hidden)]
 pub mod layout;
@@ -124,6 +125,7 @@ pub use field_path::FieldPath;
 pub use galaxy_derive::GalaxyRecord;
 /// Units of fields: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit).
 pub use galaxy_units as units;
+pub use history::{Appearance, History};
 pub use schema::{Field, GalaxyRecord, Schema};
 pub use sink::BinaryFile;
 pub use transpose::transpose;
@@ -135,6 +137,21 @@ pub mod __private {
 
     /// Fails to compile unless `T` is plain old data.
     pub const fn assert_pod<T: bytemuck::Pod>() {}
+
+    /// The types a `#[galaxy(key)]` field may have: every value fits the index's int64 keys.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a galaxy key",
+        label = "not a key type",
+        note = "a key is an integer the history index stores as int64: i8, i16, i32, i64, u8, u16 or u32"
+    )]
+    pub trait KeyField {}
+    macro_rules! key_fields {
+        ($($ty:ty),*) => { $(#[diagnostic::do_not_recommend] impl KeyField for $ty {})* };
+    }
+    key_fields!(i8, i16, i32, i64, u8, u16, u32);
+
+    /// Fails to compile unless `T` can be a key.
+    pub const fn assert_key<T: KeyField>() {}
 
     /// The size of the field a closure borrows, for [`field!`](crate::field).
     pub fn size_of_field<R, F>(_: fn(&R) -> &F) -> usize {

@@ -139,6 +139,8 @@ impl Field {
 pub struct Schema {
     fields: Vec<Field>,
     record_size: usize,
+    /// The field that identifies a galaxy across snapshots (its index in `fields`).
+    key: Option<usize>,
 }
 
 impl Schema {
@@ -194,6 +196,7 @@ impl Schema {
         Ok(Schema {
             fields,
             record_size,
+            key: None,
         })
     }
 
@@ -202,15 +205,69 @@ impl Schema {
         Schema {
             fields: Vec::new(),
             record_size: 0,
+            key: None,
         }
     }
 
-    /// The schema of a derived record, with flattened members expanded and prefixed. Fails only
-    /// when flattening makes two names collide.
+    /// The schema of a derived record, with flattened members expanded and prefixed, and its
+    /// `#[galaxy(key)]` field as the key. Fails only when flattening makes two names collide, or
+    /// brings a second key.
     pub fn of<G: GalaxyRecord>() -> Result<Schema> {
         let mut fields = Vec::new();
-        collect(G::MEMBERS, "", 0, &mut fields);
-        Schema::new(fields, std::mem::size_of::<G>())
+        let mut keys = Vec::new();
+        collect(G::MEMBERS, "", 0, &mut fields, &mut keys);
+        let schema = Schema::new(fields, std::mem::size_of::<G>())?;
+        match keys.as_slice() {
+            [] => Ok(schema),
+            [key] => schema.with_key(key),
+            [first, second, ..] => Err(Error::Schema(format!(
+                "`{first}` and `{second}` are both keys (#[galaxy(key)]), through a flattened \
+                 record; a record has at most one"
+            ))),
+        }
+    }
+
+    /// This schema with `name` as its key: the field whose value identifies a galaxy across
+    /// snapshots (SAGE's `GalaxyIndex`), for which an output writes a history index at finish
+    /// (see [`Catalogue::history`](crate::Catalogue::history)). The field must be a scalar
+    /// integer whose values fit the index's int64 keys: i8 to i64, u8 to u32.
+    ///
+    /// ```
+    /// use galaxy_io::{Dtype, Field, Schema};
+    /// let schema = Schema::new(vec![Field::scalar("GalaxyIndex", 0, Dtype::I64)], 8)?;
+    /// let schema = schema.with_key("GalaxyIndex")?;
+    /// assert_eq!(schema.key().unwrap().name, "GalaxyIndex");
+    /// let floats = Schema::new(vec![Field::scalar("Mvir", 0, Dtype::F32)], 4)?;
+    /// assert!(floats.with_key("Mvir").is_err());
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn with_key(mut self, name: &str) -> Result<Schema> {
+        let index = self
+            .fields
+            .iter()
+            .position(|field| field.name == name)
+            .ok_or_else(|| Error::Schema(format!("the key `{name}` is not a field")))?;
+        let field = &self.fields[index];
+        if !field.shape.is_empty() || !KEY_TYPES.contains(&field.dtype) {
+            return Err(Error::Schema(format!(
+                "the key `{name}` is {} of shape {:?}: a key is one integer the history index \
+                 stores as int64 (i8, i16, i32, i64, u8, u16 or u32)",
+                field.dtype, field.shape
+            )));
+        }
+        self.key = Some(index);
+        Ok(self)
+    }
+
+    /// The key field, if the schema has one (see [`with_key`](Self::with_key)).
+    ///
+    /// ```
+    /// use galaxy_io::{sage::SageGalaxy, Schema};
+    /// assert_eq!(Schema::of::<SageGalaxy>()?.key().unwrap().name, "GalaxyIndex");
+    /// # Ok::<(), galaxy_io::Error>(())
+    /// ```
+    pub fn key(&self) -> Option<&Field> {
+        self.key.map(|index| &self.fields[index])
     }
 
     /// The fields, in record order as declared.
@@ -258,27 +315,59 @@ impl Schema {
             end = field.offset + field.size();
             fields.push(field);
         }
-        Schema::new(fields, end.next_multiple_of(align))
+        let grown = Schema::new(fields, end.next_multiple_of(align))?;
+        match self.key() {
+            Some(key) => grown.with_key(&key.name),
+            None => Ok(grown),
+        }
     }
 }
 
-fn collect(members: &[Member], prefix: &str, base: usize, out: &mut Vec<Field>) {
+/// The element types a key may have: every value fits an `i64`.
+const KEY_TYPES: [Dtype; 7] = [
+    Dtype::I8,
+    Dtype::I16,
+    Dtype::I32,
+    Dtype::I64,
+    Dtype::U8,
+    Dtype::U16,
+    Dtype::U32,
+];
+
+fn collect(
+    members: &[Member],
+    prefix: &str,
+    base: usize,
+    out: &mut Vec<Field>,
+    keys: &mut Vec<String>,
+) {
     for member in members {
         match member {
-            Member::Field(layout) => out.push(Field {
-                name: format!("{prefix}{}", layout.name),
-                offset: base + layout.offset,
-                dtype: layout.dtype,
-                shape: layout.shape.dims().to_vec(),
-                units: layout.units.to_owned(),
-                unit: Some(layout.unit.clone()),
-                description: layout.description.to_owned(),
-            }),
+            Member::Field(layout) => {
+                if layout.key {
+                    keys.push(format!("{prefix}{}", layout.name));
+                }
+                out.push(Field {
+                    name: format!("{prefix}{}", layout.name),
+                    offset: base + layout.offset,
+                    dtype: layout.dtype,
+                    shape: layout.shape.dims().to_vec(),
+                    units: layout.units.to_owned(),
+                    unit: Some(layout.unit.clone()),
+                    description: layout.description.to_owned(),
+                })
+            }
             Member::Flatten {
                 prefix: inner,
                 offset,
                 members,
-            } => collect(members, &format!("{prefix}{inner}"), base + offset, out),
+            } => collect(
+                members,
+                &format!("{prefix}{inner}"),
+                base + offset,
+                out,
+                keys,
+            ),
         }
     }
 }

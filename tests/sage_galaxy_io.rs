@@ -195,3 +195,157 @@ fn sage_with_galaxy_io_calls_the_c_librarys_math() {
         .collect();
     assert!(defined.is_empty(), "SAGE defines libm's {defined:?}");
 }
+
+/// Where each key of `catalogue` appears, by a search of every row of every snapshot (of every
+/// core, through a master).
+fn scan_every_row(
+    catalogue: &galaxy_io::Catalogue,
+) -> std::collections::BTreeMap<i64, Vec<galaxy_io::Appearance>> {
+    let mut found: std::collections::BTreeMap<i64, Vec<galaxy_io::Appearance>> = Default::default();
+    for snapshot in catalogue.snapshots().unwrap() {
+        let keys = catalogue
+            .read_column::<i64>(snapshot, "GalaxyIndex")
+            .unwrap();
+        for (row, key) in keys.into_iter().enumerate() {
+            let place = galaxy_io::Appearance {
+                snapshot,
+                row: row as u64,
+            };
+            found.entry(key).or_default().push(place);
+        }
+    }
+    found
+}
+
+/// SAGE's galaxies followed through time through the index its run on galaxy-io wrote, in its
+/// output and in its master: every galaxy alive at the last snapshot has the history a search of
+/// every row of every snapshot finds.
+#[test]
+fn sage_with_galaxy_io_indexes_every_galaxys_history() {
+    let Some(Runs { ours, .. }) = runs() else {
+        return;
+    };
+    for file in [&ours.files[0], ours.master.as_ref().unwrap()] {
+        let catalogue = galaxy_io::Catalogue::open(file).unwrap();
+        let expected = scan_every_row(&catalogue);
+        let alive = catalogue.read_column::<i64>(63, "GalaxyIndex").unwrap();
+        assert!(alive.len() > 50, "{} galaxies at z = 0", alive.len());
+        let mut longest = 0;
+        for key in alive {
+            let history = catalogue.history(key).unwrap();
+            assert!(history.indexed, "{}", file.display());
+            assert_eq!(history.appearances, expected[&key], "GalaxyIndex {key}");
+            longest = longest.max(history.appearances.len());
+        }
+        assert!(
+            longest >= 4,
+            "histories through several snapshots: {longest}"
+        );
+    }
+}
+
+/// SAGE on galaxy-io over the same trees with every snapshot from 48 to 63 an output: SAGE
+/// resolves `mergeIntoID` only when the galaxy merged into is at an output snapshot and the
+/// merging one's last row is at the output before it, so only consecutive outputs have them.
+fn consecutive_outputs() -> Option<&'static SageOutput> {
+    static RUN: OnceLock<(tempfile::TempDir, SageOutput)> = OnceLock::new();
+    runs()?;
+    Some(
+        &RUN.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let config = ForestConfig {
+                files: 2,
+                trees_per_file: 12,
+                halos_per_tree: 400,
+                seed: 11,
+            };
+            let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
+            let outputs: Vec<u32> = (48..64).collect();
+            let output = Run::new(&trees, OutputFormat::Hdf5, dir.path().join("ours"))
+                .outputs(&outputs)
+                .writer(Writer::GalaxyIo)
+                .execute();
+            (dir, output)
+        })
+        .1,
+    )
+}
+
+/// The galaxies whose mergeIntoID points at each galaxy alive at the last snapshot, at each
+/// snapshot of its history: `mergers_into` (the target found through the index, its forest's
+/// run of SAGETreeIndex) against a scan of every row's mergeIntoID resolved with the forest
+/// counts of TreeInfo.
+#[test]
+fn sage_with_galaxy_io_mergers_point_where_the_index_says() {
+    let Some(ours) = consecutive_outputs() else {
+        return;
+    };
+    let catalogue = galaxy_io::Catalogue::open(&ours.files[0]).unwrap();
+    // Each forest's first row at each snapshot, from TreeInfo.
+    let mut first_rows = std::collections::BTreeMap::new();
+    for snapshot in catalogue.snapshots().unwrap() {
+        let counts = catalogue.galaxies_per_tree(snapshot).unwrap().unwrap();
+        let mut start = 0u64;
+        let starts: Vec<u64> = counts
+            .iter()
+            .map(|&n| {
+                let first = start;
+                start += n as u64;
+                first
+            })
+            .collect();
+        first_rows.insert(snapshot, starts);
+    }
+    let forest_of =
+        |snapshot: u32, row: u64| first_rows[&snapshot].partition_point(|&first| first <= row) - 1;
+    // Every merger, by the place of the galaxy it points at.
+    let mut by_target: std::collections::BTreeMap<(u32, u64), Vec<galaxy_io::sage::Merger>> =
+        Default::default();
+    for from in catalogue.snapshots().unwrap() {
+        let galaxies = catalogue
+            .read_records::<galaxy_io::sage::SageGalaxy>(from)
+            .unwrap();
+        for (row, galaxy) in galaxies.iter().enumerate() {
+            let into = galaxy.merge_into_snap_num;
+            if galaxy.merge_into_id < 0 || into < 0 || !first_rows.contains_key(&(into as u32)) {
+                continue;
+            }
+            let forest = forest_of(from, row as u64);
+            let target = first_rows[&(into as u32)][forest] + galaxy.merge_into_id as u64;
+            by_target
+                .entry((into as u32, target))
+                .or_default()
+                .push(galaxy_io::sage::Merger {
+                    key: galaxy.galaxy_index,
+                    at: galaxy_io::Appearance {
+                        snapshot: from,
+                        row: row as u64,
+                    },
+                });
+        }
+    }
+    assert!(!by_target.is_empty(), "SAGE's run has mergers");
+    // Every galaxy alive at z = 0 that some galaxy merged into, and every tenth of the others
+    // (each `mergers_into` reads four columns of every snapshot).
+    let mut found = 0;
+    let alive = catalogue.read_column::<i64>(63, "GalaxyIndex").unwrap();
+    for (at, key) in alive.into_iter().enumerate() {
+        let history = catalogue.history(key).unwrap().appearances;
+        let targeted = history
+            .iter()
+            .any(|p| by_target.contains_key(&(p.snapshot, p.row)));
+        if !targeted && at % 10 != 0 {
+            continue;
+        }
+        for place in history {
+            let mergers = galaxy_io::sage::mergers_into(&catalogue, key, place.snapshot).unwrap();
+            let expected = by_target
+                .get(&(place.snapshot, place.row))
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(mergers, expected, "GalaxyIndex {key} at {}", place.snapshot);
+            found += mergers.len();
+        }
+    }
+    assert!(found > 0, "some galaxy alive at z = 0 had mergers");
+}

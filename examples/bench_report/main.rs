@@ -7,11 +7,13 @@
 //! cargo run --release --example bench_report -- --only raw   # only the contenders named so
 //! cargo run --release --example bench_report -- --only read-back   # only reading back
 //! cargo run --release --example bench_report -- --only raw,read-back   # names combine
+//! cargo run --release --example bench_report -- --history    # the history index (10^7 rows)
 //! ```
 
 mod contenders;
 mod cpu;
 mod expert;
+mod history;
 mod memory;
 mod read_back;
 
@@ -44,6 +46,9 @@ fn parse_options() -> Options {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--rss") {
         memory::child(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--history") {
+        history::run(&args[1..]);
     }
     if args.first().map(String::as_str) == Some("--read-back") {
         read_back::child(&args[1..]);

@@ -64,11 +64,13 @@ pub struct FieldAttrs {
     pub skip: Attr<()>,
     pub split: Attr<Vec<LitStr>>,
     pub flatten: Attr<()>,
+    /// `key`: the field identifies a galaxy across snapshots (the history index's key).
+    pub key: Attr<()>,
 }
 
 /// The keys a field takes, for messages.
 pub const FIELD_KEYS: &str = "`name`, `units`, `comoving`, `units_text`, `description`, \
-     `descriptions`, `skip`, `split`, `flatten`";
+     `descriptions`, `skip`, `split`, `flatten`, `key`";
 
 impl FieldAttrs {
     /// Every key that was set, by name, with where it was written: for conflict checks.
@@ -83,6 +85,7 @@ impl FieldAttrs {
             (self.skip.name, self.skip.path()),
             (self.split.name, self.split.path()),
             (self.flatten.name, self.flatten.path()),
+            (self.key.name, self.key.path()),
         ]
         .into_iter()
         .filter_map(|(name, path)| Some((name, path?)))
@@ -124,6 +127,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
         skip: Attr::none("skip"),
         split: Attr::none("split"),
         flatten: Attr::none("flatten"),
+        key: Attr::none("key"),
     };
     for attr in galaxy_attrs(attrs) {
         let result = attr.parse_nested_meta(|meta| {
@@ -140,6 +144,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 "skip" => field.skip.set(cx, path, ()),
                 "split" => field.split.set(cx, path, strings(&meta, "split")?),
                 "flatten" => field.flatten.set(cx, path, ()),
+                "key" => field.key.set(cx, path, ()),
                 other => {
                     skip_value(&meta)?;
                     cx.syn_error(meta.error(format!(

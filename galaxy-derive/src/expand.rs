@@ -125,12 +125,14 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
                         units: #units,
                         unit: #unit,
                         description: #description,
+                        key: false,
                     })
                 }
             })
             .collect();
     }
     let dataset = field.dataset_name();
+    let key = field.attrs.key.is_set();
     vec![quote_spanned! {ty.span()=>
         #krate::layout::Member::Field(#krate::layout::FieldLayout {
             name: #dataset,
@@ -140,6 +142,7 @@ fn members(record: &Record, field: &Field, krate: &TokenStream) -> Vec<TokenStre
             units: #units,
             unit: #unit,
             description: #description,
+            key: #key,
         })
     }]
 }
@@ -202,7 +205,12 @@ fn field_check(field: &Field, krate: &TokenStream) -> TokenStream {
             const _: () = ::core::assert!(<#ty as #krate::layout::SplitField>::LEN == #count, #message);
         }
     });
-    quote!(#pod #split)
+    let key = field.attrs.key.is_set().then(|| {
+        quote_spanned! {ty.span()=>
+            const _: () = #private::assert_key::<#ty>();
+        }
+    });
+    quote!(#pod #split #key)
 }
 
 /// One check per adjacent pair of fields (and one after the last): the bytes between the end of a

@@ -20,6 +20,7 @@ pub fn check(cx: &Ctxt, record: &Record) {
         check_flatten(cx, field);
     }
     check_names(cx, record);
+    check_key(cx, record);
 }
 
 fn check_item(cx: &Ctxt, record: &Record) {
@@ -71,15 +72,17 @@ fn check_keys(cx: &Ctxt, field: &Field) {
                 "descriptions",
                 "split",
                 "flatten",
+                "key",
             ],
             "a skipped field is not written",
         ),
         (
             "flatten",
-            &["units", "comoving", "units_text", "description", "descriptions", "split"],
+            &["units", "comoving", "units_text", "description", "descriptions", "split", "key"],
             "the flattened record's own fields carry their units and descriptions; `name` sets the prefix",
         ),
         ("split", &["name"], "`split` names each component's dataset"),
+        ("split", &["key"], "a key is one integer, not an array"),
         (
             "descriptions",
             &["description"],
@@ -182,6 +185,47 @@ fn check_split(cx: &Ctxt, field: &Field) {
                 ),
             );
         }
+    }
+}
+
+/// At most one key, an integer: a syntactic look at the type catches the obvious mistakes with a
+/// pointed message; the `KeyField` bound in the generated code catches the rest (aliases).
+fn check_key(cx: &Ctxt, record: &Record) {
+    let mut first: Option<&Field> = None;
+    for field in &record.fields {
+        let Some(path) = field.attrs.key.path() else {
+            continue;
+        };
+        // A key on a field that is not written alone is reported as the conflict it is.
+        let attrs = &field.attrs;
+        if attrs.skip.is_set() || attrs.split.is_set() || attrs.flatten.is_set() {
+            continue;
+        }
+        if let Some(first) = first {
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "only one field can be the key, and `{}` already is: the key identifies a \
+                     galaxy across snapshots",
+                    first.ident
+                ),
+            );
+            continue;
+        }
+        first = Some(field);
+        let name = match field.ty {
+            Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let message = match (field.ty, name.as_deref()) {
+            (Type::Array(_), _) => "a key is one integer, not an array: e.g. `i64`",
+            (_, Some("f32" | "f64")) => "a key must be an integer (e.g. `i64`), not a float",
+            (_, Some("u64")) => {
+                "a `u64` key may not fit the history index's int64 keys: use `i64` (or `u32`)"
+            }
+            _ => continue,
+        };
+        cx.error_spanned_by(field.ty, message);
     }
 }
 

@@ -243,6 +243,10 @@ typedef enum gio_status {
      * A Rust panic was caught at the boundary: a bug in galaxy-io, please report it.
      */
     GIO_PANIC = 8,
+    /**
+     * A key no galaxy of the catalogue has (`gio_catalogue_history`).
+     */
+    GIO_UNKNOWN_KEY = 9,
 } gio_status;
 
 /**
@@ -343,6 +347,12 @@ typedef enum gio_header_group {
 } gio_header_group;
 
 /**
+ * An open catalogue (an output or a master). Opaque; made by `gio_catalogue_open`, released by
+ * `gio_catalogue_free`.
+ */
+typedef struct gio_catalogue gio_catalogue;
+
+/**
  * An HDF5 catalogue being written. Opaque; made by `gio_output_create`, ended by
  * `gio_output_finish` (or abandoned by `gio_output_free`).
  */
@@ -353,6 +363,21 @@ typedef struct gio_output gio_output;
  * or `gio_schema_new`, released by `gio_schema_free`.
  */
 typedef struct gio_schema gio_schema;
+
+/**
+ * One place a galaxy appears: a row of a snapshot's datasets (a master's row counts the rows of
+ * every output before it, as its own `Snap_<N>` datasets do).
+ */
+typedef struct gio_appearance {
+    /**
+     * The snapshot.
+     */
+    uint32_t snapshot;
+    /**
+     * The row.
+     */
+    uint64_t row;
+} gio_appearance;
 
 /**
  * How an output is written; start from `gio_options_default()` and change what you need.
@@ -523,6 +548,56 @@ enum gio_status gio_output_set_int64_array(struct gio_output *output,
                                            const char *name,
                                            const int64_t *values,
                                            size_t n);
+
+/**
+ * Opens the catalogue at `path` for reading (every object is checked before it is read).
+ *
+ * ```c
+ * gio_catalogue *catalogue = NULL;
+ * if (gio_catalogue_open("model.hdf5", &catalogue) != GIO_OK)
+ *     fprintf(stderr, "%s\n", gio_last_error());
+ * ```
+ *
+ * # Safety
+ * `path` is NULL (an error) or NUL-terminated; `out` is NULL (an error) or valid for writing a
+ * pointer.
+ */
+enum gio_status gio_catalogue_open(const char *path, struct gio_catalogue **out);
+
+/**
+ * Where the galaxy whose key (SAGE's `GalaxyIndex`) is `key` appears, oldest snapshot first:
+ * the first `capacity` places go to `places`, and `*count` is how many there are (call again
+ * with more room when it is larger). `*indexed` (if not NULL) is 1 when the file's history
+ * index answered, 0 when the file had none and was scanned (once, for every later call). A key
+ * no galaxy has is `GIO_UNKNOWN_KEY`.
+ *
+ * ```c
+ * gio_appearance places[64];
+ * size_t count = 0;
+ * if (gio_catalogue_history(catalogue, 1000000042, places, 64, &count, NULL) == GIO_OK)
+ *     for (size_t i = 0; i < count && i < 64; i++)
+ *         printf("Snap_%u row %llu\n", places[i].snapshot, (unsigned long long)places[i].row);
+ * ```
+ *
+ * # Safety
+ * `places` is NULL (only with `capacity` 0) or valid for writing `capacity` places; `count` is
+ * NULL (an error) or valid for writes; `indexed` is NULL or valid for writes.
+ */
+enum gio_status gio_catalogue_history(const struct gio_catalogue *catalogue,
+                                      int64_t key,
+                                      struct gio_appearance *places,
+                                      size_t capacity,
+                                      size_t *count,
+                                      uint8_t *indexed);
+
+/**
+ * Closes a catalogue and sets `*catalogue` to NULL. Freeing NULL, or a catalogue freed
+ * already, is an error (`GIO_NULL_POINTER`, `GIO_INVALID_HANDLE`).
+ *
+ * # Safety
+ * `catalogue` is NULL (an error) or valid for reading and writing a pointer.
+ */
+enum gio_status gio_catalogue_free(struct gio_catalogue **catalogue);
 
 /**
  * The library's default options: 4 MiB buffers growing to 8 MiB, 16384 rows per chunk,
@@ -785,6 +860,23 @@ enum gio_status gio_schema_add_property_flags(struct gio_schema *schema,
                                               const char *description,
                                               uint32_t flags,
                                               size_t *offset);
+
+/**
+ * Declares the field `name` the schema's key: the integer that identifies a galaxy across
+ * snapshots (SAGE's `GalaxyIndex`), for which an output writes a history index at finish, as
+ * `#[galaxy(key)]` declares it in Rust. The field must be one integer of `GIO_INT8` to
+ * `GIO_INT64` or `GIO_UINT8` to `GIO_UINT32`; anything else is a `GIO_SCHEMA_ERROR`, and the
+ * schema stays as it was. `gio_schema_sage` declares `GalaxyIndex` already.
+ *
+ * ```c
+ * gio_schema_add_field(schema, "GalaxyIndex", GIO_INT64, offsetof(struct row, id), 1, NULL, NULL);
+ * gio_schema_set_key(schema, "GalaxyIndex");
+ * ```
+ *
+ * # Safety
+ * `name` is NULL (an error) or NUL-terminated.
+ */
+enum gio_status gio_schema_set_key(struct gio_schema *schema, const char *name);
 
 /**
  * The size in bytes of one record of `schema`: rows passed to `gio_output_write` are a whole

@@ -105,7 +105,11 @@ int32_t initialize_hdf5_galaxy_files(const int filenr, struct save_info *save_in
     options.buffer_initial_bytes = ROWS_PER_CHUNK * sizeof(gio_sage_galaxy);
     options.buffer_max_bytes = options.buffer_initial_bytes;
 
-    if (gio_schema_sage(&schema) != GIO_OK) {
+    /* GalaxyIndex stays with a galaxy from snapshot to snapshot: finishing the file writes a
+     * history index of it (gio_schema_sage declares it already; said here for whoever adapts
+     * this writer to another record). */
+    if (gio_schema_sage(&schema) != GIO_OK || gio_schema_set_key(schema, "GalaxyIndex") != GIO_OK) {
+        gio_schema_free(&schema);
         return failed("make SAGE's schema");
     }
     status = gio_output_create(path, schema, snapshots, (size_t)run_params->NumSnapOutputs,

@@ -29,6 +29,7 @@
 mod files;
 mod handle;
 mod header;
+mod history;
 mod output;
 mod schema;
 mod status;
@@ -40,6 +41,9 @@ pub use header::{
     gio_output_set_int32_array, gio_output_set_int64, gio_output_set_int64_array,
     gio_output_set_string,
 };
+pub use history::{
+    gio_appearance, gio_catalogue, gio_catalogue_free, gio_catalogue_history, gio_catalogue_open,
+};
 pub use output::{
     gio_durability, gio_options, gio_options_default, gio_output, gio_output_create,
     gio_output_finish, gio_output_flush, gio_output_free, gio_output_record_size, gio_output_write,
@@ -48,6 +52,6 @@ pub use output::{
 pub use schema::{
     gio_dtype, gio_field_flag, gio_schema, gio_schema_add_field, gio_schema_add_field_flags,
     gio_schema_add_property, gio_schema_add_property_flags, gio_schema_add_split_field,
-    gio_schema_free, gio_schema_new, gio_schema_record_size, gio_schema_sage,
+    gio_schema_free, gio_schema_new, gio_schema_record_size, gio_schema_sage, gio_schema_set_key,
 };
 pub use status::{gio_last_error, gio_status};

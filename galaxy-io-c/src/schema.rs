@@ -389,6 +389,34 @@ pub unsafe extern "C" fn gio_schema_add_property_flags(
     })
 }
 
+/// Declares the field `name` the schema's key: the integer that identifies a galaxy across
+/// snapshots (SAGE's `GalaxyIndex`), for which an output writes a history index at finish, as
+/// `#[galaxy(key)]` declares it in Rust. The field must be one integer of `GIO_INT8` to
+/// `GIO_INT64` or `GIO_UINT8` to `GIO_UINT32`; anything else is a `GIO_SCHEMA_ERROR`, and the
+/// schema stays as it was. `gio_schema_sage` declares `GalaxyIndex` already.
+///
+/// ```c
+/// gio_schema_add_field(schema, "GalaxyIndex", GIO_INT64, offsetof(struct row, id), 1, NULL, NULL);
+/// gio_schema_set_key(schema, "GalaxyIndex");
+/// ```
+///
+/// # Safety
+/// `name` is NULL (an error) or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn gio_schema_set_key(
+    schema: *mut gio_schema,
+    name: *const c_char,
+) -> gio_status {
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let name = unsafe { text::string(name, "name") }?;
+        SCHEMAS.with(handle::id(schema, "schema")?, |schema| {
+            *schema = schema.clone().with_key(name)?;
+            Ok(())
+        })
+    })
+}
+
 /// The size in bytes of one record of `schema`: rows passed to `gio_output_write` are a whole
 /// number of them.
 ///

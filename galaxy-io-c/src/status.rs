@@ -30,6 +30,8 @@ pub enum gio_status {
     GIO_ERROR = 7,
     /// A Rust panic was caught at the boundary: a bug in galaxy-io, please report it.
     GIO_PANIC = 8,
+    /// A key no galaxy of the catalogue has (`gio_catalogue_history`).
+    GIO_UNKNOWN_KEY = 9,
 }
 
 /// Why a call failed: its status and its message.
@@ -68,6 +70,7 @@ impl From<galaxy_io::Error> for Failure {
                 gio_status::GIO_BAD_INPUT
             }
             E::FileExists(_) => gio_status::GIO_FILE_EXISTS,
+            E::UnknownKey { .. } => gio_status::GIO_UNKNOWN_KEY,
             E::BufferConfig(_) | E::Options(_) | E::InvalidSnapshots { .. } => {
                 gio_status::GIO_INVALID_ARGUMENT
             }

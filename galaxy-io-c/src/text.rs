@@ -41,10 +41,37 @@ pub(crate) unsafe fn slice<'a, T>(
     len: usize,
     argument: &str,
 ) -> Result<&'a [T], Failure> {
-    if len == 0 {
+    if !array::<T>(data.is_null(), len, argument)? {
         return Ok(&[]);
     }
-    if data.is_null() {
+    // SAFETY: not NULL, `len` elements by the caller's contract, size checked above.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// `len` elements C gives room for, to write into.
+///
+/// # Safety
+/// `data` is NULL or valid for writing `len` elements, and nothing else uses them during the
+/// call.
+pub(crate) unsafe fn slice_mut<'a, T>(
+    data: *mut T,
+    len: usize,
+    argument: &str,
+) -> Result<&'a mut [T], Failure> {
+    if !array::<T>(data.is_null(), len, argument)? {
+        return Ok(&mut []);
+    }
+    // SAFETY: not NULL, `len` elements by the caller's contract, size checked above.
+    Ok(unsafe { std::slice::from_raw_parts_mut(data, len) })
+}
+
+/// Whether an array argument of `len` elements has any: an error when it claims elements at
+/// NULL, or more than memory can hold.
+fn array<T>(null: bool, len: usize, argument: &str) -> Result<bool, Failure> {
+    if len == 0 {
+        return Ok(false);
+    }
+    if null {
         return Err(Failure::null(argument));
     }
     if len
@@ -55,8 +82,7 @@ pub(crate) unsafe fn slice<'a, T>(
             "`{argument}` claims {len} elements, more than memory can hold"
         )));
     }
-    // SAFETY: not NULL, `len` elements by the caller's contract, size checked above.
-    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+    Ok(true)
 }
 
 /// Where an out-parameter goes.

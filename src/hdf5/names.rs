@@ -36,6 +36,19 @@ pub const OUTPUT_SNAPSHOTS: &str = "output_snapshots";
 pub const TREE_INFO: &str = "TreeInfo";
 /// `NumGalsPerTreePerSnap`: galaxies of each tree at one snapshot.
 pub const GALAXIES_PER_TREE: &str = "NumGalsPerTreePerSnap";
+/// The root attribute naming the field whose value identifies a galaxy across snapshots (the
+/// key of the history index), written when the output is created.
+pub const HISTORY_KEY: &str = "history_key";
+/// The group of the history index, at the root, outside the `Snap_<N>` groups.
+pub const HISTORY_INDEX: &str = "HistoryIndex";
+/// The index's distinct keys, ascending (int64).
+pub const HISTORY_KEYS: &str = "keys";
+/// Where each key's entries start, one more than there are keys (unsigned).
+pub const HISTORY_OFFSETS: &str = "offsets";
+/// Each entry's snapshot (unsigned).
+pub const HISTORY_SNAPSHOTS: &str = "snapshots";
+/// Each entry's row in its snapshot's datasets (unsigned).
+pub const HISTORY_ROWS: &str = "rows";
 
 /// The group name of a snapshot: `Snap_<N>`, as SAGE names them.
 ///

@@ -58,6 +58,7 @@ pub struct SageGalaxy {
     /// Galaxy ID, unique across all trees and files. Calculated as local galaxy number + tree
     /// number * factor + file number * factor.
     #[galaxy(
+        key,
         name = "GalaxyIndex",
         units = "Unitless",
         description = "Galaxy ID, unique across all trees and files. Calculated as local galaxy number + tree number * factor + file number * factor "

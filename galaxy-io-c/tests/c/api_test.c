@@ -83,6 +83,48 @@ static void path_in(char *out, size_t size, const char *dir, const char *name)
 }
 
 /* Two tasks' SAGE outputs with a full header, one written in the background, and their master. */
+/* The master's row of task 1's galaxy of `tree`, row 0: task 0's rows (its trees', then at 63
+ * one more) and task 1's trees before come first. */
+static uint64_t row_in_master(uint32_t snapshot, int tree)
+{
+    uint64_t before = snapshot == 63 ? 1 : 0;
+    int t;
+    for (t = 0; t < TREES; t++)
+        before += (uint64_t)rows_of(0, snapshot, t);
+    for (t = 0; t < tree; t++)
+        before += (uint64_t)rows_of(1, snapshot, t);
+    return before;
+}
+
+/* The history of task 1's galaxy of tree 2, row 0, through the master: found at every
+ * snapshot where that tree has rows, in the master's rows (task 0's come first). */
+static void master_history(const char *master)
+{
+    gio_catalogue *catalogue = NULL;
+    gio_appearance places[4];
+    size_t count = 0, i;
+    uint8_t indexed = 2;
+
+    OK(gio_catalogue_open(master, &catalogue));
+    OK(gio_catalogue_history(catalogue, 1000000LL + 10000LL * 2, places, 4, &count, &indexed));
+    CHECK(indexed == 1);
+    CHECK(count == (size_t)(rows_of(1, 32, 2) > 0) + (size_t)(rows_of(1, 63, 2) > 0));
+    for (i = 0; i < count; i++)
+        CHECK(places[i].row == row_in_master(places[i].snapshot, 2));
+    CHECK(count < 2 || (places[0].snapshot == 32 && places[1].snapshot == 63));
+    /* Too little room: the count says how many there are. */
+    OK(gio_catalogue_history(catalogue, 1000000LL + 10000LL * 2, NULL, 0, &count, NULL));
+    FAILS(gio_catalogue_history(catalogue, -5, places, 4, &count, NULL), GIO_UNKNOWN_KEY, "-5");
+    FAILS(gio_catalogue_history(catalogue, 0, places, 4, NULL, NULL), GIO_NULL_POINTER,
+          "`count` is NULL");
+    FAILS(gio_catalogue_history(catalogue, 0, NULL, 4, &count, NULL), GIO_NULL_POINTER,
+          "`places` is NULL");
+    OK(gio_catalogue_free(&catalogue));
+    CHECK(catalogue == NULL);
+    FAILS(gio_catalogue_free(&catalogue), GIO_NULL_POINTER, "`*catalogue` is NULL");
+    FAILS(gio_catalogue_open(NULL, &catalogue), GIO_NULL_POINTER, "`path` is NULL");
+}
+
 static void sage_outputs(const char *dir, double *redshifts)
 {
     const uint32_t snapshots[SNAPSHOTS] = {63, 32};
@@ -150,6 +192,7 @@ static void sage_outputs(const char *dir, double *redshifts)
     OK(gio_write_master(path, task_paths, TASKS, 0));
     OK(gio_schema_free(&schema));
     CHECK(schema == NULL);
+    master_history(path);
 }
 
 /* A record described field by field, with a run-time property after it. */
@@ -204,10 +247,22 @@ static void custom_output(const char *dir)
         memcpy(rows + (size_t)i * size + at, &h2, sizeof h2);
     }
     path_in(path, sizeof path, dir, "custom.hdf5");
+    /* `Kind` identifies a row across snapshots here; a float cannot. */
+    FAILS(gio_schema_set_key(schema, "Mass"), GIO_SCHEMA_ERROR, "key");
+    OK(gio_schema_set_key(schema, "Kind"));
     OK(gio_output_create(path, schema, &snapshot, 1, NULL, 0, NULL, &output));
     OK(gio_output_write(output, snapshot, rows, 4 * size));
     OK(gio_output_finish(&output));
     OK(gio_schema_free(&schema));
+    {
+        gio_catalogue *catalogue = NULL;
+        gio_appearance place;
+        size_t count = 0;
+        OK(gio_catalogue_open(path, &catalogue));
+        OK(gio_catalogue_history(catalogue, 2, &place, 1, &count, NULL));
+        CHECK(count == 1 && place.snapshot == snapshot && place.row == 2);
+        OK(gio_catalogue_free(&catalogue));
+    }
 }
 
 /* An output abandoned without finish; and one whose writer dies, then mended. */

@@ -1,9 +1,10 @@
 //! `galaxy-io`: write, convert, merge, inspect and check galaxy catalogues in SAGE's HDF5 layout,
-//! and write merger trees for SAGE.
+//! follow galaxies through them, and write merger trees for SAGE.
 
 mod check;
 mod convert;
 mod demo;
+mod history;
 mod inspect;
 mod merge;
 mod plot;
@@ -38,6 +39,8 @@ enum Command {
     Merge(merge::Args),
     /// Show snapshots, galaxy counts, fields and statistics; optionally plot mass functions.
     Inspect(inspect::Args),
+    /// Follow one galaxy through time: its snapshots, rows and fields as CSV (and a plot).
+    History(history::Args),
     /// Check that catalogues are complete: a master's source files exist with the rows it maps.
     Check(check::Args),
     /// Make a file whose writer died readable again (clears SWMR flags, evens out datasets).
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Recover(args) => recover::run(args),
         Command::Check(args) => check::run(args),
+        Command::History(args) => history::run(args),
         Command::Trees(args) => trees::run(args),
     };
     match result {

@@ -13,7 +13,7 @@ const BIN_WIDTH: f64 = 0.1;
 /// The log10 values a histogram can hold, in bins of [`BIN_WIDTH`] from the first: far beyond any
 /// physical mass in any unit, so that only zeros, negatives and non-numbers fall outside.
 const LOG_RANGE: (f64, f64) = (-30.0, 50.0);
-const SIZE: (u32, u32) = (1200, 700);
+pub(crate) const SIZE: (u32, u32) = (1200, 700);
 const LEGEND_WIDTH: u32 = 260;
 
 /// One snapshot's histogram of log10 values.
@@ -28,18 +28,18 @@ struct Curve {
 /// mass in solar masses (h applied when the header gives it), anything else in its own unit with
 /// h applied, a value stored as log10 as it is; the label says which. A file without unit
 /// attributes is labelled with its `Units` text, values as they are.
-struct Axis {
+pub(crate) struct Axis {
     /// Multiplies the linear values.
     factor: f64,
     /// The values are log10 already, or magnitudes (plotted as they are).
     logarithmic: bool,
-    label: String,
+    pub label: String,
     /// What a bin is wide in: `dex`, or `mag` for magnitudes.
     per: &'static str,
 }
 
 impl Axis {
-    fn of(field: &str, unit: Option<&Unit>, text: &str, hubble_h: Option<f64>) -> Result<Axis> {
+    pub fn of(field: &str, unit: Option<&Unit>, text: &str, hubble_h: Option<f64>) -> Result<Axis> {
         let Some(unit) = unit else {
             let text = text.trim();
             let label = if text.is_empty() || text.eq_ignore_ascii_case("unitless") {
@@ -69,13 +69,7 @@ impl Axis {
             None if h_exponent.is_zero() => (1.0, String::new()),
             None => (1.0, format!(" h^{h_exponent}")),
         };
-        let d = unit.dimensions();
-        let mass_only = d.mass.numerator() == 1
-            && d.mass.denominator() == 1
-            && d.length.is_zero()
-            && d.time.is_zero()
-            && d.temperature.is_zero();
-        let (factor, mut shown) = if mass_only {
+        let (factor, mut shown) = if is_mass(unit) {
             let msun = galaxy_io::units::parse("Msun")
                 .map_err(|e| Error::Schema(format!("the unit Msun: {e}")))?
                 .cgs_factor();
@@ -110,7 +104,7 @@ impl Axis {
     }
 
     /// Where a stored value goes on the axis; `NaN` for one without a logarithm.
-    fn position(&self, value: f64) -> f64 {
+    pub fn position(&self, value: f64) -> f64 {
         if self.logarithmic {
             value + self.factor.log10()
         } else {
@@ -119,9 +113,20 @@ impl Axis {
     }
 }
 
+/// Whether `unit` is a mass and nothing else (plotted in solar masses).
+pub(crate) fn is_mass(unit: &Unit) -> bool {
+    let d = unit.dimensions();
+    d.mass.numerator() == 1
+        && d.mass.denominator() == 1
+        && d.length.is_zero()
+        && d.time.is_zero()
+        && d.temperature.is_zero()
+        && !unit.is_magnitude()
+}
+
 /// A label as a plot shows it: powers as superscripts (`Mpc^-3`, `Mpc**3` as Mpc⁻³, Mpc³),
 /// `log10` as log₁₀ and solar masses as M☉.
-fn typeset(text: &str) -> String {
+pub(crate) fn typeset(text: &str) -> String {
     const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
     let text = text
         .replace("**", "^")
@@ -254,8 +259,19 @@ pub fn mass_functions(
         field,
         unplaceable: axis.unplaceable(),
     };
+    save_png(path, |pixels| draw(pixels, &page, &curves, density))
+}
+
+/// Draws a plot of [`SIZE`] with `draw` and writes it to the PNG `path`.
+pub(crate) fn save_png(
+    path: &Path,
+    draw: impl FnOnce(&mut [u8]) -> std::result::Result<(), Box<dyn std::error::Error>>,
+) -> Result<()> {
+    // The font is embedded so that the plot needs nothing from the system.
+    let _ =
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
     let mut pixels = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
-    draw(&mut pixels, &page, &curves, density)
+    draw(&mut pixels)
         .map_err(|e| Error::io("drawing", path, std::io::Error::other(e.to_string())))?;
     image::save_buffer_with_format(
         path,
@@ -269,7 +285,7 @@ pub fn mass_functions(
 }
 
 /// The plot's file as the user named it (it is written under a temporary name).
-fn path_shown(path: &Path) -> String {
+pub(crate) fn path_shown(path: &Path) -> String {
     galaxy_io::staged::with_final_names(&path.display().to_string())
 }
 
@@ -308,9 +324,6 @@ fn draw(
     curves: &[Curve],
     density: impl Fn(u64) -> f64 + Copy,
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    // The font is embedded so that the plot needs nothing from the system.
-    let _ =
-        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
     let lines: Vec<Vec<Vec<(f64, f64)>>> = curves.iter().map(|c| runs(c, density)).collect();
     let points = || lines.iter().flatten().flatten();
     let bounds = |pick: fn(&(f64, f64)) -> f64| {

@@ -141,7 +141,7 @@ pub fn column_as_f64(catalogue: &Catalogue, snapshot: u32, name: &str) -> Result
 }
 
 /// Values of `dtype`, back to back, as `f64`.
-fn as_f64(dtype: Dtype, bytes: &[u8]) -> Vec<f64> {
+pub fn as_f64(dtype: Dtype, bytes: &[u8]) -> Vec<f64> {
     macro_rules! convert {
         ($ty:ty) => {
             bytemuck::pod_collect_to_vec::<u8, $ty>(bytes)

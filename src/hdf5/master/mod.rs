@@ -2,6 +2,7 @@
 //! snapshot either a link or virtual datasets that `stitch` writes), and `sources` checks that
 //! a master's virtual datasets are whole.
 
+mod history;
 pub(super) mod sources;
 pub(super) mod stitch;
 pub(super) mod write;

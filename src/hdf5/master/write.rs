@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::hdf5::attr_value::AttrValue;
 use crate::hdf5::ffi;
+use crate::hdf5::master::history;
 use crate::hdf5::master::stitch::{self, Source};
 use crate::hdf5::read::reader::Catalogue;
 use crate::hdf5::write::header::{Header, HeaderGroup};
@@ -146,6 +147,7 @@ pub fn write_master(
         snapshots
     };
     header.write(&file, &snapshots)?;
+    history::write(&file, master, &catalogues)?;
     ffi::files::flush_file(file.id())?;
     drop(file);
     staged.commit()

@@ -6,6 +6,7 @@
 
 pub(super) mod checked;
 pub(super) mod contain;
+pub(super) mod history;
 pub(super) mod open;
 pub(super) mod reader;
 pub(super) mod recover;

@@ -12,6 +12,7 @@ use crate::hdf5::read::virtual_read::{self, SourceFiles, Target, VirtualPlan};
 use crate::hdf5::types::Types;
 use crate::hdf5::write::header::Header;
 use crate::hdf5::{ffi, master::sources, read::open, write::tree_info, write::unit_attrs};
+use crate::history::LoadedHistory;
 use crate::schema::{Field, GalaxyRecord, Schema};
 use galaxy_units::Unit;
 use std::collections::BTreeMap;
@@ -54,6 +55,8 @@ pub struct Catalogue {
     sources: Mutex<SourceFiles>,
     types: Types,
     file: hdf5::File,
+    /// The history index, once loaded (or built by a scan), for every later history.
+    history: Mutex<Option<Arc<LoadedHistory>>>,
 }
 
 /// The attributes of one field's dataset, as [`Catalogue::field_attributes`] finds them.
@@ -163,12 +166,18 @@ impl Catalogue {
             sources: Mutex::new(SourceFiles::new()),
             types: Types::new()?,
             file,
+            history: Mutex::new(None),
         })
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The history index this catalogue loaded, if it did.
+    pub(in crate::hdf5) fn history_cache(&self) -> &Mutex<Option<Arc<LoadedHistory>>> {
+        &self.history
     }
 
     /// The HDF5 file (a master's, for a master).
@@ -348,7 +357,7 @@ impl Catalogue {
         };
         let bytes = found.rows().saturating_mul(schema.record_size() as u64);
         let mut records = checked::zeroed::<u8>(bytes, &self.path, what)?;
-        self.read_records_into(&found, schema, &mut records)?;
+        self.read_records_into(&found, schema, 0..found.rows(), &mut records)?;
         Ok(records)
     }
 
@@ -358,7 +367,8 @@ impl Catalogue {
         let found = self.snapshot(snapshot)?;
         let what = || format!("the records of {}", names::snapshot_group(snapshot));
         let mut records = checked::zeroed::<G>(found.rows(), &self.path, what)?;
-        self.read_records_into(&found, &schema, bytemuck::cast_slice_mut(&mut records))?;
+        let all = 0..found.rows();
+        self.read_records_into(&found, &schema, all, bytemuck::cast_slice_mut(&mut records))?;
         Ok(records)
     }
 
@@ -378,9 +388,16 @@ impl Catalogue {
     }
 
     /// Reads every field of `schema` into the records `out` (whole records of the schema's
-    /// size, one per row of the snapshot), a slab of rows at a time: the slab's columns are read
-    /// into a buffer that stays in the CPU's cache and scattered into the records from there.
-    fn read_records_into(&self, found: &Snapshot, schema: &Schema, out: &mut [u8]) -> Result<()> {
+    /// size, one per row of `rows`, which the snapshot has), a slab of rows at a time: the
+    /// slab's columns are read into a buffer that stays in the CPU's cache and scattered into
+    /// the records from there.
+    pub(in crate::hdf5) fn read_records_into(
+        &self,
+        found: &Snapshot,
+        schema: &Schema,
+        rows: Range<u64>,
+        out: &mut [u8],
+    ) -> Result<()> {
         // Fields are checked against the file before any row is read, and when there is none.
         for field in schema.fields() {
             for part in &found.parts {
@@ -388,8 +405,7 @@ impl Catalogue {
             }
         }
         let record_size = schema.record_size();
-        let rows = found.rows();
-        if record_size == 0 || rows == 0 {
+        if record_size == 0 || rows.is_empty() {
             return Ok(());
         }
         let mut slab_rows = (SCATTER_SLAB_BYTES / record_size).max(1) as u64;
@@ -402,9 +418,9 @@ impl Catalogue {
         }
         let mut columns = Vec::new();
         let mut ranges = Vec::with_capacity(schema.fields().len());
-        let mut start = 0;
-        while start < rows {
-            let end = rows.min(start + slab_rows);
+        let mut start = rows.start;
+        while start < rows.end {
+            let end = rows.end.min(start + slab_rows);
             let slab = (end - start) as usize;
             ranges.clear();
             let mut at = 0;
@@ -416,7 +432,8 @@ impl Catalogue {
             for (field, range) in schema.fields().iter().zip(&ranges) {
                 self.read_field(found, field, start..end, &mut columns[range.clone()])?;
             }
-            let records = &mut out[start as usize * record_size..end as usize * record_size];
+            let done = (start - rows.start) as usize;
+            let records = &mut out[done * record_size..(end - rows.start) as usize * record_size];
             crate::scatter::untranspose(&columns, &ranges, schema, records);
             start = end;
         }

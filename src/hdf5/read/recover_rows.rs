@@ -308,6 +308,12 @@ pub(super) fn cut_in_place(file: &hdf5::File, found: &[Found]) -> Result<()> {
             .map_err(|e| Error::hdf5("reopening a snapshot group", e))?;
         write_num_gals(&group, snapshot.rows)?;
     }
+    // A history index is written at finish, last: in a file that needs repairing it may be
+    // partial, and once the writer's mark is gone readers would trust it. Without it they scan.
+    if file.link_exists(names::HISTORY_INDEX) {
+        file.unlink(names::HISTORY_INDEX)
+            .map_err(|e| Error::hdf5(format!("removing {}", names::HISTORY_INDEX), e))?;
+    }
     ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
     ffi::files::flush_file(file.id())
 }
@@ -323,6 +329,12 @@ pub(super) fn salvage(
         return Ok(());
     };
     let schema = columns::packed_schema(&first.columns, path, first.snapshot)?;
+    // The new file keeps following galaxies by the same key: its finish writes the key's name
+    // and a history index of the rows kept.
+    let schema = match checked::attr(file, names::HISTORY_KEY) {
+        Ok(Some(AttrValue::Text(key))) => schema.clone().with_key(&key).unwrap_or(schema),
+        _ => schema,
+    };
     let options = Hdf5Options::default()
         .replace(true)
         .header(Header::read(file).unwrap_or_default());

@@ -369,14 +369,17 @@ fn open_to_walk(path: &Path, live: bool) -> Option<Catalogue> {
     }
 }
 
-/// [`Scope::Root`]: the header, the root's attributes and the group table; the snapshots listed.
+/// [`Scope::Root`]: the header, the root's attributes, the group table and the history index;
+/// the snapshots listed.
 fn walk_root(catalogue: &Catalogue, path: &Path) -> Option<Vec<u32>> {
     stage(path, || "its header".into());
     let _ = catalogue.header();
     stage(path, || "the attributes of its root group".into());
     let _ = checked::attrs(catalogue.file());
     stage(path, || "its group table".into());
-    catalogue.snapshots().ok()
+    let snapshots = catalogue.snapshots().ok();
+    walk_history_index(path, catalogue.file());
+    snapshots
 }
 
 /// [`Scope::Snapshot`]: every structure of one snapshot, but its rows.
@@ -411,6 +414,35 @@ fn walk_snapshot(catalogue: &Catalogue, path: &Path, snapshot: u32) {
         }
     }
     let _ = found.schema(path);
+}
+
+/// Opens the history index's datasets as the reader does (their type, shape and storage, the
+/// first and last entries), without reading them whole: a large catalogue's index is large.
+fn walk_history_index(path: &Path, root: &hdf5::Group) {
+    if !root.link_exists(names::HISTORY_INDEX) {
+        return;
+    }
+    stage(path, || names::HISTORY_INDEX.into());
+    let Ok(group) = checked::group(root, names::HISTORY_INDEX) else {
+        return;
+    };
+    for name in [
+        names::HISTORY_KEYS,
+        names::HISTORY_OFFSETS,
+        names::HISTORY_SNAPSHOTS,
+        names::HISTORY_ROWS,
+    ] {
+        stage(path, || format!("{}/{name}", names::HISTORY_INDEX));
+        let Ok(dataset) = checked::dataset(&group, name) else {
+            continue;
+        };
+        let Ok(column) = checked::column(&dataset) else {
+            continue;
+        };
+        if checked::check_readable(&dataset, &column).is_ok() {
+            first_and_last_rows(&dataset, &column);
+        }
+    }
 }
 
 /// Reads the first and the last row of a column: the chunks (or the storage) and the filters

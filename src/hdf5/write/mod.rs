@@ -12,6 +12,7 @@ pub(super) mod edge_chunk;
 pub(super) mod file_format;
 pub(super) mod fletcher32;
 pub(super) mod header;
+pub(super) mod history_index;
 pub(super) mod options;
 pub(super) mod output;
 pub(super) mod sink;

@@ -48,6 +48,7 @@ impl Catalogue {
             sources: Mutex::new(SourceFiles::new()),
             types: Types::new()?,
             file,
+            history: Mutex::new(None),
         }))
     }
 }

@@ -14,6 +14,7 @@ use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::{Buffer, WriteCallback};
 use crate::error::{Error, Result, WriterThreadState};
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index::PendingIndex;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::SnapshotSink;
 use crate::schema::Schema;
@@ -40,6 +41,7 @@ enum Job {
         trees: Trees,
         order: Vec<u32>,
         record_size: usize,
+        history: Option<PendingIndex>,
     },
 }
 
@@ -229,6 +231,7 @@ impl BackgroundWriter {
         trees: Trees,
         order: &[u32],
         record_size: usize,
+        history: Option<PendingIndex>,
     ) -> Result<OutputSummary> {
         self.settle()?;
         for buffer in std::mem::take(&mut self.buffers) {
@@ -242,6 +245,7 @@ impl BackgroundWriter {
             trees,
             order: order.to_vec(),
             record_size,
+            history,
         })?;
         match self.join() {
             Some(outcome) => outcome,
@@ -406,11 +410,19 @@ impl Thread {
                     trees,
                     order,
                     record_size,
+                    history,
                 } => {
                     if let Err(error) = self.catch_up(&mut sinks, &mut held) {
                         return Some(Err(error));
                     }
-                    return Some(file.finish(sinks, &mut header, &trees, &order, record_size));
+                    return Some(file.finish(
+                        sinks,
+                        &mut header,
+                        &trees,
+                        &order,
+                        record_size,
+                        history,
+                    ));
                 }
             }
         }

@@ -6,6 +6,7 @@ use super::{OutputSummary, SnapshotStats, Trees};
 use crate::buffer::Buffer;
 use crate::error::Result;
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index::PendingIndex;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::SnapshotSink;
 use crate::schema::Schema;
@@ -86,6 +87,7 @@ impl FileWriter {
         trees: &Trees,
         order: &[u32],
         record_size: usize,
+        history: Option<PendingIndex>,
     ) -> Result<OutputSummary> {
         let mut sinks = Vec::with_capacity(self.buffers.len());
         for mut buffer in std::mem::take(&mut self.buffers) {
@@ -93,7 +95,7 @@ impl FileWriter {
             sinks.push(buffer.finish()?);
         }
         let file = self.file.take().expect("a writer is finished once");
-        file.finish(sinks, header, trees, order, record_size)
+        file.finish(sinks, header, trees, order, record_size, history)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::hdf5::write::columns::{
 use crate::hdf5::write::durability::{Durability, FilePlace};
 use crate::hdf5::write::file_format::FileFormat;
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::{Scratch, SnapshotSink};
 use crate::hdf5::{ffi, names, read::survey, write::tree_info};
@@ -143,6 +144,9 @@ impl OutputFile {
             sinks.push(sink);
         }
         options.header.write(&file, order)?;
+        if let Some(key) = schema.key() {
+            history_index::prepare(&file, &key.name)?;
+        }
         if let Some(mode) = options.durability.marker() {
             ffi::attrs::write_string_attr(file.id(), names::DURABLE_WRITER, mode)?;
         }
@@ -192,6 +196,7 @@ impl OutputFile {
         trees: &Trees,
         order: &[u32],
         record_size: usize,
+        history: Option<history_index::PendingIndex>,
     ) -> Result<OutputSummary> {
         let mut galaxies = Vec::with_capacity(sinks.len());
         for mut sink in sinks {
@@ -216,6 +221,11 @@ impl OutputFile {
             write_num_gals(&open_snapshot(&file, *snapshot)?, *rows)?;
         }
         trees.write(&file, header)?;
+        // Before the durable writer's mark goes: a file that has the index without the mark
+        // has all of it (a crash while it was written leaves the mark, and `recover` drops it).
+        if let Some(pending) = history {
+            history_index::write(&file, &pending.wait()?)?;
+        }
         header.write(&file, order)?;
         ffi::attrs::delete_attr(file.id(), names::DURABLE_WRITER)?;
         ffi::files::flush_file(file.id())?;

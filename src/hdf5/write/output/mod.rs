@@ -19,6 +19,7 @@ use crate::buffer::BufferStats;
 use crate::error::{Error, Result};
 use crate::hdf5::names;
 use crate::hdf5::write::header::Header;
+use crate::hdf5::write::history_index::{KeyCollector, PendingIndex};
 use crate::hdf5::write::options::Hdf5Options;
 use crate::schema::Schema;
 use background::BackgroundWriter;
@@ -70,6 +71,8 @@ pub struct SchemaOutput {
     ascending: Vec<u32>,
     header: Header,
     trees: Trees,
+    /// The keys of the rows written, for the history index, when the schema has a key.
+    keys: Option<KeyCollector>,
     engine: Engine,
 }
 
@@ -163,6 +166,7 @@ impl SchemaOutput {
         Ok(SchemaOutput {
             path: path.to_owned(),
             trees: Trees::new(options.trees, &ascending),
+            keys: KeyCollector::of(&schema, &ascending),
             header: options.header,
             schema,
             order,
@@ -232,26 +236,34 @@ impl SchemaOutput {
         &self.order
     }
 
-    /// Flushes every buffer, writes `num_gals`, the tree counts and the header, and closes the
-    /// file. Nothing can be written afterwards: the output is consumed.
+    /// Flushes every buffer, writes `num_gals`, the tree counts, the history index (when the
+    /// schema has a [key](Schema::with_key)) and the header, and closes the file. Nothing can
+    /// be written afterwards: the output is consumed.
     pub fn finish(self) -> Result<OutputSummary> {
         let record_size = self.schema.record_size();
         let mut header = self.header;
+        let history = self.keys.map(PendingIndex::start);
         match self.engine {
             Engine::Direct(writer) => {
-                writer.finish(&mut header, &self.trees, &self.order, record_size)
+                writer.finish(&mut header, &self.trees, &self.order, record_size, history)
             }
             Engine::Background(writer) => {
-                writer.finish(header, self.trees, &self.order, record_size)
+                writer.finish(header, self.trees, &self.order, record_size, history)
             }
         }
     }
 
+    /// Writes rows, and takes their keys once the engine has accepted them all: a write that
+    /// fails accepts none, and its retry must not count them twice.
     fn engine_write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
         match &mut self.engine {
             Engine::Direct(writer) => writer.write(index, rows),
             Engine::Background(writer) => writer.write(index, rows),
+        }?;
+        if let Some(keys) = &mut self.keys {
+            keys.add(index, rows);
         }
+        Ok(())
     }
 
     fn check_whole(&self, snapshot: u32, rows: &[u8]) -> Result<()> {
