@@ -414,7 +414,8 @@ fn a_file_this_process_has_open_surveys_as_sound_when_it_changes() {
 fn a_damaged_snapshot_is_refused_while_the_others_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model_0.hdf5");
-    output(&path, &[10, 20], Hdf5Options::default());
+    // Three snapshots: large enough (over 256 KiB) to be surveyed a part at a time.
+    output(&path, &[10, 20, 30], Hdf5Options::default());
     let damaged_header = {
         let file = hdf5::File::open(&path).unwrap();
         let name = std::ffi::CString::new("Snap_20/StellarMass").unwrap();

@@ -8,7 +8,8 @@
 //!
 //! A reader walks a file in parts ([`Scope`]), each before it first reads it: the root (its
 //! header and group table) when the file is opened, a snapshot when one is first read, and the
-//! rest of the file once it reads more than a few snapshots. A catalogue of 64 snapshots of 54
+//! rest of the file once it reads more than a few snapshots (a small file is walked whole when
+//! opened). A catalogue of 64 snapshots of 54
 //! datasets takes seconds to walk whole; one column of it is read after walking one snapshot's
 //! datasets.
 
@@ -113,6 +114,11 @@ pub(in crate::hdf5) fn ensure_scope_sound(path: &Path, live: bool, scope: Scope)
         if let Some(damaged) = known_damage(identity) {
             return Err(damaged);
         }
+        if scope == Scope::Root && identity.length < WHOLE_BELOW_BYTES {
+            walk_in_child(path, live).inspect_err(|e| remember_damage(identity, e))?;
+            remember(&SOUND, Some(identity));
+            return Ok(());
+        }
         let walked = snapshots_known(identity);
         if matches!(scope, Scope::Snapshot(_)) && walked.len() >= SNAPSHOTS_APART {
             contain::in_child(path, on_damage(live), || {
@@ -174,6 +180,10 @@ fn known_damage(identity: Identity) -> Option<Error> {
         problem: problem.clone(),
     })
 }
+
+/// Files shorter than this are surveyed whole when opened: a walk of such a file costs about
+/// what starting a child does, and a reader of it would start several.
+const WHOLE_BELOW_BYTES: u64 = 256 << 10;
 
 /// The snapshots of one file surveyed apart, after which a reader reading yet another one is
 /// reading the file through: the rest of it (the snapshots not surveyed yet) is surveyed in one
