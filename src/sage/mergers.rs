@@ -78,12 +78,8 @@ pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Ve
         .iter()
         .position(|rows| rows.contains(&target.row))
         .unwrap_or(0);
-    let before = ints(
-        catalogue,
-        snapshot,
-        &field,
-        cores[core].start..target.row + 1,
-    )?;
+    let before =
+        catalogue.read_integer_rows(snapshot, &field, cores[core].start..target.row + 1)?;
     let forest = key.div_euclid(mulfac);
     let run = before
         .iter()
@@ -95,9 +91,9 @@ pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Ve
     let mut mergers = Vec::new();
     for from in catalogue.snapshots()? {
         let rows = core_rows(catalogue, from)?.swap_remove(core);
-        let into_snap = ints(catalogue, from, "mergeIntoSnapNum", rows.clone())?;
-        let into_id = ints(catalogue, from, "mergeIntoID", rows.clone())?;
-        let keys = ints(catalogue, from, &field, rows.clone())?;
+        let into_snap = catalogue.read_integer_rows(from, "mergeIntoSnapNum", rows.clone())?;
+        let into_id = catalogue.read_integer_rows(from, "mergeIntoID", rows.clone())?;
+        let keys = catalogue.read_integer_rows(from, &field, rows.clone())?;
         for (at, row) in rows.enumerate() {
             let points_here = into_snap[at] == i64::from(snapshot) && into_id[at] == place;
             if points_here && keys[at].div_euclid(mulfac) == forest {
@@ -149,21 +145,4 @@ fn core_rows(catalogue: &Catalogue, snapshot: u32) -> Result<Vec<Range<u64>>> {
         start += rows;
     }
     Ok(ranges)
-}
-
-/// Rows of an integer field as `i64`.
-fn ints(catalogue: &Catalogue, snapshot: u32, name: &str, rows: Range<u64>) -> Result<Vec<i64>> {
-    let (field, bytes) = catalogue.read_field_rows(snapshot, name, rows)?;
-    if !field.dtype.is_integer() || !field.shape.is_empty() {
-        return Err(Error::SchemaMismatch {
-            path: catalogue.path().to_owned(),
-            snapshot,
-            field: name.to_owned(),
-            problem: format!(
-                "is {} of shape {:?}, not one integer per galaxy",
-                field.dtype, field.shape
-            ),
-        });
-    }
-    Ok(field.dtype.as_i64(&bytes))
 }

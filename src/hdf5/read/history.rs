@@ -12,6 +12,7 @@ use crate::hdf5::{ffi, names};
 use crate::history::{Appearance, History, HistoryIndex, IndexBuilder, LoadedHistory};
 use crate::schema::{GalaxyRecord, Schema};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// The key field SAGE's files have, followed when a file names none.
@@ -262,23 +263,35 @@ impl Catalogue {
             let mut start = 0;
             while start < rows {
                 let end = rows.min(start + SCAN_ROWS);
-                let (stored, bytes) = self.read_field_rows(snapshot, field, start..end)?;
-                if !stored.shape.is_empty() || !stored.dtype.is_integer() {
-                    return Err(Error::SchemaMismatch {
-                        path: self.path().to_owned(),
-                        snapshot,
-                        field: field.to_owned(),
-                        problem: format!(
-                            "is {} of shape {:?}: a key is one integer per galaxy",
-                            stored.dtype, stored.shape
-                        ),
-                    });
-                }
-                builder.push_rows(snapshot, start, &stored.dtype.as_i64(&bytes))?;
+                let keys = self.read_integer_rows(snapshot, field, start..end)?;
+                builder.push_rows(snapshot, start, &keys)?;
                 start = end;
             }
         }
         Ok(builder.finish())
+    }
+
+    /// Rows `rows` of `field` of a snapshot as `i64`: a field of one integer per galaxy (a key,
+    /// SAGE's merger pointers), else [`Error::SchemaMismatch`].
+    pub(crate) fn read_integer_rows(
+        &self,
+        snapshot: u32,
+        field: &str,
+        rows: Range<u64>,
+    ) -> Result<Vec<i64>> {
+        let (stored, bytes) = self.read_field_rows(snapshot, field, rows)?;
+        if !stored.shape.is_empty() || !stored.dtype.is_integer() {
+            return Err(Error::SchemaMismatch {
+                path: self.path().to_owned(),
+                snapshot,
+                field: field.to_owned(),
+                problem: format!(
+                    "is {} of shape {:?}, not one integer per galaxy",
+                    stored.dtype, stored.shape
+                ),
+            });
+        }
+        Ok(stored.dtype.as_i64(&bytes))
     }
 
     fn bad_index(&self, problem: String) -> Error {
