@@ -176,6 +176,47 @@ fn a_master_indexes_the_rows_of_all_its_outputs() {
     same_as_brute_force(&Catalogue::open(&master).unwrap(), &expected, true);
 }
 
+#[test]
+fn a_master_over_one_output_links_its_index_and_reads_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = galaxies(31, 0, 300);
+    let output = dir.path().join("model_0.hdf5");
+    write(&output, &rows, with_volume(1.0));
+    let master = dir.path().join("model.hdf5");
+    write_master(
+        &master,
+        std::slice::from_ref(&output),
+        &MasterOptions::default(),
+    )
+    .unwrap();
+    let file = hdf5::File::open(&master).unwrap();
+    let mut link = None;
+    file.iter_visit_default(|name, info| {
+        if name == "HistoryIndex" {
+            link = Some(info.link_type);
+        }
+        Ok(())
+    })
+    .unwrap();
+    drop(file);
+    assert!(matches!(link, Some(hdf5::LinkType::External)), "{link:?}");
+    let catalogue = Catalogue::open(&master).unwrap();
+    assert_eq!(catalogue.history_key().unwrap(), "GalaxyIndex");
+    same_as_brute_force(&catalogue, &brute_force(&[rows]), true);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/history_recipe.py");
+    let recipe = common::output(
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(&master),
+    )
+    .expect("python3 with h5py and numpy");
+    assert!(
+        recipe.status.success() && String::from_utf8_lossy(&recipe.stdout).contains("recipe ok"),
+        "{}",
+        String::from_utf8_lossy(&recipe.stderr)
+    );
+}
+
 /// A change to an index group.
 type Damage = fn(&hdf5::Group);
 

@@ -130,10 +130,10 @@ pub fn write_master(
         snapshots
     } else {
         let mut sources = Vec::with_capacity(outputs.len());
-        for ((output, catalogue), link) in outputs.iter().zip(&catalogues).zip(links) {
+        for ((output, catalogue), link) in outputs.iter().zip(&catalogues).zip(&links) {
             sources.push(Source {
                 path: output.clone(),
-                link,
+                link: link.clone(),
                 snapshots: stitch::survey(catalogue)?,
             });
         }
@@ -147,7 +147,7 @@ pub fn write_master(
         snapshots
     };
     header.write(&file, &snapshots)?;
-    history::write(&file, master, &catalogues)?;
+    history::write(&file, master, &catalogues, &links)?;
     ffi::files::flush_file(file.id())?;
     drop(file);
     staged.commit()
