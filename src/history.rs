@@ -7,6 +7,7 @@
 //! entries `offsets[i]..offsets[i + 1]` of `snapshots` and `rows`, ascending by snapshot.
 
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One place a galaxy appears in a catalogue: a row of a snapshot (a master's row counts the
@@ -70,8 +71,8 @@ pub(crate) struct HistoryIndex {
     pub offsets: Vec<u64>,
     /// Per entry: the snapshot.
     pub snapshots: Vec<u32>,
-    /// Per entry: the row.
-    pub rows: Vec<u64>,
+    /// Per entry: the row (a snapshot holds fewer than 2^32, see [`IndexBuilder::push_rows`]).
+    pub rows: Vec<u32>,
 }
 
 impl HistoryIndex {
@@ -84,7 +85,10 @@ impl HistoryIndex {
         self.snapshots[range.clone()]
             .iter()
             .zip(&self.rows[range])
-            .map(|(&snapshot, &row)| Appearance { snapshot, row })
+            .map(|(&snapshot, &row)| Appearance {
+                snapshot,
+                row: row.into(),
+            })
             .collect()
     }
 
@@ -135,7 +139,7 @@ impl HistoryIndex {
         for (at, pair) in self.offsets.windows(2).enumerate() {
             let range = pair[0] as usize..pair[1] as usize;
             let places = self.snapshots[range.clone()].iter().zip(&self.rows[range]);
-            let mut last: Option<(u32, u64)> = None;
+            let mut last: Option<(u32, u32)> = None;
             for (&snapshot, &row) in places {
                 match rows_of.get(&snapshot) {
                     None => {
@@ -144,7 +148,7 @@ impl HistoryIndex {
                             self.keys[at]
                         ))
                     }
-                    Some(&rows) if row >= rows => {
+                    Some(&rows) if u64::from(row) >= rows => {
                         return Err(format!(
                             "key {} is at row {row} of snapshot {snapshot}, which has {rows}",
                             self.keys[at]
@@ -263,21 +267,27 @@ impl IndexBuilder {
             .into_iter()
             .map(|(snapshot, keys)| (snapshot, Sorted::of(keys)))
             .collect();
-        let mut distinct: Vec<Vec<i64>> = sorted.iter().map(|(_, s)| s.distinct()).collect();
+        let mut distinct: Vec<Cow<[i64]>> = sorted.iter().map(|(_, s)| s.distinct()).collect();
         while distinct.len() > 1 {
             let mut next = Vec::with_capacity(distinct.len().div_ceil(2));
             let mut lists = distinct.into_iter();
             while let Some(first) = lists.next() {
                 next.push(match lists.next() {
-                    Some(second) => union(&first, &second),
+                    Some(second) => Cow::Owned(union(&first, &second)),
                     None => first,
                 });
             }
             distinct = next;
         }
-        let keys = distinct.pop().unwrap_or_default();
+        let keys = distinct.pop().unwrap_or_default().into_owned();
         // Each snapshot's entries as positions among the distinct keys, in key order.
-        let ids: Vec<Vec<u32>> = sorted.iter().map(|(_, s)| s.ids(&keys)).collect();
+        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(sorted.len());
+        for (at, (_, snapshot)) in sorted.iter().enumerate() {
+            let before = at
+                .checked_sub(1)
+                .map(|before| (&sorted[before].1, &ids[before][..]));
+            ids.push(snapshot.ids(&keys, before));
+        }
         let mut offsets = vec![0u64; keys.len() + 1];
         for &id in ids.iter().flatten() {
             offsets[id as usize + 1] += 1;
@@ -288,7 +298,7 @@ impl IndexBuilder {
         let entries = offsets[keys.len()] as usize;
         let mut next = offsets.clone();
         let mut snapshots = vec![0u32; entries];
-        let mut rows = vec![0u64; entries];
+        let mut rows = vec![0u32; entries];
         // Placed a block of keys at a time, so that the entries being written stay in the
         // CPU's cache: snapshot by snapshot over all keys, each write would land a galaxy's
         // history further on, a cache miss per row.
@@ -325,7 +335,7 @@ enum Sorted {
     /// The rows were in key order already.
     InOrder(Vec<i64>),
     /// Sorted by key, then row.
-    Moved(Vec<(i64, u64)>),
+    Moved(Vec<(i64, u32)>),
 }
 
 impl Sorted {
@@ -333,7 +343,8 @@ impl Sorted {
         if keys.is_sorted() {
             return Sorted::InOrder(keys);
         }
-        let mut pairs: Vec<(i64, u64)> = keys.into_iter().zip(0..).collect();
+        // Rows fit: `push_rows` keeps a snapshot below 2^32 of them.
+        let mut pairs: Vec<(i64, u32)> = keys.into_iter().zip(0..).collect();
         pairs.sort_unstable();
         Sorted::Moved(pairs)
     }
@@ -345,9 +356,9 @@ impl Sorted {
         }
     }
 
-    fn row(&self, at: usize) -> u64 {
+    fn row(&self, at: usize) -> u32 {
         match self {
-            Sorted::InOrder(_) => at as u64,
+            Sorted::InOrder(_) => at as u32,
             Sorted::Moved(pairs) => pairs[at].1,
         }
     }
@@ -359,37 +370,64 @@ impl Sorted {
         }
     }
 
-    fn distinct(&self) -> Vec<i64> {
+    /// The distinct keys, ascending: those of the rows themselves when no key repeats.
+    fn distinct(&self) -> Cow<'_, [i64]> {
+        if let Sorted::InOrder(keys) = self {
+            if keys.windows(2).all(|pair| pair[0] < pair[1]) {
+                return Cow::Borrowed(keys);
+            }
+        }
         let mut keys: Vec<i64> = (0..self.len()).map(|at| self.key(at)).collect();
         keys.dedup();
-        keys
+        Cow::Owned(keys)
     }
 
     /// The position of each key among `distinct` (which holds them all), walking both in
-    /// order.
-    fn ids(&self, distinct: &[i64]) -> Vec<u32> {
-        let mut at = 0;
+    /// order. Most galaxies of a snapshot were in the snapshot before (`before`, with its
+    /// positions): walked beside it, a key is found where it was, and only a new one is looked
+    /// for among the distinct keys, which takes half the time of looking for every key there.
+    fn ids(&self, distinct: &[i64], before: Option<(&Sorted, &[u32])>) -> Vec<u32> {
+        let (mut at, mut next_before) = (0, 0);
         (0..self.len())
             .map(|entry| {
                 let key = self.key(entry);
-                // Galloping: the next key is near, or far ahead after a gap.
-                let mut step = 1;
-                while at + step < distinct.len() && distinct[at + step] <= key {
-                    step *= 2;
+                if let Some((keys, ids)) = before {
+                    while next_before < keys.len() && keys.key(next_before) < key {
+                        next_before += 1;
+                    }
+                    if next_before < keys.len() && keys.key(next_before) == key {
+                        at = ids[next_before] as usize;
+                        return ids[next_before];
+                    }
                 }
-                let end = (at + step + 1).min(distinct.len());
-                at += distinct[at..end].partition_point(|&k| k < key);
                 // Fits: a snapshot's row count is below 2^32 (`push_rows`), and so are the
                 // distinct keys of the few snapshots a catalogue in memory can have.
-                at as u32
+                position(distinct, &mut at, key) as u32
             })
             .collect()
     }
 }
 
+/// The position of `key` among `distinct` (ascending, holding it at `at` or after), moving
+/// `at` there. A snapshot holds a third of a catalogue's keys, so the next key is a few places
+/// on: the smaller keys of the next few are counted (a comparison the compiler vectorizes)
+/// rather than searched for one by one.
+fn position(distinct: &[i64], at: &mut usize, key: i64) -> usize {
+    const AHEAD: usize = 8;
+    loop {
+        let ahead = &distinct[*at..distinct.len().min(*at + AHEAD)];
+        let smaller = ahead.iter().filter(|&&k| k < key).count();
+        *at += smaller;
+        if smaller < ahead.len() || ahead.is_empty() {
+            return *at;
+        }
+    }
+}
+
 /// The sorted union of two sorted lists without repeats.
 fn union(a: &[i64], b: &[i64]) -> Vec<i64> {
-    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    // Room for both: reserving touches no memory, growing would copy what is there.
+    let mut out = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         let (x, y) = (a[i], b[j]);
@@ -405,6 +443,42 @@ fn union(a: &[i64], b: &[i64]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any keys, in any order, with repeats within a snapshot and gaps between the
+        /// snapshots' keys: every key's entries are where a search of every row finds it.
+        #[test]
+        fn the_index_is_what_a_search_of_every_row_finds(
+            snapshots in proptest::collection::btree_map(
+                0u32..70,
+                proptest::collection::vec(-40i64..40, 0..60),
+                0..8,
+            ),
+            sorted in any::<bool>(),
+        ) {
+            let mut builder = IndexBuilder::default();
+            let mut expected: BTreeMap<i64, Vec<Appearance>> = BTreeMap::new();
+            for (&snapshot, keys) in &snapshots {
+                let mut keys = keys.clone();
+                if sorted {
+                    keys.sort_unstable();
+                }
+                for (row, &key) in keys.iter().enumerate() {
+                    let row = row as u64;
+                    expected.entry(key).or_default().push(Appearance { snapshot, row });
+                }
+                builder.push_snapshot(snapshot, keys).unwrap();
+            }
+            let index = builder.finish();
+            let rows_of = snapshots.iter().map(|(&s, k)| (s, k.len() as u64)).collect();
+            prop_assert_eq!(index.validate(&rows_of).err(), None::<String>);
+            prop_assert_eq!(index.keys.len(), expected.len());
+            for (key, places) in &expected {
+                prop_assert_eq!(&index.lookup(*key), places);
+            }
+        }
+    }
 
     fn built() -> HistoryIndex {
         let mut builder = IndexBuilder::default();

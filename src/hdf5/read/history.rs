@@ -198,6 +198,11 @@ impl Catalogue {
         let offsets = read(names::HISTORY_OFFSETS, false)?;
         let snapshots = read(names::HISTORY_SNAPSHOTS, false)?;
         let rows = read(names::HISTORY_ROWS, false)?;
+        let rows = rows
+            .into_iter()
+            .map(|row| u32::try_from(row as u64))
+            .collect::<std::result::Result<Vec<u32>, _>>()
+            .map_err(|_| "its history index has a row beyond 2^32".to_string())?;
         let index = HistoryIndex {
             keys,
             offsets: offsets.into_iter().map(|v| v as u64).collect(),
@@ -205,7 +210,7 @@ impl Catalogue {
                 .into_iter()
                 .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
                 .collect(),
-            rows: rows.into_iter().map(|v| v as u64).collect(),
+            rows,
         };
         index
             .validate(rows_of)

@@ -112,9 +112,10 @@ pub(crate) fn write_key_name(file: &hdf5::File, name: &str) -> Result<()> {
     ffi::attrs::write_string_attr(file.id(), names::HISTORY_KEY, name)
 }
 
-/// Writes `index` into the group `HistoryIndex` of `file` (made by [`prepare`], or here), each
-/// dataset in the narrowest unsigned type its values fit (snapshots in 16 bits, rows and
-/// offsets in 32 when they can be), so that it costs the file a few bytes per row.
+/// Writes `index` into the group `HistoryIndex` of `file` (made by [`prepare`], or here): rows
+/// in 32 bits (a snapshot has fewer than 2^32), snapshots and offsets each in the narrowest
+/// unsigned type of two their values fit (16 or 32, 32 or 64 bits), so that it costs the file a
+/// few bytes per row.
 pub(crate) fn write(file: &hdf5::File, index: &HistoryIndex) -> Result<()> {
     let context = |what: &str| {
         let what = format!("writing {}/{what}", names::HISTORY_INDEX);
@@ -143,7 +144,12 @@ pub(crate) fn write(file: &hdf5::File, index: &HistoryIndex) -> Result<()> {
         &index.snapshots,
         u16::MAX.into(),
     )?;
-    write_unsigned(&group, names::HISTORY_ROWS, &index.rows, u32::MAX.into())
+    group
+        .new_dataset_builder()
+        .with_data(&index.rows)
+        .create(names::HISTORY_ROWS)
+        .map(drop)
+        .map_err(context(names::HISTORY_ROWS))
 }
 
 /// Writes `values` as u16 or u32 when they are all at most `narrow` (`u16::MAX` or
