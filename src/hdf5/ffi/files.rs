@@ -197,3 +197,19 @@ pub fn estimate_links(gcpl: hid_t, links: usize, name_bytes: usize) -> Result<()
         )
     })
 }
+
+/// Opens `path` read-only without HDF5's chunk cache. A reader keeps every dataset it has
+/// checked open (a 64-snapshot catalogue has 3456), and each open dataset would keep up to 1 MiB
+/// of chunks; and a column read whole passes each chunk once, so caching only costs it copies.
+/// HDF5's failure to open it becomes the error `error` makes of it.
+pub fn without_chunk_cache(
+    path: &std::path::Path,
+    error: impl FnOnce(hdf5::Error) -> Error,
+) -> Result<hdf5::File> {
+    no_inherit(|| {
+        hdf5::File::with_options()
+            .with_fapl(|fapl| fapl.chunk_cache(0, 0, 1.0))
+            .open(path)
+            .map_err(error)
+    })
+}

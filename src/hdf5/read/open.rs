@@ -62,7 +62,7 @@ pub(in crate::hdf5) fn finished(path: &Path) -> Result<Superblock> {
 }
 
 fn open_read_only(path: &Path) -> Result<hdf5::File> {
-    without_chunk_cache(path, |e| {
+    ffi::files::without_chunk_cache(path, |e| {
         bad(
             path,
             format!(
@@ -70,22 +70,6 @@ fn open_read_only(path: &Path) -> Result<hdf5::File> {
                 checked::one_line(&e)
             ),
         )
-    })
-}
-
-/// Opens `path` read-only without HDF5's chunk cache. A reader keeps every dataset it has
-/// checked open (a 64-snapshot catalogue has 3456), and each open dataset would keep up to 1 MiB
-/// of chunks; and a column read whole passes each chunk once, so caching only costs it copies.
-/// HDF5's failure to open it becomes the error `error` makes of it.
-pub(in crate::hdf5) fn without_chunk_cache(
-    path: &Path,
-    error: impl FnOnce(hdf5::Error) -> Error,
-) -> Result<hdf5::File> {
-    ffi::files::no_inherit(|| {
-        hdf5::File::with_options()
-            .with_fapl(|fapl| fapl.chunk_cache(0, 0, 1.0))
-            .open(path)
-            .map_err(error)
     })
 }
 

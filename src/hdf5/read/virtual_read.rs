@@ -122,7 +122,7 @@ impl SourceFiles {
     /// as much as any other choice, and never closes a file only to open it again.
     fn dataset(&mut self, block: &SourceRows, master: &Path) -> Result<hdf5::Dataset> {
         let open = |path: &Path| {
-            crate::hdf5::read::open::without_chunk_cache(path, |e| incomplete(master, block, &e))
+            crate::hdf5::ffi::files::without_chunk_cache(path, |e| incomplete(master, block, &e))
         };
         let Some(index) = self.open.iter().position(|s| s.path == block.file) else {
             let file = open(&block.file)?;

@@ -1,39 +1,17 @@
-//! What survives a crash, and everything that follows from it: the file format, HDF5's
-//! metadata cache, what happens after each buffer flush, and the check that the output file
-//! still has its name. See RELIABILITY.md for what each mode was measured to keep.
+//! What follows from a [`Durability`] mode: HDF5's metadata cache, what happens after each
+//! buffer flush, and the check that the output file still has its name. See RELIABILITY.md for
+//! what each mode was measured to keep.
 
 use crate::error::{Error, Result};
 use crate::hdf5::ffi;
 use crate::hdf5::write::columns::{open_snapshot, write_num_gals};
+use crate::hdf5::write::options::{Durability, FlushHook};
 use crate::hdf5::write::sink::AfterWrite;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// How much metadata (object headers, chunk indexes) HDF5 holds for one file: SAGE's 64
 /// snapshots of 54 datasets need about 10 MiB.
 const METADATA_CACHE_BYTES: usize = 32 << 20;
-
-/// What survives a crash, at what cost (see BENCHMARKS.md and RELIABILITY.md). In both durable
-/// modes the file uses HDF5's v110 format (readable with HDF5 >= 1.10, h5py included), and a
-/// file whose writer died is made whole by [`recover`](crate::recover) (or `galaxy-io recover`),
-/// keeping every galaxy that was reported flushed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Durability {
-    /// Everything is made durable when the output finishes; a crash before that loses the
-    /// file. Fastest.
-    #[default]
-    AtFinish,
-    /// After every buffer flush, `num_gals` is updated and the file is flushed (`H5Fflush`):
-    /// a crash loses at most what is still in memory. About 1.17x the time of
-    /// [`AtFinish`](Self::AtFinish) with its default checksums, 1.12x without; files of the same
-    /// size.
-    FlushEachBuffer,
-    /// Single-writer/multiple-reader: readers can follow a running model while it writes. Rows
-    /// count by dataset length; `num_gals` is written at finish. About 1.33x the time of
-    /// [`AtFinish`](Self::AtFinish) with its default checksums, 1.27x without.
-    Swmr,
-}
 
 impl Durability {
     /// The metadata cache of this mode. The durable modes also need the v110 format
@@ -122,38 +100,6 @@ impl Durability {
             Durability::FlushEachBuffer => Some("flush each buffer"),
             Durability::Swmr => Some("swmr"),
         }
-    }
-}
-
-/// Called after every buffer flush with the snapshot and its number of rows in HDF5; in the
-/// flush-each-buffer and SWMR modes those rows are on disk by then. An error fails the write
-/// that flushed, and a retry repeats the flush (writing the same rows again, not twice).
-///
-/// ```
-/// use galaxy_io::{FlushHook, Hdf5Options};
-/// let options = Hdf5Options::default().on_flush(FlushHook::new(|snapshot, rows| {
-///     eprintln!("Snap_{snapshot}: {rows} galaxies written");
-///     Ok(())
-/// }));
-/// # let _ = options;
-/// ```
-#[derive(Clone)]
-pub struct FlushHook(Arc<dyn Fn(u32, u64) -> Result<()> + Send + Sync>);
-
-impl FlushHook {
-    /// Wraps a closure of `(snapshot, rows)`.
-    pub fn new(hook: impl Fn(u32, u64) -> Result<()> + Send + Sync + 'static) -> Self {
-        FlushHook(Arc::new(hook))
-    }
-
-    pub(crate) fn call(&self, snapshot: u32, rows: u64) -> Result<()> {
-        (self.0)(snapshot, rows)
-    }
-}
-
-impl std::fmt::Debug for FlushHook {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FlushHook")
     }
 }
 

@@ -9,10 +9,11 @@ use crate::hdf5::read::writer_lock::WriterLock;
 use crate::hdf5::write::columns::{
     open_snapshot, write_num_gals, write_redshift, Makers, SnapshotColumns,
 };
-use crate::hdf5::write::durability::{Durability, FilePlace};
+use crate::hdf5::write::durability::FilePlace;
 use crate::hdf5::write::file_format::FileFormat;
 use crate::hdf5::write::header::Header;
 use crate::hdf5::write::history_index;
+use crate::hdf5::write::options::Durability;
 use crate::hdf5::write::options::Hdf5Options;
 use crate::hdf5::write::sink::{Scratch, SnapshotSink};
 use crate::hdf5::{ffi, names, read::survey, write::tree_info};
