@@ -4,8 +4,9 @@
 //! `cargo bench --bench transpose`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use galaxy_io::blocks::transpose;
 use galaxy_io::sage::{SageGalaxy, Synthetic};
-use galaxy_io::{transpose, Schema};
+use galaxy_io::Schema;
 use std::hint::black_box;
 
 const ROWS: usize = 32_768;

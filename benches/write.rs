@@ -5,8 +5,9 @@
 //! `cargo run --release --example bench_report`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use galaxy_io::blocks::{BinaryFile, Buffer, WriteCallback};
 use galaxy_io::sage::{SageGalaxy, Synthetic};
-use galaxy_io::{BinaryFile, Buffer, BufferConfig, Hdf5Options, Hdf5Output, Result, WriteCallback};
+use galaxy_io::{BufferConfig, Hdf5Options, Hdf5Output, Result};
 use std::hint::black_box;
 
 const GALAXIES: usize = 200_000;

@@ -10,7 +10,7 @@
 //!
 //! A record is a `#[repr(C)]` struct; the derive checks at compile time that every field has a
 //! fixed-width type and that there is no padding, and generates its layout. Galaxies go into a
-//! growing, record-aligned [`Buffer`] per output snapshot as raw bytes; each flush hands whole
+//! growing, record-aligned [`Buffer`](blocks::Buffer) per output snapshot as raw bytes; each flush hands whole
 //! records to the HDF5 write callback, which turns the stream offset into a row, transposes the
 //! records into columns and appends one hyperslab to each extendable, chunked dataset of
 //! `Snap_<N>`. Files follow SAGE's layout, so h5py and sage-model's analysis code read them
@@ -68,8 +68,10 @@
 //! # Pieces
 //!
 //! - [`Schema`], [`Field`], [`Dtype`]: the layout of a record, from the derive or built at run time.
-//! - [`Buffer`], [`BufferConfig`], [`WriteCallback`], [`ReadBuffer`]: the buffer manager.
-//! - [`BinaryFile`]: a positioned-write file sink (SAGE's binary output, the speed baseline).
+//! - [`blocks`]: what the outputs are built of, for other sinks and formats: the buffer manager
+//!   ([`blocks::Buffer`], [`blocks::WriteCallback`], [`blocks::ReadBuffer`]), a positioned-write
+//!   file sink ([`blocks::BinaryFile`], SAGE's binary output, the speed baseline) and the
+//!   record-to-column [`blocks::transpose`]. [`BufferConfig`] sizes an output's buffers.
 //! - [`Hdf5Output`], [`SchemaOutput`], [`extended::ExtendedOutput`]: the HDF5 output handler,
 //!   one core with the same methods in every face; [`Hdf5Options`] configures it (buffers,
 //!   chunks, [`Compression`] per field by [`field!`] path, [`Durability`], the [`Header`],
@@ -118,7 +120,7 @@ pub use crate::hdf5::{check_master, SourceSummary};
 // Damaged files: the first walk over a file, where an HDF5 crash becomes an error.
 pub use crate::hdf5::survey;
 
-pub use buffer::{Buffer, BufferConfig, BufferStats, ReadBuffer, ReadCallback, WriteCallback};
+pub use buffer::{BufferConfig, BufferStats};
 pub use dtype::{Dtype, FieldType};
 pub use error::{Error, NoSpace, Result, WriterThreadState};
 pub use field_path::FieldPath;
@@ -127,8 +129,16 @@ pub use galaxy_derive::GalaxyRecord;
 pub use galaxy_units as units;
 pub use history::{Appearance, History};
 pub use schema::{Field, GalaxyRecord, Schema};
-pub use sink::BinaryFile;
-pub use transpose::transpose;
+
+/// What the outputs are built of: the buffer manager that gathers records and hands them to a
+/// callback as `(bytes, offset)`, a file sink for positioned writes, and the transpose of
+/// records into columns. For writing other formats, or measuring against them; a model writes
+/// through [`Hdf5Output`] and reads through [`Catalogue`].
+pub mod blocks {
+    pub use crate::buffer::{Buffer, ReadBuffer, ReadCallback, WriteCallback};
+    pub use crate::sink::BinaryFile;
+    pub use crate::transpose::transpose;
+}
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,4 +1,4 @@
-//! Columns to rows, the inverse of [`transpose`](crate::transpose): each field's values, back to
+//! Columns to rows, the inverse of [`transpose`](crate::blocks::transpose): each field's values, back to
 //! back, copied into that field's bytes of each record. The reader fills records this way, a slab
 //! of rows at a time, and `recover` when it salvages rows into a new file.
 //!
@@ -163,7 +163,7 @@ mod tests {
                 record[offset..].fill(0);
             }
             let mut columns = Vec::new();
-            let ranges = crate::transpose(&records, &schema, &mut columns);
+            let ranges = crate::transpose::transpose(&records, &schema, &mut columns);
             let mut rebuilt = vec![0u8; records.len()];
             untranspose(&columns, &ranges, &schema, &mut rebuilt);
             assert_eq!(rebuilt, records, "{rows} rows");

@@ -20,7 +20,8 @@ const BLOCK_ROWS: usize = 256;
 /// in field order. `out` grows as needed and is meant to be reused.
 ///
 /// ```
-/// use galaxy_io::{transpose, Dtype, Field, Schema};
+/// use galaxy_io::{Dtype, Field, Schema};
+/// use galaxy_io::blocks::transpose;
 /// let fields = vec![Field::scalar("a", 0, Dtype::I32), Field::scalar("b", 4, Dtype::F32)];
 /// let schema = Schema::new(fields, 8)?;
 /// let records: Vec<u8> = [(1i32, 0.5f32), (2, 1.5)]

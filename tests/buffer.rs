@@ -1,9 +1,8 @@
 //! The buffer manager: byte-exact, contiguous, record-aligned hand-overs for any sequence of
 //! writes and any valid configuration; growth, caps, errors with retry, and Drop.
 
-use galaxy_io::{
-    BinaryFile, Buffer, BufferConfig, Error, ReadBuffer, ReadCallback, Result, WriteCallback,
-};
+use galaxy_io::blocks::{BinaryFile, Buffer, ReadBuffer, ReadCallback, WriteCallback};
+use galaxy_io::{BufferConfig, Error, Result};
 use proptest::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,7 +1,8 @@
 //! The ways to write the same galaxies that the report compares.
 
+use galaxy_io::blocks::{BinaryFile, Buffer};
 use galaxy_io::sage::SageGalaxy;
-use galaxy_io::{BinaryFile, Buffer, BufferConfig, Hdf5Options, Hdf5Output, Result, Schema};
+use galaxy_io::{BufferConfig, Hdf5Options, Hdf5Output, Result, Schema};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 /// implementor as the context.
 ///
 /// ```
-/// use galaxy_io::{Result, WriteCallback};
+/// use galaxy_io::Result;
+/// use galaxy_io::blocks::WriteCallback;
 ///
 /// /// Collects everything in memory.
 /// struct Memory(Vec<u8>);
@@ -60,7 +61,8 @@ pub struct BufferStats {
 /// A growing, record-aligned write buffer in front of a [`WriteCallback`].
 ///
 /// ```
-/// use galaxy_io::{Buffer, BufferConfig, Result, WriteCallback};
+/// use galaxy_io::{BufferConfig, Result};
+/// use galaxy_io::blocks::{Buffer, WriteCallback};
 ///
 /// struct Memory(Vec<u8>);
 /// impl WriteCallback for Memory {

@@ -13,7 +13,8 @@ pub trait ReadCallback {
 /// as large as the buffer go straight to the callback.
 ///
 /// ```
-/// use galaxy_io::{ReadBuffer, ReadCallback, Result};
+/// use galaxy_io::Result;
+/// use galaxy_io::blocks::{ReadBuffer, ReadCallback};
 ///
 /// struct Memory(Vec<u8>);
 /// impl ReadCallback for Memory {

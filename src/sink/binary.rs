@@ -7,11 +7,12 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-/// A file that a [`Buffer`](crate::Buffer) writes at the callback's offsets, or a
-/// [`ReadBuffer`](crate::ReadBuffer) reads from.
+/// A file that a [`Buffer`](crate::blocks::Buffer) writes at the callback's offsets, or a
+/// [`ReadBuffer`](crate::blocks::ReadBuffer) reads from.
 ///
 /// ```
-/// use galaxy_io::{BinaryFile, Buffer, BufferConfig};
+/// use galaxy_io::BufferConfig;
+/// use galaxy_io::blocks::{BinaryFile, Buffer};
 /// let dir = tempfile::tempdir()?;
 /// let path = dir.path().join("galaxies.bin");
 /// let mut buffer = Buffer::new(BufferConfig::default(), BinaryFile::create(&path)?)?;
