@@ -77,7 +77,7 @@ pub(crate) struct HistoryIndex {
 
 impl HistoryIndex {
     /// Where `key` appears, ascending; empty when it does not.
-    pub fn lookup(&self, key: i64) -> Vec<Appearance> {
+    pub(crate) fn lookup(&self, key: i64) -> Vec<Appearance> {
         let Ok(at) = self.keys.binary_search(&key) else {
             return Vec::new();
         };
@@ -97,7 +97,7 @@ impl HistoryIndex {
     /// entries and strictly ascending (every key appears), every row of every snapshot the
     /// entry of one key, entries ascending within a key. Says what is wrong, so that the reader
     /// can say why it scans.
-    pub fn validate(&self, rows_of: &BTreeMap<u32, u64>) -> std::result::Result<(), String> {
+    pub(crate) fn validate(&self, rows_of: &BTreeMap<u32, u64>) -> std::result::Result<(), String> {
         let entries = self.rows.len();
         if self.snapshots.len() != entries {
             return Err(format!(
@@ -179,7 +179,7 @@ impl HistoryIndex {
 
     /// The key of every row of every snapshot in `rows_of` (which the index covers, once
     /// each: see `validate`), in row order: what a master needs of each output's index.
-    pub fn keys_by_row(&self, rows_of: &BTreeMap<u32, u64>) -> BTreeMap<u32, Vec<i64>> {
+    pub(crate) fn keys_by_row(&self, rows_of: &BTreeMap<u32, u64>) -> BTreeMap<u32, Vec<i64>> {
         let mut keys: BTreeMap<u32, Vec<i64>> = rows_of
             .iter()
             .map(|(&snapshot, &rows)| (snapshot, vec![0; rows as usize]))
@@ -219,7 +219,7 @@ pub(crate) struct IndexBuilder {
 impl IndexBuilder {
     /// Adds the keys of consecutive rows of `snapshot`, the first at `first_row`, which must be
     /// the row after the last one added.
-    pub fn push_rows(&mut self, snapshot: u32, first_row: u64, keys: &[i64]) -> Result<()> {
+    pub(crate) fn push_rows(&mut self, snapshot: u32, first_row: u64, keys: &[i64]) -> Result<()> {
         let rows = self.snapshots.entry(snapshot).or_default();
         if rows.len() as u64 + keys.len() as u64 > u64::from(u32::MAX) {
             return Err(Error::BadInput {
@@ -244,7 +244,7 @@ impl IndexBuilder {
     }
 
     /// Adds a whole snapshot's keys, in row order (taking them, not copying).
-    pub fn push_snapshot(&mut self, snapshot: u32, keys: Vec<i64>) -> Result<()> {
+    pub(crate) fn push_snapshot(&mut self, snapshot: u32, keys: Vec<i64>) -> Result<()> {
         match self.snapshots.get(&snapshot) {
             Some(rows) => self.push_rows(snapshot, rows.len() as u64, &keys),
             None if keys.len() as u64 > u64::from(u32::MAX) => self.push_rows(snapshot, 0, &keys),
@@ -261,7 +261,7 @@ impl IndexBuilder {
     /// then placed, snapshot by snapshot, oldest first. Every step is a pass over the rows or
     /// the distinct keys, without a sort of all the entries, which cost a tenth of the write
     /// time of a catalogue of 10^7 rows.
-    pub fn finish(self) -> HistoryIndex {
+    pub(crate) fn finish(self) -> HistoryIndex {
         let sorted: Vec<(u32, Sorted)> = self
             .snapshots
             .into_iter()

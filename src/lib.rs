@@ -84,7 +84,7 @@
 //!   LHaloTree merger trees to run SAGE on.
 //! - [`units`]: the grammar of `units = "..."` and the parsed [`Unit`](units::Unit), written as
 //!   machine-readable attributes and read back by [`Catalogue::field_unit`].
-#![warn(missing_docs, missing_debug_implementations)]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 
 extern crate self as galaxy_io;
 

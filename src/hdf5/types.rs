@@ -6,13 +6,13 @@ use hdf5::types::{FloatSize, IntSize, TypeDescriptor};
 use hdf5::Datatype;
 
 /// The native HDF5 type of every [`Dtype`], built once.
-pub struct Types {
+pub(super) struct Types {
     /// In the order of [`Dtype::ALL`].
     types: Vec<Datatype>,
 }
 
 impl Types {
-    pub fn new() -> Result<Self> {
+    pub(super) fn new() -> Result<Self> {
         let build = |dtype: Dtype| -> hdf5::Result<Datatype> {
             match dtype {
                 Dtype::I8 => Datatype::from_type::<i8>(),
@@ -35,13 +35,13 @@ impl Types {
     }
 
     /// The native type of `dtype`.
-    pub fn get(&self, dtype: Dtype) -> &Datatype {
+    pub(super) fn get(&self, dtype: Dtype) -> &Datatype {
         &self.types[dtype.index()]
     }
 }
 
 /// The [`Dtype`] of a dataset's element type, if it is one galaxy-io writes.
-pub fn dtype_of(datatype: &Datatype) -> Option<Dtype> {
+pub(super) fn dtype_of(datatype: &Datatype) -> Option<Dtype> {
     Some(match datatype.to_descriptor().ok()? {
         TypeDescriptor::Integer(IntSize::U1) => Dtype::I8,
         TypeDescriptor::Integer(IntSize::U2) => Dtype::I16,

@@ -165,20 +165,20 @@ pub(crate) struct MassSampler {
 }
 
 impl MassSampler {
-    pub fn new(z: f64) -> Self {
+    pub(super) fn new(z: f64) -> Self {
         MassSampler {
             table: stellar_mass_function(z).cumulative(LOWEST),
         }
     }
 
     /// Galaxies per Mpc^3 above `10^log_floor` Msun.
-    pub fn number_density(&self, log_floor: f64) -> f64 {
+    pub(super) fn number_density(&self, log_floor: f64) -> f64 {
         self.total() - self.below(log_floor)
     }
 
     /// The log10 mass above `10^log_floor` Msun below which a fraction `u` (in [0, 1)) of the
     /// galaxies above the floor lie.
-    pub fn log_mass(&self, u: f64, log_floor: f64) -> f64 {
+    pub(super) fn log_mass(&self, u: f64, log_floor: f64) -> f64 {
         let floor = self.below(log_floor);
         let target = floor + u * (self.total() - floor);
         let above = self.table.partition_point(|&(_, n)| n < target);
@@ -235,7 +235,7 @@ pub(crate) struct HaloTable {
 }
 
 impl HaloTable {
-    pub fn new(z: f64) -> Self {
+    pub(super) fn new(z: f64) -> Self {
         let table = (0..=900)
             .map(|step| 9.0 + 0.01 * f64::from(step))
             .map(|log_halo| (moster_stellar_mass(log_halo, z), log_halo))
@@ -244,7 +244,7 @@ impl HaloTable {
     }
 
     /// log10 of the halo mass (Msun) of a central of `10^log_stellar` Msun.
-    pub fn log_halo(&self, log_stellar: f64) -> f64 {
+    pub(super) fn log_halo(&self, log_stellar: f64) -> f64 {
         let above = self.table.partition_point(|&(m, _)| m < log_stellar);
         match (
             above.checked_sub(1).map(|i| self.table[i]),

@@ -11,13 +11,13 @@ use hdf5_sys::{h5a, h5s, h5t};
 
 /// Writes `value` as a fixed-length ASCII string attribute, as SAGE does (h5py then returns
 /// `bytes`, which sage-model's reader decodes). An existing attribute of that name is replaced.
-pub fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()> {
+pub(crate) fn write_string_attr(location: hid_t, name: &str, value: &str) -> Result<()> {
     // HDF5 needs one byte for an empty string.
     write_padded_string_attr(location, name, value, 1)
 }
 
 /// [`write_string_attr`] in a type of at least `min_bytes` bytes, the text padded with NULs.
-pub fn write_padded_string_attr(
+pub(crate) fn write_padded_string_attr(
     location: hid_t,
     name: &str,
     value: &str,
@@ -35,7 +35,7 @@ pub fn write_padded_string_attr(
 }
 
 /// Removes the attribute `name` of `location` if there is one.
-pub fn delete_attr(location: hid_t, name: &str) -> Result<()> {
+pub(crate) fn delete_attr(location: hid_t, name: &str) -> Result<()> {
     let c_name = c_string(name)?;
     let context = || format!("replacing the attribute `{name}`");
     locked(|| unsafe {
@@ -52,7 +52,7 @@ pub fn delete_attr(location: hid_t, name: &str) -> Result<()> {
 /// bytes: the type and the dataspace are checked here again, and the value is read with a copy
 /// of the stored type as the memory type, so nothing is converted and exactly `size` bytes are
 /// written.
-pub fn read_fixed_string_attr(location: hid_t, name: &str, size: usize) -> Result<Vec<u8>> {
+pub(crate) fn read_fixed_string_attr(location: hid_t, name: &str, size: usize) -> Result<Vec<u8>> {
     let c_name = c_string(name)?;
     let context = || format!("reading the string attribute `{name}`");
     locked(|| unsafe {
@@ -91,7 +91,7 @@ pub fn read_fixed_string_attr(location: hid_t, name: &str, size: usize) -> Resul
 
 /// The value of a new attribute.
 #[derive(Clone, Copy, Debug)]
-pub enum AttrData<'a> {
+pub(crate) enum AttrData<'a> {
     /// Text in a fixed-length, NUL-padded type of at least `min_bytes` bytes (one at least).
     Text {
         text: &'a str,
@@ -104,7 +104,7 @@ pub enum AttrData<'a> {
 }
 
 /// Writes attribute `name` on `location`, which must not have it yet (a new object).
-pub fn new_attr(location: hid_t, name: &str, data: AttrData) -> Result<()> {
+pub(crate) fn new_attr(location: hid_t, name: &str, data: AttrData) -> Result<()> {
     let c_name = c_string(name)?;
     let context = || format!("writing the attribute `{name}`");
     locked(|| unsafe {

@@ -7,7 +7,7 @@ use hdf5_sys::h5i::hid_t;
 
 /// Where the chunk that starts at `coords` is stored: its address and size in bytes, or `None`
 /// when it was never allocated.
-pub fn chunk_location(dataset: hid_t, coords: &[hsize_t]) -> Result<Option<(u64, u64)>> {
+pub(crate) fn chunk_location(dataset: hid_t, coords: &[hsize_t]) -> Result<Option<(u64, u64)>> {
     let context = || format!("locating the chunk at {coords:?}");
     locked(|| unsafe {
         // SAFETY: a valid dataset id; `coords` has the dataset's rank (checked by HDF5 against
@@ -41,7 +41,7 @@ pub fn chunk_location(dataset: hid_t, coords: &[hsize_t]) -> Result<Option<(u64,
 
 /// The filters of a dataset's pipeline that this build of HDF5 cannot apply, by name (or
 /// number, for a filter without one).
-pub fn missing_filters(dataset: hid_t) -> Result<Vec<String>> {
+pub(crate) fn missing_filters(dataset: hid_t) -> Result<Vec<String>> {
     let context = || "listing the filters of a dataset".to_owned();
     locked(|| unsafe {
         // SAFETY: a valid dataset id; the property list is closed by its guard; the name buffer

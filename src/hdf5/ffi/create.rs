@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 /// The filters of a chunked dataset, in pipeline order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Filters {
+pub(crate) struct Filters {
     pub shuffle: bool,
     /// Deflate at this level.
     pub deflate: Option<u8>,
@@ -30,7 +30,7 @@ pub struct Filters {
 
 /// How a dataset is laid out, as its creation property list and dataspace say.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// Rows now, and whether the dataset can grow beyond them.
     pub rows: u64,
     pub extendable: bool,
@@ -46,7 +46,7 @@ pub struct Layout {
 
 /// Creates datasets of one layout: the property lists and dataspace, made once, and when the
 /// datasets are all alike, a template of them to copy.
-pub struct DatasetMaker {
+pub(crate) struct DatasetMaker {
     dcpl: Owned,
     dapl: Owned,
     space: Owned,
@@ -57,11 +57,11 @@ pub struct DatasetMaker {
 /// A file in memory, never written to disk, that holds templates of the datasets of one
 /// output; its access properties (format version above all) are the output's, so that a copy
 /// is what creating the dataset in the output would have made.
-pub struct TemplateFile(Owned);
+pub(crate) struct TemplateFile(Owned);
 
 impl TemplateFile {
     /// A template file for the output file `like`.
-    pub fn new(like: hid_t) -> Result<Arc<Self>> {
+    pub(crate) fn new(like: hid_t) -> Result<Arc<Self>> {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let context = || "making a file in memory for templates".to_owned();
         // Files are told apart by name, even in memory.
@@ -95,7 +95,7 @@ impl std::fmt::Debug for DatasetMaker {
 }
 
 impl DatasetMaker {
-    pub fn new(layout: &Layout) -> Result<Self> {
+    pub(crate) fn new(layout: &Layout) -> Result<Self> {
         let context = || "preparing a dataset's creation".to_owned();
         locked(|| unsafe {
             // SAFETY: property lists and a dataspace are created here and closed by their
@@ -160,7 +160,7 @@ impl DatasetMaker {
 
     /// A maker of datasets like the template `name`, made in `file` with elements of
     /// `datatype`, which `decorate` gives their attributes.
-    pub fn with_template(
+    pub(crate) fn with_template(
         layout: &Layout,
         file: &Arc<TemplateFile>,
         name: &str,
@@ -175,13 +175,13 @@ impl DatasetMaker {
     }
 
     /// Whether datasets come with their attributes (copies of a template).
-    pub fn decorates(&self) -> bool {
+    pub(crate) fn decorates(&self) -> bool {
         self.template.is_some()
     }
 
     /// Creates `name` in `group`, of elements of `datatype` (a copy of the template, when there
     /// is one); errors say `creating dataset {what}`.
-    pub fn create(
+    pub(crate) fn create(
         &self,
         group: hid_t,
         name: &str,

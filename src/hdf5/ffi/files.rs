@@ -11,7 +11,7 @@ use hdf5_sys::h5p::H5P_DEFAULT;
 /// Marks the file's descriptor close-on-exec. HDF5 opens files without `O_CLOEXEC`, so a child
 /// process started while a file is open (h5dump, a Python script, a plotting tool) would inherit
 /// the descriptor and its `flock` lock, and keep the file locked after we close it.
-pub fn close_on_exec(file: hid_t) -> Result<()> {
+pub(crate) fn close_on_exec(file: hid_t) -> Result<()> {
     let fd = descriptor(file)?;
     // SAFETY: fcntl on a descriptor HDF5 keeps open for the file.
     unsafe {
@@ -24,7 +24,7 @@ pub fn close_on_exec(file: hid_t) -> Result<()> {
 }
 
 /// The device and inode of the open file, to notice when its path is removed or replaced.
-pub fn identity(file: hid_t) -> Result<(u64, u64)> {
+pub(crate) fn identity(file: hid_t) -> Result<(u64, u64)> {
     let fd = descriptor(file)?;
     // SAFETY: fstat on a descriptor HDF5 keeps open, into a zeroed stat buffer.
     unsafe {
@@ -63,7 +63,7 @@ fn descriptor(file: hid_t) -> Result<std::ffi::c_int> {
 /// Opens a file with `open` and marks its descriptor close-on-exec (see [`close_on_exec`]),
 /// holding the HDF5 lock throughout: a process started while holding that lock (as the tests
 /// start h5py and h5dump) cannot inherit the descriptor in between.
-pub fn no_inherit(open: impl FnOnce() -> Result<hdf5::File>) -> Result<hdf5::File> {
+pub(crate) fn no_inherit(open: impl FnOnce() -> Result<hdf5::File>) -> Result<hdf5::File> {
     locked(|| {
         let file = open()?;
         close_on_exec(file.id())?;
@@ -74,7 +74,7 @@ pub fn no_inherit(open: impl FnOnce() -> Result<hdf5::File>) -> Result<hdf5::Fil
 /// Opens `path` read-write, clearing the superblock's "file is open for writing" status flags
 /// that a writer in SWMR mode (v110 format) leaves behind when it dies; what `h5clear --status`
 /// does. Files without those flags open as usual.
-pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
+pub(crate) fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
     let display = path.display().to_string();
     let c_path = c_string(&display)?;
     let context = || format!("opening {display} for recovery");
@@ -115,7 +115,7 @@ pub fn open_clearing_status(path: &std::path::Path) -> Result<hdf5::File> {
 
 /// Opens `path` as a single-writer/multiple-reader reader, while a writer in SWMR mode may
 /// still be appending to it.
-pub fn open_swmr_read(path: &std::path::Path) -> Result<hdf5::File> {
+pub(crate) fn open_swmr_read(path: &std::path::Path) -> Result<hdf5::File> {
     let display = path.display().to_string();
     let c_path = c_string(&display)?;
     let context = || format!("opening {display} to follow its writer");
@@ -138,7 +138,7 @@ pub fn open_swmr_read(path: &std::path::Path) -> Result<hdf5::File> {
 }
 
 /// Pushes everything HDF5 holds for the file to the operating system.
-pub fn flush_file(file: hid_t) -> Result<()> {
+pub(crate) fn flush_file(file: hid_t) -> Result<()> {
     locked(|| unsafe {
         // SAFETY: a valid file id.
         check(
@@ -151,7 +151,7 @@ pub fn flush_file(file: hid_t) -> Result<()> {
 /// Makes the file's end of allocation at least its length, as `h5clear --increment` does:
 /// whatever lies between the end a writer last recorded and the end of the file becomes part of
 /// it, and new space is allocated after it.
-pub fn extend_to_end_of_file(file: hid_t) -> Result<()> {
+pub(crate) fn extend_to_end_of_file(file: hid_t) -> Result<()> {
     // Public since HDF5 1.10.2 (h5clear uses it); the binding does not declare it.
     extern "C" {
         fn H5Fincrement_filesize(file_id: hid_t, increment: hsize_t) -> herr_t;
@@ -165,7 +165,7 @@ pub fn extend_to_end_of_file(file: hid_t) -> Result<()> {
 }
 
 /// Switches an open file (created with the v110 format) to single-writer/multiple-reader mode.
-pub fn start_swmr_write(file: hid_t) -> Result<()> {
+pub(crate) fn start_swmr_write(file: hid_t) -> Result<()> {
     locked(|| unsafe {
         // SAFETY: a valid file id.
         check(hdf5_sys::h5f::H5Fstart_swmr_write(file), || {
@@ -176,7 +176,7 @@ pub fn start_swmr_write(file: hid_t) -> Result<()> {
 
 /// Makes datasets created in `file` from now on start with object headers no larger than their
 /// messages (HDF5 otherwise reserves 256 bytes for each).
-pub fn minimize_dataset_headers(file: hid_t) -> Result<()> {
+pub(crate) fn minimize_dataset_headers(file: hid_t) -> Result<()> {
     locked(|| unsafe {
         // SAFETY: a valid file id.
         check(hdf5_sys::h5f::H5Fset_dset_no_attrs_hint(file, 1), || {
@@ -187,7 +187,7 @@ pub fn minimize_dataset_headers(file: hid_t) -> Result<()> {
 
 /// Tells a group creation property list how many links of about what name length the group
 /// will hold, so that its header is allocated for them.
-pub fn estimate_links(gcpl: hid_t, links: usize, name_bytes: usize) -> Result<()> {
+pub(crate) fn estimate_links(gcpl: hid_t, links: usize, name_bytes: usize) -> Result<()> {
     let clamp = |n: usize| n.min(u16::MAX.into()) as std::ffi::c_uint;
     locked(|| unsafe {
         // SAFETY: a valid group creation property list id.
@@ -202,7 +202,7 @@ pub fn estimate_links(gcpl: hid_t, links: usize, name_bytes: usize) -> Result<()
 /// checked open (a 64-snapshot catalogue has 3456), and each open dataset would keep up to 1 MiB
 /// of chunks; and a column read whole passes each chunk once, so caching only costs it copies.
 /// HDF5's failure to open it becomes the error `error` makes of it.
-pub fn without_chunk_cache(
+pub(crate) fn without_chunk_cache(
     path: &std::path::Path,
     error: impl FnOnce(hdf5::Error) -> Error,
 ) -> Result<hdf5::File> {

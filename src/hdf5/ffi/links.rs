@@ -8,7 +8,7 @@ use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
 
 /// Creates `link` in `location` as an external link to `object` in `file`.
-pub fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> Result<()> {
+pub(crate) fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> Result<()> {
     let (c_link, c_file, c_object) = (c_string(link)?, c_string(file)?, c_string(object)?);
     locked(|| unsafe {
         // SAFETY: valid location id and NUL-terminated strings.
@@ -28,7 +28,7 @@ pub fn external_link(location: hid_t, link: &str, file: &str, object: &str) -> R
 
 /// What a link is, without following it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkKind {
+pub(crate) enum LinkKind {
     /// An object of this file.
     Hard,
     /// A path in this file.
@@ -64,7 +64,7 @@ pub(super) unsafe fn link_info(
 
 /// What the link `name` of `group` is, read without following it (which would open whatever
 /// it names, another file included).
-pub fn link_kind(group: hid_t, name: &str) -> Result<LinkKind> {
+pub(crate) fn link_kind(group: hid_t, name: &str) -> Result<LinkKind> {
     let c_name = c_string(name)?;
     let context = || format!("reading the link `{name}`");
     locked(|| unsafe {
@@ -86,7 +86,7 @@ const MAX_NAMES: usize = 10_000_000;
 
 /// The names of a group's members, in creation order when the group tracks it (and `ordered` is
 /// asked), else in name order.
-pub fn link_names(group: hid_t, ordered: bool) -> Result<Vec<String>> {
+pub(crate) fn link_names(group: hid_t, ordered: bool) -> Result<Vec<String>> {
     use hdf5_sys::h5::H5_index_t;
     let list = |index| {
         iterate_names(|names| unsafe {
@@ -121,7 +121,7 @@ pub fn link_names(group: hid_t, ordered: bool) -> Result<Vec<String>> {
 }
 
 /// The names of an object's attributes, in name order.
-pub fn attr_names(location: &hdf5::Location) -> Result<Vec<String>> {
+pub(crate) fn attr_names(location: &hdf5::Location) -> Result<Vec<String>> {
     let id = location.id();
     iterate_names(|names| unsafe {
         // SAFETY: as in `link_names`: a valid object id, and an info parameter never read.

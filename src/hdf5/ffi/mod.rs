@@ -18,7 +18,7 @@ use std::ffi::CString;
 
 /// Runs `f` holding the lock that serialises all HDF5 calls of the process, with the library
 /// initialised (and its error printing silenced) by the binding itself.
-pub fn locked<T>(f: impl FnOnce() -> T) -> T {
+pub(super) fn locked<T>(f: impl FnOnce() -> T) -> T {
     hdf5::sync::sync(f)
 }
 

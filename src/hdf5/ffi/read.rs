@@ -9,7 +9,7 @@ use hdf5_sys::h5p::H5P_DEFAULT;
 
 /// Whether `location` has an attribute `name`: a lookup in its name index, so that a file with
 /// thousands of attributes on one object costs a look-up per attribute read, not a listing.
-pub fn attr_exists(location: hid_t, name: &str) -> Result<bool> {
+pub(crate) fn attr_exists(location: hid_t, name: &str) -> Result<bool> {
     let c_name = c_string(name)?;
     let context = || format!("looking for the attribute `{name}`");
     locked(|| unsafe {
@@ -24,7 +24,7 @@ const MAX_LINK_VALUE: usize = 1 << 16;
 
 /// Where the link `name` of `group` leads, when it is an external link: the file it names (as
 /// written in the link) and the object in it; `None` for any other link.
-pub fn external_link_target(group: hid_t, name: &str) -> Result<Option<(String, String)>> {
+pub(crate) fn external_link_target(group: hid_t, name: &str) -> Result<Option<(String, String)>> {
     let c_name = c_string(name)?;
     let context = || format!("reading the link `{name}`");
     locked(|| unsafe {
@@ -83,7 +83,7 @@ const MAX_EXTERNAL_FILES: usize = 1 << 16;
 
 /// One piece of a dataset's external storage: `size` bytes at `offset` of the file `name` (as
 /// written in the dataset, to be resolved as HDF5 does).
-pub struct ExternalPiece {
+pub(crate) struct ExternalPiece {
     pub name: String,
     pub offset: u64,
     pub size: u64,
@@ -91,7 +91,7 @@ pub struct ExternalPiece {
 
 /// The external files a contiguous dataset keeps its rows in, in order; empty for a dataset
 /// stored in its own file (every dataset galaxy-io writes).
-pub fn external_storage(dataset: hid_t) -> Result<Vec<ExternalPiece>> {
+pub(crate) fn external_storage(dataset: hid_t) -> Result<Vec<ExternalPiece>> {
     let context = || "listing the external storage of a dataset".to_owned();
     locked(|| unsafe {
         // SAFETY: a valid dataset id; the property list is closed by its guard; the name

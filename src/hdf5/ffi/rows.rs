@@ -9,7 +9,7 @@ use hdf5_sys::h5i::hid_t;
 use hdf5_sys::h5p::H5P_DEFAULT;
 
 /// A column's dataset as [`write_column`] needs it.
-pub struct ColumnTarget<'a> {
+pub(crate) struct ColumnTarget<'a> {
     pub dataset: hid_t,
     /// The dimensions after the first (empty for a 1-D dataset).
     pub inner: &'a [usize],
@@ -24,7 +24,7 @@ pub struct ColumnTarget<'a> {
 /// after it while it is written, which are then restored: `rows` and `arena` have 4 bytes to
 /// spare after their last byte. Idempotent: repeating it after a failure writes the same rows
 /// again, never more.
-pub fn write_column(
+pub(crate) fn write_column(
     target: &ColumnTarget,
     ops: &[ChunkOp],
     (rows, arena): (&mut [u8], &mut [u8]),
@@ -140,7 +140,7 @@ unsafe fn write_hyperslab(
 
 /// Reads rows `first..first + rows` of `dataset` (each of `row_bytes` bytes of `mem_type`
 /// elements) into `out`.
-pub fn read_rows(
+pub(crate) fn read_rows(
     dataset: hid_t,
     mem_type: hid_t,
     first: u64,

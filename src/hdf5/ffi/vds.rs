@@ -18,7 +18,7 @@ const MAX_RANK: usize = 32;
 
 /// Rows `rows` of dataset `dataset` in file `file` appear as rows `first..first + rows` of the
 /// virtual dataset.
-pub struct Mapping<'a> {
+pub(crate) struct Mapping<'a> {
     pub file: &'a str,
     pub dataset: &'a str,
     pub first: u64,
@@ -28,7 +28,7 @@ pub struct Mapping<'a> {
 /// One mapping of a virtual dataset as its file records it: the source rows it needs, and the
 /// rows of the virtual dataset it fills.
 #[derive(Debug)]
-pub struct MappedSource {
+pub(crate) struct MappedSource {
     pub file: String,
     pub dataset: String,
     /// Elements the mapping reads from the source: its rows times the elements of a row (at
@@ -46,7 +46,7 @@ pub struct MappedSource {
 /// every dimension (`None` for "all" of a dataspace whose extent is only known once the source
 /// is opened).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Block {
+pub(crate) struct Block {
     pub start: Vec<u64>,
     pub size: Option<Vec<u64>>,
 }
@@ -54,7 +54,7 @@ pub struct Block {
 /// Creates the virtual dataset `name` in `group`: `rows` rows of `inner`-shaped elements of
 /// `datatype`, filled by `mappings` (whole source rows, source by source) and reading as `fill`
 /// (one element's bytes in `datatype`) where nothing maps.
-pub fn create_virtual(
+pub(crate) fn create_virtual(
     group: &hdf5::Group,
     name: &str,
     datatype: hid_t,
@@ -159,7 +159,7 @@ pub fn create_virtual(
 }
 
 /// The mappings of `dataset`, or `None` when it is not a virtual dataset.
-pub fn virtual_sources(dataset: &hdf5::Dataset) -> Result<Option<Vec<MappedSource>>> {
+pub(crate) fn virtual_sources(dataset: &hdf5::Dataset) -> Result<Option<Vec<MappedSource>>> {
     let context = || format!("reading the mappings of {}", dataset.name());
     locked(|| unsafe {
         // SAFETY: every id is checked and closed by its guard; every count and length HDF5

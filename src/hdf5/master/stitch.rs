@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What one output holds of one snapshot.
-pub struct OutputSnapshot {
+pub(crate) struct OutputSnapshot {
     rows: u64,
     schema: Schema,
     redshift: Option<f64>,
@@ -24,14 +24,14 @@ pub struct OutputSnapshot {
 
 /// One output as the master maps it: its path (for messages), the name its mappings use, and
 /// its snapshots.
-pub struct Source {
+pub(crate) struct Source {
     pub path: PathBuf,
     pub link: String,
     pub snapshots: BTreeMap<u32, OutputSnapshot>,
 }
 
 /// The snapshots of an output that the master maps, read from the output.
-pub fn survey(catalogue: &Catalogue) -> Result<BTreeMap<u32, OutputSnapshot>> {
+pub(crate) fn survey(catalogue: &Catalogue) -> Result<BTreeMap<u32, OutputSnapshot>> {
     let mut snapshots = BTreeMap::new();
     for snapshot in catalogue.snapshots()? {
         snapshots.insert(
@@ -50,7 +50,7 @@ pub fn survey(catalogue: &Catalogue) -> Result<BTreeMap<u32, OutputSnapshot>> {
 /// output being named `link` from the master (as its `Core_0` names it): a master over one
 /// output reads its rows as they are, and costs a link per snapshot rather than a virtual
 /// dataset per field.
-pub fn link_snapshots(file: &hdf5::File, link: &str, snapshots: &[u32]) -> Result<()> {
+pub(crate) fn link_snapshots(file: &hdf5::File, link: &str, snapshots: &[u32]) -> Result<()> {
     for &snapshot in snapshots {
         let group = names::snapshot_group(snapshot);
         crate::hdf5::ffi::links::external_link(file.id(), &group, link, &format!("/{group}"))?;
@@ -61,7 +61,7 @@ pub fn link_snapshots(file: &hdf5::File, link: &str, snapshots: &[u32]) -> Resul
 /// The bytes that virtual datasets read where no output maps a row: NaN for floats, the most
 /// negative value of signed integers and the largest of unsigned ones (values no property
 /// takes), so that missing data cannot pass for a galaxy's.
-pub fn missing_value(dtype: Dtype) -> Vec<u8> {
+pub(crate) fn missing_value(dtype: Dtype) -> Vec<u8> {
     match dtype {
         Dtype::I8 => i8::MIN.to_ne_bytes().to_vec(),
         Dtype::I16 => i16::MIN.to_ne_bytes().to_vec(),
@@ -81,7 +81,7 @@ pub fn missing_value(dtype: Dtype) -> Vec<u8> {
 /// and `redshift`. Outputs whose fields disagree with the first output with rows are refused,
 /// naming the field.
 /// `snapshots` are those of all `sources`, ascending.
-pub fn write_snapshots(
+pub(crate) fn write_snapshots(
     file: &hdf5::File,
     master: &Path,
     sources: &[Source],

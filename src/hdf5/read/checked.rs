@@ -14,13 +14,15 @@ use std::path::{Path, PathBuf};
 mod attrs;
 mod columns;
 
-pub use attrs::{attr, attrs, text_attr};
-pub use columns::{check_external, check_filters, check_readable, column, zeroed, ColumnShape};
+pub(crate) use attrs::{attr, attrs, text_attr};
+pub(crate) use columns::{
+    check_external, check_filters, check_readable, column, zeroed, ColumnShape,
+};
 
 /// Why an object of a file cannot be read as galaxy-io expects, in words for a person: "is an
 /// int32 attribute, not a string".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unreadable(pub String);
+pub(crate) struct Unreadable(pub String);
 
 impl std::fmt::Display for Unreadable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,7 +54,7 @@ impl Unreadable {
     /// The error for `what` (a group or dataset, by its path in the file) of the file at `path`
     /// that cannot be read for this reason: [`Error::Damaged`] when HDF5 found it damaged, else
     /// `otherwise(self)`.
-    pub fn into_error(
+    pub(crate) fn into_error(
         self,
         path: &Path,
         what: &str,
@@ -71,7 +73,7 @@ impl Unreadable {
 /// The error for a failed read of `what` (`Snap_63/Mvir`) of the file at `path`:
 /// [`Error::Damaged`] when HDF5 found the rows damaged (a checksum, data that does not
 /// decompress), else [`Error::Unreadable`] with the cause.
-pub fn read_error(error: Error, path: &Path, what: String) -> Error {
+pub(crate) fn read_error(error: Error, path: &Path, what: String) -> Error {
     if let Error::Hdf5 { source, .. } = &error {
         if let Some(damage) = damage(&one_line(source)) {
             return Error::Damaged {
@@ -86,7 +88,7 @@ pub fn read_error(error: Error, path: &Path, what: String) -> Error {
 /// What is wrong with the metadata of a file whose HDF5 error message (on one line) says it is
 /// damaged; `None` for anything else, damaged rows included (HDF5 decodes those with a filter,
 /// not by walking structures).
-pub fn metadata_damage(message: &str) -> Option<&'static str> {
+pub(crate) fn metadata_damage(message: &str) -> Option<&'static str> {
     let rows = ["Fletcher32", "inflate() failed", "filter returned failure"];
     if rows.iter().any(|word| message.contains(word)) {
         return None;
@@ -97,7 +99,7 @@ pub fn metadata_damage(message: &str) -> Option<&'static str> {
 /// What is wrong with a file whose HDF5 error message (on one line) says it is damaged, in
 /// words for a person; `None` for every other failure (a missing file, a type galaxy-io does
 /// not read, ...).
-pub fn damage(message: &str) -> Option<&'static str> {
+pub(crate) fn damage(message: &str) -> Option<&'static str> {
     let says = |words: &[&str]| words.iter().any(|word| message.contains(word));
     // Not damage: an external link or a source to a file that is not HDF5.
     let foreign_file = message.contains("file signature not found");
@@ -134,7 +136,7 @@ pub fn damage(message: &str) -> Option<&'static str> {
 
 /// The member `name` of `group` as a group, or why it is not one (a dataset, a dangling or
 /// looping link, an external link to a file that cannot be opened).
-pub fn group(parent: &hdf5::Group, name: &str) -> Result<hdf5::Group, Unreadable> {
+pub(crate) fn group(parent: &hdf5::Group, name: &str) -> Result<hdf5::Group, Unreadable> {
     match parent.loc_type_by_name(name) {
         Ok(hdf5::LocationType::Group) => parent
             .group(name)
@@ -145,7 +147,7 @@ pub fn group(parent: &hdf5::Group, name: &str) -> Result<hdf5::Group, Unreadable
 }
 
 /// The member `name` of `group` as a dataset, or why it is not one.
-pub fn dataset(parent: &hdf5::Group, name: &str) -> Result<hdf5::Dataset, Unreadable> {
+pub(crate) fn dataset(parent: &hdf5::Group, name: &str) -> Result<hdf5::Dataset, Unreadable> {
     match parent.loc_type_by_name(name) {
         Ok(hdf5::LocationType::Dataset) => parent
             .dataset(name)
@@ -172,6 +174,6 @@ fn broken_link(message: String) -> String {
 
 /// An HDF5 error on one line, without the names of the library's functions (`H5Fopen(): `),
 /// which say nothing to a person.
-pub fn one_line(error: &impl std::fmt::Display) -> String {
+pub(crate) fn one_line(error: &impl std::fmt::Display) -> String {
     crate::error::plain(&error.to_string())
 }

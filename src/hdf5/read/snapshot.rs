@@ -44,19 +44,19 @@ pub(in crate::hdf5) struct PartColumn {
 impl PartColumn {
     /// Fails when the dataset cannot give back the rows it claims (see
     /// [`checked::check_readable`]); checked on the first call only.
-    pub fn check_readable(&self) -> std::result::Result<(), Unreadable> {
+    pub(crate) fn check_readable(&self) -> std::result::Result<(), Unreadable> {
         self.readable
             .get_or_init(|| checked::check_readable(&self.found.dataset, &self.found.column))
             .clone()
     }
 
     /// How a virtual dataset whose sources were checked is read.
-    pub fn plan(&self) -> Option<&VirtualPlan> {
+    pub(crate) fn plan(&self) -> Option<&VirtualPlan> {
         self.plan.get()
     }
 
     /// Whether the column is a virtual dataset (of a master), whose rows are in other files.
-    pub fn is_virtual(&self) -> bool {
+    pub(crate) fn is_virtual(&self) -> bool {
         self.is_virtual
     }
 }
@@ -65,7 +65,12 @@ impl Snapshot {
     /// The snapshot `number` of every group in `groups` that has it (none is an empty list).
     /// `live`: a writer may still be appending, so rows are those every dataset has, up to the
     /// group's `num_gals`.
-    pub fn find(path: &Path, groups: &[hdf5::Group], number: u32, live: bool) -> Result<Snapshot> {
+    pub(crate) fn find(
+        path: &Path,
+        groups: &[hdf5::Group],
+        number: u32,
+        live: bool,
+    ) -> Result<Snapshot> {
         let name = names::snapshot_group(number);
         let mut parts = Vec::new();
         for part in groups {
@@ -109,20 +114,20 @@ impl Snapshot {
     }
 
     /// Rows over all parts.
-    pub fn rows(&self) -> u64 {
+    pub(crate) fn rows(&self) -> u64 {
         self.parts.iter().map(|p| p.rows).sum()
     }
 
     /// The rows of a chunk of the first dataset, when it is chunked (galaxy-io gives every
     /// dataset of a snapshot chunks of the same rows).
-    pub fn chunk_rows(&self) -> Option<u64> {
+    pub(crate) fn chunk_rows(&self) -> Option<u64> {
         let first = self.parts.first()?.columns.first()?;
         let rows = *first.found.dataset.chunk()?.first()?;
         u64::try_from(rows).ok().filter(|&rows| rows > 0)
     }
 
     /// The fields of the first part as a schema of tightly packed records.
-    pub fn schema(&self, path: &Path) -> Result<Schema> {
+    pub(crate) fn schema(&self, path: &Path) -> Result<Schema> {
         if let Some(schema) = self.schema.get() {
             return Ok(schema.clone());
         }
@@ -136,7 +141,7 @@ impl PartSnapshot {
     /// Checks the sources of every virtual dataset of the group not checked yet, all at once
     /// (`check` is given each with its name and returns how to read each), and keeps how to
     /// read them: a master's source files are opened once for all its datasets.
-    pub fn check_sources(
+    pub(crate) fn check_sources(
         &self,
         snapshot: u32,
         check: impl FnOnce(&[(&hdf5::Dataset, String)]) -> Result<Vec<Option<VirtualPlan>>>,
@@ -162,7 +167,7 @@ impl PartSnapshot {
     }
 
     /// The column named `name`, if the group has one.
-    pub fn column(&self, name: &str) -> Option<&PartColumn> {
+    pub(crate) fn column(&self, name: &str) -> Option<&PartColumn> {
         self.by_name.get(name).map(|&index| &self.columns[index])
     }
 }

@@ -12,7 +12,7 @@ const LAST_OFFSET: u64 = 1 << 20;
 
 /// What the superblock says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Superblock {
+pub(crate) struct Superblock {
     /// Superblock version (0 and 1 in the earliest format, 2 and 3 in the v110 format).
     pub version: u8,
     /// File consistency flags: non-zero when a writer had the file open and did not close it
@@ -24,7 +24,7 @@ pub struct Superblock {
 
 impl Superblock {
     /// Reads the superblock of `path`; a file without one is an error that says so.
-    pub fn read(path: &Path) -> Result<Superblock> {
+    pub(crate) fn read(path: &Path) -> Result<Superblock> {
         let bad = |problem: String| Error::BadFile {
             path: path.to_owned(),
             problem,

@@ -63,7 +63,7 @@ struct OpenSource {
 }
 
 impl SourceFiles {
-    pub fn new() -> SourceFiles {
+    pub(crate) fn new() -> SourceFiles {
         SourceFiles {
             open: Vec::new(),
             capacity: 0,
@@ -72,7 +72,7 @@ impl SourceFiles {
 
     /// Reads rows `rows` of the virtual dataset `target` whose sources are `plan` (in row
     /// order, covering its rows) into `out`.
-    pub fn read(
+    pub(crate) fn read(
         &mut self,
         plan: &[SourceRows],
         rows: Range<u64>,

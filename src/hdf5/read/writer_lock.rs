@@ -16,14 +16,14 @@ const LOCKED_BYTE: i64 = 1 << 62;
 
 /// Held by a running output; dropping it (or the process ending) releases the lock.
 #[derive(Debug)]
-pub struct WriterLock {
+pub(crate) struct WriterLock {
     _file: File,
 }
 
 impl WriterLock {
     /// Takes the lock on `path`. Best effort: where the file system refuses byte-range locks
     /// (some network file systems), the output still works, and `recover` cannot see it.
-    pub fn acquire(path: &Path) -> Option<WriterLock> {
+    pub(crate) fn acquire(path: &Path) -> Option<WriterLock> {
         let file = std::fs::OpenOptions::new().write(true).open(path).ok()?;
         let mut lock = lock_of(libc::F_WRLCK);
         // SAFETY: fcntl with a valid descriptor and a pointer to an initialised flock.
@@ -46,7 +46,7 @@ impl WriterLock {
 /// locking is turned off), or, on Linux, any process of this machine that has the file open
 /// for writing (among those whose descriptors this user may see: all of them for root).
 /// Processes on other machines of a shared file system cannot be seen.
-pub fn writer(path: &Path) -> Result<Option<String>> {
+pub(crate) fn writer(path: &Path) -> Result<Option<String>> {
     let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
     let mut lock = lock_of(libc::F_WRLCK);
     // SAFETY: fcntl with a valid descriptor and a pointer to an initialised flock, which the

@@ -14,7 +14,7 @@ use std::ops::Range;
 
 /// How a column's chunks are written, chosen when its dataset is created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChunkWrites {
+pub(crate) enum ChunkWrites {
     /// Everything through HDF5's pipeline: datasets stored in one piece, and compressed ones
     /// that nothing needs to survive a crash.
     Pipeline,
@@ -44,7 +44,7 @@ pub enum ChunkWrites {
 /// The rows of one column to write: rows `from..end` are at `bytes[base..]`, of which rows
 /// before `on_disk` are in the file already (a partial chunk's, kept to rewrite it whole).
 #[derive(Clone, Copy, Debug)]
-pub struct ColumnRows<'a> {
+pub(crate) struct ColumnRows<'a> {
     pub from: u64,
     pub end: u64,
     pub on_disk: u64,
@@ -65,14 +65,14 @@ impl ColumnRows<'_> {
 /// Where the bytes of a write are: among the rows, or in the plan's arena (chunks that had to be
 /// encoded or padded).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Bytes {
+pub(crate) enum Bytes {
     Column(Range<usize>),
     Arena(Range<usize>),
 }
 
 /// One write into a dataset.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ChunkOp {
+pub(crate) enum ChunkOp {
     /// Rows as a hyperslab, through HDF5's pipeline.
     Rows { rows: Range<u64>, bytes: Bytes },
     /// A whole chunk's stored bytes, with the filters of `filter_mask` skipped, followed by
@@ -155,7 +155,7 @@ impl Planner<'_, '_> {
 /// chunks written directly carry too. Chunks that are stored otherwise than as the rows are
 /// (encoded, padded) are made in `arena`, which is cleared first and meant to be reused; this,
 /// and the checksums, happen here, outside HDF5's lock.
-pub fn plan(
+pub(crate) fn plan(
     writes: ChunkWrites,
     checksum: bool,
     rows: &ColumnRows,

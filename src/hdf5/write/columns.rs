@@ -25,7 +25,7 @@ const MAX_CHUNK_BYTES: usize = 1 << 20;
 
 /// One field's dataset in one snapshot, open for the life of the file, with the native type of
 /// its elements (a handle of its own, alive as long as the column).
-pub struct Column {
+pub(crate) struct Column {
     pub field: Field,
     pub dataset: hdf5::Dataset,
     pub datatype: hdf5::Datatype,
@@ -43,7 +43,7 @@ const EDGE_DEFLATE_LEVEL: u8 = 1;
 
 /// How many rows the chunks of a snapshot's datasets hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChunkFit {
+pub(crate) enum ChunkFit {
     /// The configured rows: more rows may follow.
     Configured,
     /// The snapshot is complete with this many rows: chunks fitted to them, so that a small
@@ -69,7 +69,7 @@ impl ChunkFit {
 
 /// What the snapshots of one output share to make their datasets: the native types, and for
 /// each field the maker of its growing datasets (property lists and dataspace made once).
-pub struct Makers {
+pub(crate) struct Makers {
     types: Types,
     /// The templates of the growing datasets, in memory.
     templates: Arc<TemplateFile>,
@@ -78,7 +78,7 @@ pub struct Makers {
 
 impl Makers {
     /// The makers of the datasets of `file`, whose records have `fields` fields.
-    pub fn new(file: &hdf5::File, fields: usize) -> Result<Self> {
+    pub(crate) fn new(file: &hdf5::File, fields: usize) -> Result<Self> {
         Ok(Makers {
             types: Types::new()?,
             templates: TemplateFile::new(file.id())?,
@@ -114,7 +114,7 @@ impl Makers {
 
 /// The datasets of one snapshot being written, created at once or when the first rows arrive
 /// (whichever the output chose), with everything needed to create them until then.
-pub struct SnapshotColumns {
+pub(crate) struct SnapshotColumns {
     group: hdf5::Group,
     snapshot: u32,
     schema: Schema,
@@ -126,7 +126,7 @@ pub struct SnapshotColumns {
 
 impl SnapshotColumns {
     /// Creates `Snap_<N>`, its datasets still to come.
-    pub fn create_group(
+    pub(crate) fn create_group(
         file: &hdf5::File,
         snapshot: u32,
         schema: &Schema,
@@ -144,18 +144,18 @@ impl SnapshotColumns {
         })
     }
 
-    pub fn group(&self) -> &hdf5::Group {
+    pub(crate) fn group(&self) -> &hdf5::Group {
         &self.group
     }
 
     /// The schema of the rows, whether or not its datasets exist yet.
-    pub fn schema(&self) -> &Schema {
+    pub(crate) fn schema(&self) -> &Schema {
         &self.schema
     }
 
     /// The datasets, created first with chunks of `fit` if they do not exist yet: one empty,
     /// extendable dataset per field with its `Description` and `Units`.
-    pub fn get_or_create(&mut self, fit: ChunkFit) -> Result<&[Column]> {
+    pub(crate) fn get_or_create(&mut self, fit: ChunkFit) -> Result<&[Column]> {
         if self.columns.is_empty() {
             let columns = self
                 .schema
@@ -246,7 +246,7 @@ impl SnapshotColumns {
 
 /// Creates `Snap_<N>` for `fields` datasets. Tracking creation order lets readers list the
 /// datasets in record order, as SAGE wrote them.
-pub fn create_snapshot_group(
+pub(crate) fn create_snapshot_group(
     file: &hdf5::File,
     snapshot: u32,
     links: &[&str],
@@ -270,7 +270,7 @@ pub fn create_snapshot_group(
 
 /// A new dataset's attributes: SAGE's `Description` and `Units` texts, and the unit's
 /// machine-readable attributes when it has a parsed unit.
-pub fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<()> {
+pub(crate) fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<()> {
     for (name, text) in [
         (names::DESCRIPTION, &field.description),
         (names::UNITS, &field.units),
@@ -284,7 +284,7 @@ pub fn write_field_attributes(dataset: &hdf5::Dataset, field: &Field) -> Result<
 }
 
 /// One dataset of a snapshot group as found in a file, checked to be a column of galaxies.
-pub struct FoundColumn {
+pub(crate) struct FoundColumn {
     /// The dataset's name in its group.
     pub name: String,
     pub dataset: hdf5::Dataset,
@@ -294,7 +294,11 @@ pub struct FoundColumn {
 /// The datasets of a snapshot group, in creation (record) order where the file tracks it, else
 /// in name order, each checked to be a column galaxy-io can read; the first that is not is an
 /// error naming it.
-pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec<FoundColumn>> {
+pub(crate) fn columns_of(
+    group: &hdf5::Group,
+    path: &Path,
+    snapshot: u32,
+) -> Result<Vec<FoundColumn>> {
     let names = ffi::links::link_names(group.id(), true).map_err(|e| Error::BadFile {
         path: path.to_owned(),
         problem: format!(
@@ -328,7 +332,7 @@ pub fn columns_of(group: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Vec
 
 /// The fields of a snapshot's columns as a schema of tightly packed records: name, element
 /// type, per-row shape, and `Units` and `Description` where they are readable strings.
-pub fn packed_schema<'a>(
+pub(crate) fn packed_schema<'a>(
     columns: impl IntoIterator<Item = &'a FoundColumn>,
     path: &Path,
     snapshot: u32,
@@ -369,14 +373,14 @@ pub fn packed_schema<'a>(
 }
 
 /// Opens `Snap_<N>` of a file being written.
-pub fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
+pub(crate) fn open_snapshot(file: &hdf5::File, snapshot: u32) -> Result<hdf5::Group> {
     let name = names::snapshot_group(snapshot);
     file.group(&name)
         .map_err(|e| Error::hdf5(format!("opening group {name}"), e))
 }
 
 /// Sets a snapshot group's `num_gals` (int64, as SAGE writes it).
-pub fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
+pub(crate) fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
     let context = || format!("writing {} of {}", names::NUM_GALS, group.name());
     let value = rows as i64;
     let written = match group.attr(names::NUM_GALS) {
@@ -390,7 +394,7 @@ pub fn write_num_gals(group: &hdf5::Group, rows: u64) -> Result<()> {
 }
 
 /// Sets a snapshot group's `redshift` (float32, as SAGE writes it).
-pub fn write_redshift(group: &hdf5::Group, redshift: f64) -> Result<()> {
+pub(crate) fn write_redshift(group: &hdf5::Group, redshift: f64) -> Result<()> {
     group
         .new_attr::<f32>()
         .create(names::REDSHIFT)

@@ -13,7 +13,7 @@ const STORED_BLOCK: usize = u16::MAX as usize;
 
 /// Appends to `out` `rows` (the start of a chunk) followed by zeros up to `chunk_bytes`, as a
 /// zlib stream.
-pub fn encode(rows: &[u8], chunk_bytes: usize, out: &mut Vec<u8>) -> Result<()> {
+pub(crate) fn encode(rows: &[u8], chunk_bytes: usize, out: &mut Vec<u8>) -> Result<()> {
     let zeros = chunk_bytes.saturating_sub(rows.len());
     out.reserve(rows.len() + rows.len() / STORED_BLOCK * 5 + zeros / 150 + 16);
     // zlib header: deflate with a 32 KiB window, no dictionary, "fastest" (the check bits make

@@ -15,7 +15,7 @@ const BLOCK_WORDS: usize = 8 * 256;
 
 /// The checksum of `data`, as `H5_checksum_fletcher32` computes it; stored after the chunk,
 /// little-endian.
-pub fn checksum(data: &[u8]) -> u32 {
+pub(crate) fn checksum(data: &[u8]) -> u32 {
     sums(data).checksum()
 }
 

@@ -21,7 +21,7 @@ pub(crate) struct KeyCollector {
 
 impl KeyCollector {
     /// A collector for the key of `schema`, if it has one, over the snapshots (ascending).
-    pub fn of(schema: &Schema, ascending: &[u32]) -> Option<Self> {
+    pub(crate) fn of(schema: &Schema, ascending: &[u32]) -> Option<Self> {
         let key = schema.key()?;
         Some(KeyCollector {
             offset: key.offset,
@@ -33,7 +33,7 @@ impl KeyCollector {
     }
 
     /// Takes the keys of whole records that the output accepted for the snapshot at `index`.
-    pub fn add(&mut self, index: usize, rows: &[u8]) {
+    pub(crate) fn add(&mut self, index: usize, rows: &[u8]) {
         let end = self.offset + self.dtype.size();
         let fields = rows
             .chunks_exact(self.record_size)
@@ -42,7 +42,7 @@ impl KeyCollector {
     }
 
     /// The index of every row collected.
-    pub fn into_index(self) -> Result<HistoryIndex> {
+    pub(crate) fn into_index(self) -> Result<HistoryIndex> {
         let mut builder = IndexBuilder::default();
         for (snapshot, keys) in self.snapshots.into_iter().zip(self.keys) {
             builder.push_snapshot(snapshot, keys)?;
@@ -62,7 +62,7 @@ pub(crate) enum PendingIndex {
 
 impl PendingIndex {
     /// Starts sorting `keys` into an index.
-    pub fn start(keys: KeyCollector) -> Self {
+    pub(crate) fn start(keys: KeyCollector) -> Self {
         let keys = std::sync::Arc::new(std::sync::Mutex::new(Some(keys)));
         let shared = std::sync::Arc::clone(&keys);
         let thread = std::thread::Builder::new()
@@ -84,7 +84,7 @@ impl PendingIndex {
     }
 
     /// The index, once sorted. A panic while sorting is a bug, and goes on as one.
-    pub fn wait(self) -> Result<HistoryIndex> {
+    pub(crate) fn wait(self) -> Result<HistoryIndex> {
         match self {
             PendingIndex::Sorting(handle) => handle
                 .join()

@@ -257,7 +257,7 @@ impl Hdf5Options {
 
 /// How the datasets of one output are stored, resolved against its schema.
 #[derive(Clone, Debug)]
-pub struct DatasetStorage {
+pub(crate) struct DatasetStorage {
     /// Rows per chunk (fields so wide that this many rows exceed 1 MiB get fewer).
     pub chunk_rows: usize,
     /// The compression of the datasets in `compressed`.

@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex};
 /// The buffers a hand-over is prepared in, shared by the sinks of one file: HDF5 calls are
 /// serialised anyway, and one buffer of the largest flush is touched once instead of one per
 /// snapshot.
-pub type Scratch = Arc<Mutex<ScratchBuffers>>;
+pub(crate) type Scratch = Arc<Mutex<ScratchBuffers>>;
 
 /// See [`Scratch`].
 #[derive(Debug, Default)]
-pub struct ScratchBuffers {
+pub(crate) struct ScratchBuffers {
     /// The transposed rows, one column after the other.
     columns: Vec<u8>,
     /// Chunks stored otherwise than as their rows (encoded, padded, checksummed), one column's
@@ -34,10 +34,10 @@ pub struct ScratchBuffers {
 
 /// Called after every successful hand-over with the snapshot's total row count, e.g. to make
 /// the rows durable; the rows count as written once it succeeds.
-pub type AfterWrite = Box<dyn FnMut(u64) -> Result<()> + Send>;
+pub(crate) type AfterWrite = Box<dyn FnMut(u64) -> Result<()> + Send>;
 
 /// Writes the records of one snapshot into its datasets.
-pub struct SnapshotSink {
+pub(crate) struct SnapshotSink {
     snapshot: u32,
     path: String,
     columns: SnapshotColumns,
@@ -54,7 +54,7 @@ pub struct SnapshotSink {
 }
 
 impl SnapshotSink {
-    pub fn new(
+    pub(crate) fn new(
         snapshot: u32,
         path: String,
         columns: SnapshotColumns,
@@ -76,38 +76,38 @@ impl SnapshotSink {
 
     /// Creates the datasets now, with the configured chunks (a file that must have all its
     /// datasets from the start: the durable modes).
-    pub fn create_datasets(&mut self) -> Result<()> {
+    pub(crate) fn create_datasets(&mut self) -> Result<()> {
         self.columns.get_or_create(ChunkFit::Configured).map(drop)
     }
 
     /// Says that the buffer's next hand-over, if any, is the snapshot's last.
-    pub fn complete_with_next_write(&mut self) {
+    pub(crate) fn complete_with_next_write(&mut self) {
         self.completing = true;
     }
 
     /// After the last hand-over: creates the datasets of a snapshot that received no rows.
-    pub fn complete(&mut self) -> Result<()> {
+    pub(crate) fn complete(&mut self) -> Result<()> {
         self.columns
             .get_or_create(ChunkFit::Complete(self.rows))
             .map(drop)
     }
 
     /// Runs `hook` after each successful write (durability modes use it).
-    pub fn set_after_write(&mut self, hook: AfterWrite) {
+    pub(crate) fn set_after_write(&mut self, hook: AfterWrite) {
         self.after_write = Some(hook);
     }
 
     /// Rows written so far.
-    pub fn rows(&self) -> u64 {
+    pub(crate) fn rows(&self) -> u64 {
         self.rows
     }
 
     /// Bytes of records written so far.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.rows * self.record_size as u64
     }
 
-    pub fn snapshot(&self) -> u32 {
+    pub(crate) fn snapshot(&self) -> u32 {
         self.snapshot
     }
 }

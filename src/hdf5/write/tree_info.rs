@@ -7,7 +7,11 @@ use std::path::Path;
 
 /// Writes the counts of every snapshot, each padded to `num_trees`. Nothing is written when no
 /// galaxy was written with a tree.
-pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usize) -> Result<()> {
+pub(crate) fn write(
+    file: &hdf5::File,
+    per_snapshot: &[(u32, Vec<i32>)],
+    num_trees: usize,
+) -> Result<()> {
     if num_trees == 0 {
         return Ok(());
     }
@@ -39,7 +43,7 @@ pub fn write(file: &hdf5::File, per_snapshot: &[(u32, Vec<i32>)], num_trees: usi
 
 /// Reads the counts of one snapshot, if the file has them, checked to be a 1-D column of
 /// integers that stores what it claims.
-pub fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec<i32>>> {
+pub(crate) fn read(root: &hdf5::Group, path: &Path, snapshot: u32) -> Result<Option<Vec<i32>>> {
     let group_name = names::snapshot_group(snapshot);
     let where_ = names::galaxies_per_tree(snapshot);
     let bad = |why: checked::Unreadable| Error::BadFile {

@@ -18,7 +18,7 @@ use galaxy_units::{Exponent, Unit};
 const SYMBOL_BYTES: usize = 24;
 
 /// Writes every unit attribute of `unit` on `dataset`, a new dataset.
-pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
+pub(crate) fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
     let id = dataset.id();
     let units = AttrData::Text {
         text: unit.symbol(),
@@ -48,7 +48,7 @@ pub fn write(dataset: &hdf5::Dataset, unit: &Unit) -> Result<()> {
 /// The unit a dataset declares: `None` when it has no `units` attribute (files from SAGE itself
 /// and other tools), an error when the attributes are there but unreadable, do not parse, or
 /// disagree with each other.
-pub fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unreadable> {
+pub(crate) fn read(dataset: &hdf5::Dataset) -> std::result::Result<Option<Unit>, Unreadable> {
     let within = |attr: &str, why: Unreadable| Unreadable(format!("attribute `{attr}` {why}"));
     let Some(symbol) =
         checked::text_attr(dataset, name::UNITS).map_err(|e| within(name::UNITS, e))?

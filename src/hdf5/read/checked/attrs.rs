@@ -13,7 +13,7 @@ const MAX_ATTRIBUTES: usize = 1 << 16;
 
 /// The attribute `name` of `location`, if it has one, as one of the values galaxy-io writes:
 /// a number, a string, or a 1-D array of numbers.
-pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, Unreadable> {
+pub(crate) fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, Unreadable> {
     let exists = ffi::read::attr_exists(location.id(), name)
         .map_err(|e| Unreadable(format!("its attributes cannot be read ({e})")))?;
     if !exists {
@@ -25,7 +25,7 @@ pub fn attr(location: &hdf5::Location, name: &str) -> Result<Option<AttrValue>, 
 /// Every attribute of `location`, in name order, each with its value or why it is unreadable.
 /// The names are listed once (at most [`MAX_ATTRIBUTES`]), so that the time this takes grows
 /// with the attributes there are, not with their square.
-pub fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
+pub(crate) fn attrs(location: &hdf5::Location) -> Vec<(String, Result<AttrValue, Unreadable>)> {
     let Ok(mut names) = ffi::links::attr_names(location) else {
         return Vec::new();
     };
@@ -59,7 +59,10 @@ fn open_attr(location: &hdf5::Location, name: &str) -> Result<AttrValue, Unreada
 }
 
 /// A string attribute (`Units`, `Description`, `sage_version`); `Ok(None)` when absent.
-pub fn text_attr(location: &hdf5::Location, name: &str) -> Result<Option<String>, Unreadable> {
+pub(crate) fn text_attr(
+    location: &hdf5::Location,
+    name: &str,
+) -> Result<Option<String>, Unreadable> {
     match attr(location, name)? {
         None => Ok(None),
         Some(AttrValue::Text(text)) => Ok(Some(text)),

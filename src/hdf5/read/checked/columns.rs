@@ -10,7 +10,7 @@ const MAX_ROW_BYTES: usize = 1 << 30;
 /// A dataset of a snapshot group as a column of galaxies: its element type, the number of
 /// galaxies (rows) it claims and the shape of each row, all checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ColumnShape {
+pub(crate) struct ColumnShape {
     /// Element type.
     pub dtype: Dtype,
     /// Rows the dataset claims.
@@ -23,7 +23,7 @@ pub struct ColumnShape {
 
 /// Checks that `dataset` is a column galaxy-io can read: a simple dataspace of one to seven
 /// dimensions, a fixed-width integer or float type, and rows of an addressable size.
-pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
+pub(crate) fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
     let space = dataset
         .space()
         .map_err(|e| Unreadable(format!("has no readable dataspace ({})", one_line(&e))))?;
@@ -80,7 +80,10 @@ pub fn column(dataset: &hdf5::Dataset) -> Result<ColumnShape, Unreadable> {
 /// build of HDF5 lacks, or claims rows that were never stored (a chunked dataset with fewer
 /// allocated chunks than its rows need, or a contiguous one with less storage; such rows would
 /// read as fill values, and a file can claim 2^40 of them in a few bytes).
-pub fn check_readable(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+pub(crate) fn check_readable(
+    dataset: &hdf5::Dataset,
+    column: &ColumnShape,
+) -> Result<(), Unreadable> {
     check_filters(dataset)?;
     check_external(dataset, column)?;
     check_stored(dataset, column)
@@ -91,7 +94,10 @@ pub fn check_readable(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(
 /// HDF5 file (its structures would read as galaxies), or one shorter than the rows it must hold
 /// (HDF5 reads what is missing as zeros). galaxy-io never writes external storage; other tools
 /// may.
-pub fn check_external(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unreadable> {
+pub(crate) fn check_external(
+    dataset: &hdf5::Dataset,
+    column: &ColumnShape,
+) -> Result<(), Unreadable> {
     let pieces =
         ffi::read::external_storage(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
     if pieces.is_empty() {
@@ -165,7 +171,7 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 }
 
 /// Fails when `dataset` is compressed with a filter this build of HDF5 lacks.
-pub fn check_filters(dataset: &hdf5::Dataset) -> Result<(), Unreadable> {
+pub(crate) fn check_filters(dataset: &hdf5::Dataset) -> Result<(), Unreadable> {
     let missing =
         ffi::chunks::missing_filters(dataset.id()).map_err(|e| Unreadable(e.to_string()))?;
     if missing.is_empty() {
@@ -217,7 +223,7 @@ fn check_stored(dataset: &hdf5::Dataset, column: &ColumnShape) -> Result<(), Unr
 /// A zeroed vector of `len` elements whose length came from a file: refused with an error when
 /// it cannot fit in this machine's memory or cannot be allocated, instead of aborting. Pages are
 /// zeroed lazily by the allocator, so memory is only touched as it is filled.
-pub fn zeroed<T: bytemuck::Pod>(
+pub(crate) fn zeroed<T: bytemuck::Pod>(
     len: u64,
     path: &Path,
     what: impl Fn() -> String,

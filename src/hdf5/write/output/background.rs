@@ -122,7 +122,7 @@ pub(crate) struct BackgroundWriter {
 
 impl BackgroundWriter {
     /// Starts the I/O thread, which creates the file; fails as the direct engine does.
-    pub fn create(
+    pub(super) fn create(
         path: &Path,
         schema: &Schema,
         record: Option<&'static str>,
@@ -194,14 +194,14 @@ impl BackgroundWriter {
 
     /// Copies `rows` into the snapshot's buffer; a full buffer goes to the thread. Waits only
     /// when the thread is a queue's worth behind.
-    pub fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
+    pub(super) fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
         self.settle()?;
         let written = self.buffers[index].write(rows);
         written.map_err(|error| self.name(error))
     }
 
     /// Hands everything buffered to the thread and waits until it is in HDF5.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(super) fn flush(&mut self) -> Result<()> {
         self.settle()?;
         for index in 0..self.buffers.len() {
             let flushed = self.buffers[index].flush();
@@ -211,7 +211,7 @@ impl BackgroundWriter {
     }
 
     /// The counters as the thread last published them.
-    pub fn stats(&self) -> Vec<SnapshotStats> {
+    pub(super) fn stats(&self) -> Vec<SnapshotStats> {
         let published = lock(&self.shared).stats.clone();
         published
             .into_iter()
@@ -225,7 +225,7 @@ impl BackgroundWriter {
 
     /// Hands over what is left, each snapshot's last hand-over completing it, and waits for
     /// the thread to finish the file.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         header: Header,
         trees: Trees,

@@ -24,7 +24,7 @@ pub(crate) struct FileWriter {
 
 impl FileWriter {
     /// Creates the file (see [`OutputFile::create`]) and a buffer per snapshot.
-    pub fn create(
+    pub(super) fn create(
         path: &Path,
         schema: &Schema,
         record: Option<&str>,
@@ -44,7 +44,7 @@ impl FileWriter {
     }
 
     /// Appends whole records to the snapshot at `index` (in ascending snapshot order).
-    pub fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
+    pub(super) fn write(&mut self, index: usize, rows: &[u8]) -> Result<()> {
         self.buffers[index].write(rows)?;
         let bytes = self.buffers.iter().map(|b| b.callback().bytes()).sum();
         let wanted = self.file.as_ref();
@@ -64,12 +64,12 @@ impl FileWriter {
     }
 
     /// Hands every buffered galaxy to HDF5.
-    pub fn flush(&mut self) -> Result<()> {
+    pub(super) fn flush(&mut self) -> Result<()> {
         self.buffers.iter_mut().try_for_each(Buffer::flush)
     }
 
     /// Counters of every snapshot, ascending.
-    pub fn stats(&self) -> Vec<SnapshotStats> {
+    pub(super) fn stats(&self) -> Vec<SnapshotStats> {
         self.buffers
             .iter()
             .map(|buffer| SnapshotStats {
@@ -81,7 +81,7 @@ impl FileWriter {
     }
 
     /// Flushes every buffer, its last hand-over completing its snapshot, then finishes the file.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         header: &mut Header,
         trees: &Trees,

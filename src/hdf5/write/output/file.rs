@@ -38,7 +38,7 @@ pub(crate) struct BufferLayout {
 }
 
 impl BufferLayout {
-    pub fn buffer<W: crate::buffer::WriteCallback>(&self, callback: W) -> Result<Buffer<W>> {
+    pub(super) fn buffer<W: crate::buffer::WriteCallback>(&self, callback: W) -> Result<Buffer<W>> {
         let mut buffer = Buffer::new(self.config, callback)?;
         buffer.set_record_size(self.record_size)?;
         buffer.set_alignment(self.alignment)?;
@@ -61,7 +61,7 @@ impl OutputFile {
     /// Creates the file with one `Snap_<N>` group per snapshot (`order` as given) and writes the
     /// header; returns it, the callbacks of the snapshots in ascending order, and the layout of
     /// the buffers to put in front of them.
-    pub fn create(
+    pub(super) fn create(
         path: &Path,
         schema: &Schema,
         record: Option<&str>,
@@ -173,13 +173,13 @@ impl OutputFile {
     /// [`ALL_DATASETS_AFTER`]); `done` says it has them already. Only for
     /// [`Durability::AtFinish`]: a durable file's on-disk sequence stays the one the crash
     /// sweep kills at every write.
-    pub fn wants_all_datasets(&self, done: bool, bytes: u64) -> bool {
+    pub(super) fn wants_all_datasets(&self, done: bool, bytes: u64) -> bool {
         !done && bytes >= ALL_DATASETS_AFTER && self.durability == Durability::AtFinish
     }
 
     /// Writes what HDF5 holds of the file (without finishing it), for an output with time on its
     /// hands; the durable modes do it at every flush anyway.
-    pub fn flush_when_idle(&self) -> Result<()> {
+    pub(super) fn flush_when_idle(&self) -> Result<()> {
         match &self.file {
             Some(file) if self.durability == Durability::AtFinish => {
                 ffi::files::flush_file(file.id())
@@ -190,7 +190,7 @@ impl OutputFile {
 
     /// Completes the snapshots (every buffer already handed over), writes `num_gals`, the trees
     /// and the header, and closes the file.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         sinks: Vec<SnapshotSink>,
         header: &mut Header,
@@ -244,7 +244,7 @@ impl OutputFile {
 
     /// Without `finish`: completes every snapshot and updates its `num_gals` best-effort, so
     /// that what was written is readable; failures are logged.
-    pub fn abandon(mut self, sinks: Vec<SnapshotSink>) {
+    pub(super) fn abandon(mut self, sinks: Vec<SnapshotSink>) {
         let Some(file) = self.file.take() else { return };
         for mut sink in sinks {
             let snapshot = sink.snapshot();
