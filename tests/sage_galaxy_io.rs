@@ -325,27 +325,36 @@ fn sage_with_galaxy_io_mergers_point_where_the_index_says() {
         }
     }
     assert!(!by_target.is_empty(), "SAGE's run has mergers");
-    // Every galaxy alive at z = 0 that some galaxy merged into, and every tenth of the others
-    // (each `mergers_into` reads four columns of every snapshot).
-    let mut found = 0;
+    // Every galaxy alive at z = 0, at every snapshot of its history, through the mergers read
+    // once; and `mergers_into` itself (which reads them at every call) for every hundredth.
+    let mergers = galaxy_io::sage::Mergers::of(&catalogue).unwrap();
+    let (mut found, mut called) = (0, 0);
     let alive = catalogue.read_column::<i64>(63, "GalaxyIndex").unwrap();
     for (at, key) in alive.into_iter().enumerate() {
-        let history = catalogue.history(key).unwrap().appearances;
-        let targeted = history
-            .iter()
-            .any(|p| by_target.contains_key(&(p.snapshot, p.row)));
-        if !targeted && at % 10 != 0 {
-            continue;
-        }
-        for place in history {
-            let mergers = galaxy_io::sage::mergers_into(&catalogue, key, place.snapshot).unwrap();
+        for place in catalogue.history(key).unwrap().appearances {
             let expected = by_target
                 .get(&(place.snapshot, place.row))
                 .cloned()
                 .unwrap_or_default();
-            assert_eq!(mergers, expected, "GalaxyIndex {key} at {}", place.snapshot);
-            found += mergers.len();
+            let into = mergers.find(&catalogue, key, place.snapshot).unwrap();
+            assert_eq!(into, expected, "GalaxyIndex {key} at {}", place.snapshot);
+            if at % 100 == 0 {
+                let once = galaxy_io::sage::mergers_into(&catalogue, key, place.snapshot).unwrap();
+                assert_eq!(once, expected, "GalaxyIndex {key} at {}", place.snapshot);
+                called += 1;
+            }
+            found += into.len();
         }
     }
     assert!(found > 0, "some galaxy alive at z = 0 had mergers");
+    assert!(called > 0, "mergers_into was called");
+    // Every merger SAGE wrote is found as a merger of the galaxy it points at, whether or not
+    // that galaxy lives to z = 0.
+    for (&(snapshot, row), expected) in &by_target {
+        let key = catalogue
+            .read_column::<i64>(snapshot, "GalaxyIndex")
+            .unwrap()[row as usize];
+        let into = mergers.find(&catalogue, key, snapshot).unwrap();
+        assert_eq!(&into, expected, "GalaxyIndex {key} at {snapshot}");
+    }
 }

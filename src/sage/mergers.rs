@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use crate::hdf5::{AttrValue, Catalogue, HeaderGroup};
 use crate::history::Appearance;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// A galaxy that merged into another: what [`mergers_into`] finds (its example shows one).
@@ -60,54 +61,134 @@ pub struct Merger {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn mergers_into(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Vec<Merger>> {
-    let field = catalogue.history_key()?;
-    let target = catalogue
-        .history(key)?
-        .appearances
-        .into_iter()
-        .find(|a| a.snapshot == snapshot)
-        .ok_or_else(|| Error::UnknownKey {
-            path: catalogue.path().to_owned(),
-            field: field.clone(),
-            key,
-            snapshot: Some(snapshot),
-        })?;
-    let mulfac = forest_mulfac(catalogue);
-    let cores = core_rows(catalogue, snapshot)?;
-    let core = cores
-        .iter()
-        .position(|rows| rows.contains(&target.row))
-        .unwrap_or(0);
-    let before =
-        catalogue.read_integer_rows(snapshot, &field, cores[core].start..target.row + 1)?;
-    let forest = key.div_euclid(mulfac);
-    let run = before
-        .iter()
-        .rev()
-        .take_while(|&&k| k.div_euclid(mulfac) == forest)
-        .count() as u64;
-    let place = i64::try_from(run.saturating_sub(1)).unwrap_or(i64::MAX);
+    let target = Target::of(catalogue, key, snapshot)?;
+    Ok(Mergers::of(catalogue)?.at(&target))
+}
 
-    let mut mergers = Vec::new();
-    for from in catalogue.snapshots()? {
-        let rows = core_rows(catalogue, from)?.swap_remove(core);
-        let into_snap = catalogue.read_integer_rows(from, "mergeIntoSnapNum", rows.clone())?;
-        let into_id = catalogue.read_integer_rows(from, "mergeIntoID", rows.clone())?;
-        let keys = catalogue.read_integer_rows(from, &field, rows.clone())?;
-        for (at, row) in rows.enumerate() {
-            let points_here = into_snap[at] == i64::from(snapshot) && into_id[at] == place;
-            if points_here && keys[at].div_euclid(mulfac) == forest {
-                mergers.push(Merger {
-                    key: keys[at],
-                    at: Appearance {
-                        snapshot: from,
-                        row,
-                    },
-                });
+/// Every merger of a catalogue, read once (three columns of every snapshot), for the mergers
+/// into many galaxies: [`find`](Self::find) answers as [`mergers_into`] does, from memory.
+///
+/// ```
+/// use galaxy_io::sage::{Mergers, SageGalaxy};
+/// use galaxy_io::{Catalogue, Hdf5Options, Hdf5Output};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("model_0.hdf5");
+/// let galaxy = SageGalaxy { galaxy_index: 7, merge_into_id: -1, ..Default::default() };
+/// let mut output = Hdf5Output::<SageGalaxy>::create(&path, &[63], Hdf5Options::default())?;
+/// output.write(63, &[galaxy])?;
+/// output.finish()?;
+///
+/// let catalogue = Catalogue::open(&path)?;
+/// let mergers = Mergers::of(&catalogue)?;
+/// assert!(mergers.find(&catalogue, 7, 63)?.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Mergers {
+    /// By what they point at: the snapshot, the core, the forest and the place among the rows
+    /// the forest wrote there; each list ascending by snapshot and row.
+    by_target: BTreeMap<(u32, usize, i64, i64), Vec<Merger>>,
+}
+
+impl Mergers {
+    /// Reads every row's `mergeIntoSnapNum`, `mergeIntoID` and key, keeping the rows that point
+    /// at a galaxy. A file without SAGE's fields is an [`Error::SchemaMismatch`].
+    pub fn of(catalogue: &Catalogue) -> Result<Mergers> {
+        let field = catalogue.history_key()?;
+        let mulfac = forest_mulfac(catalogue);
+        let mut by_target: BTreeMap<_, Vec<Merger>> = BTreeMap::new();
+        for from in catalogue.snapshots()? {
+            for (core, rows) in core_rows(catalogue, from)?.into_iter().enumerate() {
+                if rows.is_empty() {
+                    continue;
+                }
+                let into_snap =
+                    catalogue.read_integer_rows(from, "mergeIntoSnapNum", rows.clone())?;
+                let into_id = catalogue.read_integer_rows(from, "mergeIntoID", rows.clone())?;
+                let keys = catalogue.read_integer_rows(from, &field, rows.clone())?;
+                for (at, row) in rows.enumerate() {
+                    let Ok(into) = u32::try_from(into_snap[at]) else {
+                        continue;
+                    };
+                    if into_id[at] < 0 {
+                        continue;
+                    }
+                    let forest = keys[at].div_euclid(mulfac);
+                    by_target
+                        .entry((into, core, forest, into_id[at]))
+                        .or_default()
+                        .push(Merger {
+                            key: keys[at],
+                            at: Appearance {
+                                snapshot: from,
+                                row,
+                            },
+                        });
+                }
             }
         }
+        Ok(Mergers { by_target })
     }
-    Ok(mergers)
+
+    /// The galaxies that merged into the galaxy whose key is `key` as it is at `snapshot`, as
+    /// [`mergers_into`] finds them.
+    pub fn find(&self, catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Vec<Merger>> {
+        Ok(self.at(&Target::of(catalogue, key, snapshot)?))
+    }
+
+    fn at(&self, target: &Target) -> Vec<Merger> {
+        let found =
+            self.by_target
+                .get(&(target.snapshot, target.core, target.forest, target.place));
+        found.cloned().unwrap_or_default()
+    }
+}
+
+/// Where a galaxy's mergers point: its snapshot, its core, its forest, and its place among the
+/// rows its forest wrote there.
+struct Target {
+    snapshot: u32,
+    core: usize,
+    forest: i64,
+    place: i64,
+}
+
+impl Target {
+    /// The galaxy whose key is `key`, at `snapshot` (found through the history index).
+    fn of(catalogue: &Catalogue, key: i64, snapshot: u32) -> Result<Target> {
+        let field = catalogue.history_key()?;
+        let target = catalogue
+            .history(key)?
+            .appearances
+            .into_iter()
+            .find(|a| a.snapshot == snapshot)
+            .ok_or_else(|| Error::UnknownKey {
+                path: catalogue.path().to_owned(),
+                field: field.clone(),
+                key,
+                snapshot: Some(snapshot),
+            })?;
+        let mulfac = forest_mulfac(catalogue);
+        let cores = core_rows(catalogue, snapshot)?;
+        let core = cores
+            .iter()
+            .position(|rows| rows.contains(&target.row))
+            .unwrap_or(0);
+        let before =
+            catalogue.read_integer_rows(snapshot, &field, cores[core].start..target.row + 1)?;
+        let forest = key.div_euclid(mulfac);
+        let run = before
+            .iter()
+            .rev()
+            .take_while(|&&k| k.div_euclid(mulfac) == forest)
+            .count() as u64;
+        Ok(Target {
+            snapshot,
+            core,
+            forest,
+            place: i64::try_from(run.saturating_sub(1)).unwrap_or(i64::MAX),
+        })
+    }
 }
 
 /// `ForestNr_Mulfac`, by which a `GalaxyIndex` divides into its forest's part: the file's

@@ -18,7 +18,7 @@ mod synthetic;
 mod tasks;
 
 pub use mass_function::{stellar_mass_function, DoubleSchechter, MASS_FLOOR};
-pub use mergers::{mergers_into, Merger};
+pub use mergers::{mergers_into, Merger, Mergers};
 pub use millennium::{millennium_redshifts, MILLENNIUM_EXPANSION_FACTORS};
 pub use parameters::{read_snap_list, Parameters, FILE_NR_MULFAC, FOREST_NR_MULFAC, MAX_SNAPSHOTS};
 pub use record::SageGalaxy;
