@@ -36,12 +36,8 @@ fn runs() -> Option<&'static Runs> {
         let dir = tempfile::tempdir().unwrap();
         // Two tree files of several trees each, with mergers and satellites, and galaxies at
         // every output snapshot (checked below).
-        let config = ForestConfig {
-            files: 2,
-            trees_per_file: 12,
-            halos_per_tree: 400,
-            seed: 11,
-        };
+        // Two files of 12 trees of about 400 haloes.
+        let config = ForestConfig::default();
         let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
         let run = |format, writer, name: &str| {
             Run::new(&trees, format, dir.path().join(name))
@@ -253,12 +249,8 @@ fn consecutive_outputs() -> Option<&'static SageOutput> {
     Some(
         &RUN.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
-            let config = ForestConfig {
-                files: 2,
-                trees_per_file: 12,
-                halos_per_tree: 400,
-                seed: 11,
-            };
+            // Two files of 12 trees of about 400 haloes.
+            let config = ForestConfig::default();
             let trees = lhalo::write_forests(&dir.path().join("trees"), &config);
             let outputs: Vec<u32> = (48..64).collect();
             let output = Run::new(&trees, OutputFormat::Hdf5, dir.path().join("ours"))
